@@ -1,0 +1,18 @@
+//! The JSON shapes that cross the wire, as plain serde types (no cryptography).
+//!
+//! - [`envelopes`]: the key envelope, recovery envelope and keyring entries of DESIGN.md 3.2,
+//!   3.3 and 3.5, exactly as the server stores and returns them.
+//! - [`api`]: request and response bodies of the server API v1 (DESIGN.md 5).
+//! - [`limits`]: bounds both sides enforce.
+//!
+//! These types build without the `crypto` feature, so the server uses them without ever
+//! linking the key-handling half of the core.
+
+pub mod api;
+pub mod envelopes;
+pub mod limits;
+pub mod values;
+
+pub use api::*;
+pub use envelopes::{Envelope, EnvelopeKdf, KeyringEntry, RecoveryEnvelope};
+pub use values::{Checksum, SearchToken};
