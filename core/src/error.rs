@@ -32,13 +32,8 @@ pub enum Error {
     #[error("bad recovery phrase: {0}")]
     BadMnemonic(&'static str),
     /// Something older than the newest key this client has unlocked.
-    #[error("rollback refused: key version {offered} is older than the newest seen, {newest}")]
-    Rollback {
-        /// Version offered.
-        offered: u32,
-        /// Newest version remembered.
-        newest: u32,
-    },
+    #[error("rollback refused: {0}")]
+    Rollback(&'static str),
     /// No unlocked key carries this id.
     #[error("unknown key {key_id}")]
     UnknownKey {
@@ -84,7 +79,7 @@ impl Error {
             Error::WeakPassword { .. } => "weak_password",
             Error::ParamsOutOfBounds(_) => "params_out_of_bounds",
             Error::BadMnemonic(_) => "bad_mnemonic",
-            Error::Rollback { .. } => "rollback",
+            Error::Rollback(_) => "rollback",
             Error::UnknownKey { .. } => "unknown_key",
             Error::WrongKeyOrContext => "wrong_key_or_context",
             Error::Tampered(_) => "tampered",
@@ -140,7 +135,7 @@ mod tests {
             Error::WeakPassword { score: 1 },
             Error::ParamsOutOfBounds("x"),
             Error::BadMnemonic("x"),
-            Error::Rollback { offered: 1, newest: 2 },
+            Error::Rollback("x"),
             Error::UnknownKey { key_id: String::new() },
             Error::WrongKeyOrContext,
             Error::Tampered("x"),

@@ -8,9 +8,8 @@ use time::{OffsetDateTime, format_description::FormatItem, macros::format_descri
 
 use crate::error::{Error, Result};
 
-const RFC3339_MS: &[FormatItem<'static>] = format_description!(
-    "[year repr:full sign:automatic]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-);
+const RFC3339_MS: &[FormatItem<'static>] =
+    format_description!("[year repr:full sign:automatic]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// Milliseconds since the Unix epoch, UTC.
 ///
@@ -73,8 +72,8 @@ impl UnixMillis {
             time::Month::December => (dt.year() + 1, time::Month::January),
             m => (dt.year(), m.next()),
         };
-        let date = time::Date::from_calendar_date(year, month, 1)
-            .map_err(|_| Error::InvalidInput("time out of range"))?;
+        let date =
+            time::Date::from_calendar_date(year, month, 1).map_err(|_| Error::InvalidInput("time out of range"))?;
         let ts = date.midnight().assume_utc().unix_timestamp() * 1000;
         Ok(UnixMillis(ts))
     }
@@ -147,10 +146,7 @@ mod tests {
         assert_eq!(UnixMillis(t.0 + 1).month_bucket().unwrap(), "2026-02");
         assert_eq!(t.start_of_next_month().unwrap(), UnixMillis(t.0 + 1));
         let dec = UnixMillis::parse_rfc3339("2025-12-10T00:00:00.000Z").unwrap();
-        assert_eq!(
-            dec.start_of_next_month().unwrap(),
-            UnixMillis::parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap()
-        );
+        assert_eq!(dec.start_of_next_month().unwrap(), UnixMillis::parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap());
     }
 
     #[test]

@@ -1,0 +1,24 @@
+//! Blob format v1 (DESIGN.md 3.6): a header, then ChaCha20-Poly1305 STREAM segments under a
+//! per-blob key derived from the data key, the header and the blob's context.
+//!
+//! - [`header`]: the 88-byte header and its checks.
+//! - [`context`]: what a blob is bound to (id, type, device, time range).
+//! - [`blob_key`]: the per-blob key and key commitment.
+//! - [`nonce`]: the segment nonce `u88be(i) || last`.
+//! - [`seal`] / [`open`]: streaming push APIs ([`BlobSealer`], [`BlobOpener`]) with memory
+//!   bounded by one segment, and one-shot helpers ([`seal_blob`], [`open_blob`]).
+//! - [`padding`] and [`zstd`]: the payload layers (Padmé padding; one bounded zstd frame).
+
+pub mod blob_key;
+pub mod context;
+pub mod header;
+pub mod nonce;
+pub mod open;
+pub mod padding;
+pub mod seal;
+pub mod zstd;
+
+pub use context::BlobContext;
+pub use header::{BlobHeader, Flags, HEADER_LEN};
+pub use open::{BlobOpener, open_blob};
+pub use seal::{BlobSealer, SealOptions, seal_blob};

@@ -1,0 +1,190 @@
+//! Sealing: [`BlobSealer`] (push any split of the payload, get ciphertext out) and the one-shot
+//! [`seal_blob`], which also applies the zstd and padding layers.
+
+use super::blob_key::derive_blob_key;
+use super::context::BlobContext;
+use super::header::{BlobHeader, DEFAULT_SEGMENT_EXP, Flags, check_segment_exp};
+use super::nonce::SegmentNonce;
+use super::padding::{MARKER, padded_len};
+use crate::error::{Error, Result};
+use crate::ids::{BlobType, KeyId};
+use crate::keys::subkeys::DataKey;
+use crate::primitives::random::{RandomSource, random_array};
+use crate::primitives::segment_aead::{Backend, SegmentAead};
+
+/// How to seal a blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealOptions {
+    /// Segment exponent `k` (12 to 24).
+    pub segment_exp: u8,
+    /// Compress the data into one zstd frame first (one-shot sealing only).
+    pub compress: bool,
+    /// Pad the payload (always on for `text` blobs).
+    pub pad: bool,
+    /// AEAD backend.
+    pub backend: Backend,
+}
+
+impl SealOptions {
+    /// The defaults for a blob type: `text` is compressed and padded; media is neither (video
+    /// and audio are already compressed).
+    pub fn for_type(blob_type: BlobType) -> SealOptions {
+        let text = blob_type == BlobType::Text;
+        SealOptions { segment_exp: DEFAULT_SEGMENT_EXP, compress: text, pad: text, backend: Backend::Native }
+    }
+}
+
+/// Streaming sealer. Memory: one segment of pending plaintext, whatever the blob size.
+///
+/// The first [`BlobSealer::push`] (or [`BlobSealer::finish`]) emits the 88-byte header. A full
+/// segment is sealed only once a later byte shows it is not the last, so that the last segment
+/// carries the final flag and a payload of `m * S` bytes has exactly `m` segments.
+#[derive(Debug)]
+pub struct BlobSealer {
+    aead: SegmentAead,
+    header: Option<[u8; super::header::HEADER_LEN]>,
+    segment_size: usize,
+    pending: Vec<u8>,
+    index: u64,
+    pad: bool,
+    payload_len: u64,
+    finished: bool,
+}
+
+impl BlobSealer {
+    /// Starts a blob sealed under `data_key` (named `key_id`) for `context`. With `pad`, the
+    /// padding is appended at [`BlobSealer::finish`]; `zstd` means the caller pushes exactly
+    /// one valid zstd frame (see [`super::zstd::compress`]).
+    pub fn new(
+        data_key: &DataKey,
+        key_id: KeyId,
+        context: &BlobContext,
+        segment_exp: u8,
+        flags: Flags,
+        backend: Backend,
+        rng: &mut dyn RandomSource,
+    ) -> Result<BlobSealer> {
+        check_segment_exp(segment_exp).map_err(|_| Error::InvalidInput("segment exponent outside 12 to 24"))?;
+        if context.blob_type == BlobType::Text && !flags.padded {
+            return Err(Error::InvalidInput("text blobs are always padded"));
+        }
+        let salt: [u8; 32] = random_array(rng)?;
+        let mut header = BlobHeader { segment_exp, flags, key_id, salt, commitment: [0; 32] };
+        let (blob_key, commitment) = derive_blob_key(data_key, &header.prefix(), &salt, context)?;
+        header.commitment = commitment;
+        let aead = SegmentAead::new(blob_key.expose(), backend)?;
+        let segment_size = header.segment_size();
+        Ok(BlobSealer {
+            aead,
+            header: Some(header.to_bytes()),
+            segment_size,
+            pending: Vec::with_capacity(segment_size),
+            index: 0,
+            pad: flags.padded,
+            payload_len: 0,
+            finished: false,
+        })
+    }
+
+    fn seal_segment(&mut self, plaintext: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        let nonce = SegmentNonce::new(self.index, last).map_err(|_| Error::TooLarge("more than 2^32 segments"))?;
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        let tag = self.aead.seal_in_place(nonce.as_bytes(), &mut out[start..])?;
+        out.extend_from_slice(&tag);
+        self.index += 1;
+        Ok(())
+    }
+
+    fn emit_header(&mut self, out: &mut Vec<u8>) {
+        if let Some(header) = self.header.take() {
+            out.extend_from_slice(&header);
+        }
+    }
+
+    fn push_payload(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.emit_header(out);
+        let s = self.segment_size;
+        while !input.is_empty() {
+            if self.pending.len() == s {
+                // More bytes follow, so the pending segment is not the last.
+                let pending = std::mem::take(&mut self.pending);
+                self.seal_segment(&pending, false, out)?;
+                self.pending = pending;
+                self.pending.clear();
+            }
+            if self.pending.is_empty() {
+                // Seal whole segments straight from the input while more bytes follow them.
+                while input.len() > s {
+                    let (segment, rest) = input.split_at(s);
+                    self.seal_segment(segment, false, out)?;
+                    input = rest;
+                }
+            }
+            let take = (s - self.pending.len()).min(input.len());
+            self.pending.extend_from_slice(&input[..take]);
+            input = &input[take..];
+        }
+        Ok(())
+    }
+
+    /// Feeds payload bytes; appends the header (first call) and every sealed segment to `out`.
+    pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidState("the sealer is finished"));
+        }
+        self.payload_len = self.payload_len.checked_add(input.len() as u64).ok_or(Error::TooLarge("payload"))?;
+        self.push_payload(input, out)
+    }
+
+    /// Appends the padding (if any) and the final segment. The sealer is spent afterwards.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidState("the sealer is finished"));
+        }
+        self.finished = true;
+        if self.pad {
+            let total = padded_len(self.payload_len)?;
+            let mut remaining = total - self.payload_len;
+            self.push_payload(&[MARKER], out)?;
+            remaining -= 1;
+            let zeros = vec![0u8; self.segment_size];
+            while remaining > 0 {
+                let n = usize::try_from(remaining).unwrap_or(usize::MAX).min(zeros.len());
+                self.push_payload(&zeros[..n], out)?;
+                remaining -= n as u64;
+            }
+        }
+        self.emit_header(out);
+        let pending = std::mem::take(&mut self.pending);
+        self.seal_segment(&pending, true, out)
+    }
+}
+
+/// Seals `data` in one call: compresses (when `options.compress`), pads (when `options.pad`),
+/// and seals under the data key named `key_id`.
+pub fn seal_blob(
+    data_key: &DataKey,
+    key_id: KeyId,
+    context: &BlobContext,
+    data: &[u8],
+    options: &SealOptions,
+    rng: &mut dyn RandomSource,
+) -> Result<Vec<u8>> {
+    let compressed;
+    let payload = if options.compress {
+        if data.len() as u64 > context.blob_type.max_decompressed_len() {
+            return Err(Error::TooLarge("data larger than allowed for this blob type"));
+        }
+        compressed = super::zstd::compress(data)?;
+        &compressed[..]
+    } else {
+        data
+    };
+    let flags = Flags { zstd: options.compress, padded: options.pad };
+    let mut sealer = BlobSealer::new(data_key, key_id, context, options.segment_exp, flags, options.backend, rng)?;
+    let mut out = Vec::with_capacity(payload.len() + payload.len() / 8 + 256);
+    sealer.push(payload, &mut out)?;
+    sealer.finish(&mut out)?;
+    Ok(out)
+}

@@ -1,0 +1,20 @@
+//! Primitives exactly as the format uses them, each behind a small typed API.
+//!
+//! - [`argon2id`]: Argon2id (RFC 9106), raw; the bounds are enforced by `keys::password`.
+//! - [`random`]: the randomness source (OS CSPRNG, or a caller-supplied one in tests).
+//! - [`secret`]: fixed-size secret byte strings: zeroized on drop, redacted in `Debug`,
+//!   compared in constant time.
+//! - [`hkdf`]: HKDF-SHA256 (RFC 5869) and HMAC-SHA256.
+//! - [`xchacha`]: XChaCha20-Poly1305 for the 32-byte key wraps (envelopes, keyring).
+//! - [`segment_aead`]: ChaCha20-Poly1305 (RFC 8439) for blob segments, with two backends:
+//!   `ring` (assembly, native default) and RustCrypto (portable, always used on wasm32).
+//!
+//! Every primitive is checked against the public vectors in `../shared/vectors/` by
+//! `tests/primitives_vectors.rs`.
+
+pub mod argon2id;
+pub mod hkdf;
+pub mod random;
+pub mod secret;
+pub mod segment_aead;
+pub mod xchacha;
