@@ -31,6 +31,8 @@ pub mod primitives;
 pub mod records;
 #[cfg(feature = "crypto")]
 pub mod search;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use encoding::UnixMillis;
 pub use error::{Error, Result};
