@@ -1,0 +1,159 @@
+//! Wiring: open the stores, build the shared state and the router, run the HTTP server and
+//! the background cleanup job, and shut both down gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::store::StoreError;
+use crate::store::metadata::MetadataStore;
+use crate::store::metadata::sqlite::SqliteMetadata;
+use crate::store::objects::ObjectStore;
+use crate::store::objects::local::LocalObjects;
+
+/// Name of the SQLite file inside the data directory.
+pub const DATABASE_FILE: &str = "metadata.sqlite3";
+/// Name of the objects directory inside the data directory.
+pub const OBJECTS_DIR: &str = "objects";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Base of the URLs this server signs (no trailing slash).
+    pub public_url: Arc<str>,
+    /// Accounts, devices, keys, blob index.
+    pub metadata: Arc<dyn MetadataStore>,
+    /// Where objects live.
+    pub objects: Arc<dyn ObjectStore>,
+    /// The local object store, when objects are local: its signed URLs are answered by this
+    /// server (`/api/sync/objects/...`).
+    pub local_objects: Option<Arc<LocalObjects>>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The stores could not be opened.
+    #[error("cannot open the data directory: {0}")]
+    Store(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The embedded stores of a data directory: the SQLite metadata and the local objects.
+pub async fn open_local_stores(
+    config: &Config,
+    public_url: &str,
+) -> Result<(Arc<SqliteMetadata>, Arc<LocalObjects>), StoreError> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db_path = config.data_dir.join(DATABASE_FILE);
+    let metadata = tokio::task::spawn_blocking(move || SqliteMetadata::open(&db_path)).await??;
+    let secret = metadata.url_signing_secret().await?;
+    let objects = LocalObjects::new(&config.data_dir.join(OBJECTS_DIR), secret, public_url)?;
+    Ok((Arc::new(metadata), Arc::new(objects)))
+}
+
+/// A running server.
+pub struct RunningServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The shared state (tests use it to reach the stores).
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    cleanup: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, stops the cleanup job.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        let served = self.server.await.map_err(std::io::Error::other)?;
+        let _ = self.cleanup.await;
+        served
+    }
+}
+
+/// Opens the stores, binds `config.bind` and serves until [`RunningServer::shutdown`].
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let listener =
+        TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let (metadata, local) = open_local_stores(&config, &public_url).await?;
+    let state = AppState {
+        config: Arc::new(config),
+        public_url: public_url.into(),
+        metadata,
+        objects: Arc::clone(&local) as Arc<dyn ObjectStore>,
+        local_objects: Some(local),
+    };
+    let (shutdown, mut stop) = watch::channel(false);
+    let app = crate::routes::router(state.clone());
+    let mut stop_server = stop.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_server.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    let cleanup_state = state.clone();
+    let cleanup = tokio::spawn(async move {
+        crate::retention::run_periodically(cleanup_state, async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    });
+    tracing::info!(%addr, public_url = %state.public_url, data_dir = %state.config.data_dir.display(), "listening");
+    Ok(RunningServer { addr, state, shutdown, server, cleanup })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let running = start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await.map_err(StartError::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The command line: `sync-server [--config FILE] [--data-dir DIR] serve|user ...`.
+//!
+//! Every flag has an environment variable (`SYNC_SERVER_*`, shown in `--help`); flags win over
+//! variables, variables over the TOML file given by `--config` / `SYNC_SERVER_CONFIG`, and
+//! the file over the defaults ([`crate::config`]).
+//!
+//! `user add EMAIL [--tier starter|pro|team]` (default `starter`) prints the new bearer token
+//! alone on its last line; scripts take the last line. `user list` prints one tab-separated
+//! line per account under a header: `email tier devices blobs storage_used created_at`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use sync_core::wire::SyncTier;
+use tracing_subscriber::EnvFilter;
+
+use crate::app;
+use crate::auth;
+use crate::config::{self, Config, ConfigError, LogFormat, Overrides};
+use crate::store::StoreError;
+use crate::store::metadata::{CreateUserOutcome, MetadataStore};
+use crate::store::objects::ObjectStore;
+
+/// The `sync-server` command.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sync-server",
+    version,
+    about = "Self-hostable sync server for screenpipe's end-to-end encrypted sync"
+)]
+pub struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, env = "SYNC_SERVER_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory (SQLite file and objects). Default: ./sync-data.
+    #[arg(long, env = "SYNC_SERVER_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Listening address. Default: 127.0.0.1:8787.
+    #[arg(long, env = "SYNC_SERVER_BIND")]
+    pub bind: Option<String>,
+    /// Base of signed URLs as clients reach the server (behind a proxy). Default: http://<bind>.
+    #[arg(long, env = "SYNC_SERVER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A directory served at / (the web viewer).
+    #[arg(long, env = "SYNC_SERVER_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+    /// Log format: text or json. Levels come from RUST_LOG (default info).
+    #[arg(long, env = "SYNC_SERVER_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Validity of upload URLs, seconds. Default: 3600.
+    #[arg(long, env = "SYNC_SERVER_UPLOAD_URL_TTL_SECS")]
+    pub upload_url_ttl_secs: Option<u64>,
+    /// Validity of download URLs, seconds. Default: 3600.
+    #[arg(long, env = "SYNC_SERVER_DOWNLOAD_URL_TTL_SECS")]
+    pub download_url_ttl_secs: Option<u64>,
+    /// A pending upload untouched this long is removed, seconds. Default: 86400.
+    #[arg(long, env = "SYNC_SERVER_ABANDONED_UPLOAD_SECS")]
+    pub abandoned_upload_secs: Option<u64>,
+    /// How often the cleanup and retention job runs, seconds. Default: 3600.
+    #[arg(long, env = "SYNC_SERVER_CLEANUP_INTERVAL_SECS")]
+    pub cleanup_interval_secs: Option<u64>,
+    /// Stripe webhook signing secret (whsec_...). Unset: the webhook answers 404.
+    #[arg(long, env = "SYNC_SERVER_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe price ids to tiers: price_a=starter,price_b=pro,price_c=team.
+    #[arg(long, env = "SYNC_SERVER_STRIPE_PRICES")]
+    pub stripe_prices: Option<String>,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; prints its bearer token on the last line.
+    Add {
+        /// Login e-mail.
+        email: String,
+        /// Tier: none, starter, pro or team.
+        #[arg(long, default_value = "starter")]
+        tier: String,
+    },
+    /// List accounts.
+    List,
+    /// Change an account's tier.
+    SetTier {
+        /// Login e-mail.
+        email: String,
+        /// none, starter, pro or team.
+        tier: String,
+    },
+    /// Delete an account with all its data.
+    Remove {
+        /// Login e-mail.
+        email: String,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The stores failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The server failed.
+    #[error(transparent)]
+    Start(#[from] app::StartError),
+    /// Bad arguments.
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn resolve(cli_config: Option<PathBuf>, data_dir: Option<PathBuf>, serve: ServeArgs) -> Result<Config, CliError> {
+    let file = match &cli_config {
+        Some(path) => config::load_file(path)?,
+        None => config::FileConfig::default(),
+    };
+    let overrides = Overrides {
+        data_dir,
+        bind: serve.bind,
+        public_url: serve.public_url,
+        static_dir: serve.static_dir,
+        log_format: serve.log_format,
+        upload_url_ttl_secs: serve.upload_url_ttl_secs,
+        download_url_ttl_secs: serve.download_url_ttl_secs,
+        abandoned_upload_secs: serve.abandoned_upload_secs,
+        cleanup_interval_secs: serve.cleanup_interval_secs,
+        stripe_webhook_secret: serve.stripe_webhook_secret,
+        stripe_prices: serve.stripe_prices,
+    };
+    Ok(config::resolve(file, overrides)?)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn parse_tier(text: &str) -> Result<SyncTier, CliError> {
+    text.parse::<SyncTier>().map_err(|_| CliError::Usage(format!("tier {text:?} is not none, starter, pro or team")))
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = resolve(cli.config, cli.data_dir, args)?;
+            init_logging(config.log_format);
+            app::serve(config).await?;
+            Ok(())
+        }
+        Command::User { command } => {
+            let config = resolve(cli.config, cli.data_dir, ServeArgs::default())?;
+            let mut out = std::io::stdout().lock();
+            user_command(&config, command, &mut out).await
+        }
+    }
+}
+
+fn emit(out: &mut impl std::io::Write, line: String) -> Result<(), CliError> {
+    writeln!(out, "{line}").map_err(|e| CliError::Store(StoreError::Io(e)))
+}
+
+/// Runs a `user` subcommand against the data directory of `config`, printing to `out`.
+pub async fn user_command(
+    config: &Config,
+    command: UserCommand,
+    out: &mut impl std::io::Write,
+) -> Result<(), CliError> {
+    let (metadata, objects) = app::open_local_stores(config, "http://localhost").await?;
+    match command {
+        UserCommand::Add { email, tier } => {
+            let tier = parse_tier(&tier)?;
+            let email = auth::normalize_email(&email)
+                .ok_or_else(|| CliError::Usage(format!("{email:?} is not an e-mail address")))?;
+            let token = auth::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
+            match metadata.create_user(&email, tier, auth::hash_token(&token), crate::time::now_ms()).await? {
+                CreateUserOutcome::Created(user) => {
+                    emit(out, format!("created user {} (tier {})", user.email, tier.as_str()))?;
+                    emit(out, "bearer token (shown once; the server keeps only its hash):".to_owned())?;
+                    emit(out, token)
+                }
+                CreateUserOutcome::EmailTaken => Err(CliError::Usage(format!("a user {email} exists already"))),
+            }
+        }
+        UserCommand::List => {
+            emit(out, "email\ttier\tdevices\tblobs\tstorage_used\tcreated_at".to_owned())?;
+            for summary in metadata.list_users().await? {
+                let created = summary.user.created_at.to_rfc3339().unwrap_or_default();
+                emit(
+                    out,
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        summary.user.email,
+                        summary.user.tier.as_str(),
+                        summary.device_count,
+                        summary.blob_count,
+                        summary.storage_used,
+                        created
+                    ),
+                )?;
+            }
+            Ok(())
+        }
+        UserCommand::SetTier { email, tier } => {
+            let tier = parse_tier(&tier)?;
+            let user = find(metadata.as_ref(), &email).await?;
+            metadata.set_tier(user.id, tier).await?;
+            emit(out, format!("{} is now on tier {}", user.email, tier.as_str()))
+        }
+        UserCommand::Remove { email } => {
+            let user = find(metadata.as_ref(), &email).await?;
+            let removed = metadata.delete_user(user.id).await?;
+            for key in &removed.objects {
+                objects.delete(key).await?;
+            }
+            emit(
+                out,
+                format!("removed user {} ({} blobs, {} bytes)", user.email, removed.completed, removed.freed_bytes),
+            )
+        }
+    }
+}
+
+async fn find(metadata: &dyn MetadataStore, email: &str) -> Result<crate::store::metadata::User, CliError> {
+    let normalized = auth::normalize_email(email).unwrap_or_else(|| email.to_owned());
+    metadata.user_by_email(&normalized).await?.ok_or_else(|| CliError::Usage(format!("no user {email}")))
+}

@@ -1,0 +1,50 @@
+//! The JSON body extractor of the API: errors in the one error shape.
+//!
+//! A body over the route's limit is `413 PAYLOAD_TOO_LARGE`; anything that is not JSON of the
+//! route's shape (including ids, tokens and times that the wire types refuse) is
+//! `400 INVALID_REQUEST` with serde's message. The `Content-Type` is not required.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use crate::errors::ApiError;
+
+/// A raw request body within the route's limit.
+#[derive(Clone, Debug)]
+pub struct ApiBytes(pub Bytes);
+
+impl<S> FromRequest<S> for ApiBytes
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state).await.map(ApiBytes).map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(format!("the body is larger than {} bytes", sync_core::wire::limits::MAX_JSON_BODY))
+            } else {
+                ApiError::invalid(format!("cannot read the body: {}", rejection.body_text()))
+            }
+        })
+    }
+}
+
+/// A JSON request body of type `T`.
+#[derive(Clone, Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+    }
+}

@@ -1,0 +1,98 @@
+//! The background cleanup job: tier retention and abandoned uploads.
+//!
+//! Every `cleanup_interval` (and once at start) it removes
+//! - completed blobs older than their owner's tier retention (`time_end` before now minus the
+//!   retention; Starter keeps 183 days, Pro and Team forever), with their objects;
+//! - pending blobs not re-declared for `abandoned_upload_after`, with any object uploaded for
+//!   them (they were never visible);
+//! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`.
+//!
+//! Metadata rows go first, objects after: a blob is never visible without its object.
+
+use std::future::Future;
+
+use sync_core::UnixMillis;
+use sync_core::wire::SyncTier;
+
+use crate::app::AppState;
+use crate::store::StoreResult;
+use crate::store::metadata::RemovedBlobs;
+
+/// Rows removed per transaction.
+const BATCH: u32 = 500;
+
+/// What one cleanup pass removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Completed blobs past their retention.
+    pub expired_blobs: u64,
+    /// Pending blobs abandoned.
+    pub abandoned_uploads: u64,
+    /// Partial upload files.
+    pub partial_files: u64,
+}
+
+async fn delete_objects(state: &AppState, removed: &RemovedBlobs) {
+    for key in &removed.objects {
+        if let Err(err) = state.objects.delete(key).await {
+            tracing::warn!(object = %key, error = %err, "cannot delete object");
+        }
+    }
+}
+
+/// One cleanup pass as of `now`.
+pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupReport> {
+    let mut report = CleanupReport::default();
+    for tier in [SyncTier::None, SyncTier::Starter, SyncTier::Pro, SyncTier::Team] {
+        let Some(days) = tier.retention_days() else { continue };
+        let cutoff = UnixMillis(now.0.saturating_sub(i64::from(days) * 86_400_000));
+        loop {
+            let removed = state.metadata.remove_expired_blobs(tier, cutoff, BATCH).await?;
+            delete_objects(state, &removed).await;
+            let n = removed.objects.len() as u64;
+            report.expired_blobs += n;
+            if n < u64::from(BATCH) {
+                break;
+            }
+        }
+    }
+    let abandoned_ms = i64::try_from(state.config.abandoned_upload_after.as_millis()).unwrap_or(i64::MAX);
+    let cutoff = UnixMillis(now.0.saturating_sub(abandoned_ms));
+    loop {
+        let removed = state.metadata.remove_abandoned_uploads(cutoff, BATCH).await?;
+        delete_objects(state, &removed).await;
+        let n = removed.objects.len() as u64;
+        report.abandoned_uploads += n;
+        if n < u64::from(BATCH) {
+            break;
+        }
+    }
+    report.partial_files = state.objects.sweep_partial_uploads(crate::time::to_system_time(cutoff)).await?;
+    Ok(report)
+}
+
+/// Runs [`run_once`] now and every `cleanup_interval` until `stop` resolves.
+pub async fn run_periodically(state: AppState, stop: impl Future<Output = ()>) {
+    let mut ticker = tokio::time::interval(state.config.cleanup_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = ticker.tick() => {
+                match run_once(&state, crate::time::now_ms()).await {
+                    Ok(report) if report != CleanupReport::default() => {
+                        tracing::info!(
+                            expired_blobs = report.expired_blobs,
+                            abandoned_uploads = report.abandoned_uploads,
+                            partial_files = report.partial_files,
+                            "cleanup"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "cleanup failed"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! `POST /init`: register the calling device and return the account's keys, or create them.
+//!
+//! - The `X-Device-Id` header must equal the body's `device_id`.
+//! - A device new to the account counts against the tier's device limit
+//!   (`403 DEVICE_LIMIT_EXCEEDED`); with tier `none` a new device is `403 NO_SUBSCRIPTION`.
+//!   A registered device re-initialising refreshes its name, OS and version.
+//! - With `envelope` and `recovery_envelope` on an account without keys, they become the
+//!   account's keys (revision 1, `is_new_user: true`). Sending the same pair again is a retry
+//!   and answers the stored keys; a different pair is `409 ACCOUNT_EXISTS`.
+//! - Without an envelope on an account without keys: `is_new_user: true`, `envelope: null`,
+//!   revision 0.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::request::Parts;
+use sync_core::wire::limits::{MAX_APP_VERSION_LEN, MAX_DEVICE_NAME_LEN};
+use sync_core::wire::{InitRequest, InitResponse};
+
+use super::validate;
+use crate::app::AppState;
+use crate::auth::{AuthUser, device_header};
+use crate::errors::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::store::metadata::{AccountKeys, CreateKeysOutcome, NewDevice, RegisterOutcome};
+use sync_core::wire::SyncTier;
+
+/// The device header, read from the request parts.
+pub struct DeviceHeader(pub sync_core::DeviceId);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DeviceHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        device_header(parts).map(DeviceHeader)
+    }
+}
+
+fn answer(keys: Option<AccountKeys>, is_new_user: bool) -> InitResponse {
+    match keys {
+        Some(keys) => InitResponse {
+            is_new_user,
+            envelope: Some(keys.envelope),
+            recovery_envelope: keys.recovery_envelope,
+            keyring: keys.keyring,
+            revision: keys.revision,
+        },
+        None => InitResponse {
+            is_new_user: true,
+            envelope: None,
+            recovery_envelope: None,
+            keyring: Vec::new(),
+            revision: 0,
+        },
+    }
+}
+
+/// The handler.
+pub async fn init(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    DeviceHeader(header_device): DeviceHeader,
+    ApiJson(req): ApiJson<InitRequest>,
+) -> ApiResult<Json<InitResponse>> {
+    if req.device_id != header_device {
+        return Err(ApiError::invalid("device_id differs from the X-Device-Id header"));
+    }
+    validate::text("device_name", &req.device_name, MAX_DEVICE_NAME_LEN)?;
+    validate::text("device_os", &req.device_os, MAX_DEVICE_NAME_LEN)?;
+    if let Some(version) = &req.app_version {
+        validate::text("app_version", version, MAX_APP_VERSION_LEN)?;
+    }
+    let new_keys = match (req.envelope, req.recovery_envelope) {
+        (None, None) => None,
+        (Some(envelope), Some(recovery)) => {
+            envelope.check_version().map_err(|e| ApiError::invalid(format!("envelope: {e}")))?;
+            recovery.check_version().map_err(|e| ApiError::invalid(format!("recovery_envelope: {e}")))?;
+            if recovery.key_id != envelope.key_id || recovery.key_version != envelope.key_version {
+                return Err(ApiError::invalid("recovery_envelope wraps another key than envelope"));
+            }
+            Some((envelope, recovery))
+        }
+        _ => return Err(ApiError::invalid("a new account sends envelope and recovery_envelope together")),
+    };
+
+    let existing = state.metadata.keys(user.id).await?;
+    let same_keys = |keys: &AccountKeys, new: &(sync_core::wire::Envelope, sync_core::wire::RecoveryEnvelope)| {
+        keys.envelope == new.0 && keys.recovery_envelope.as_ref() == Some(&new.1)
+    };
+    if let (Some(keys), Some(new)) = (&existing, &new_keys)
+        && !same_keys(keys, new)
+    {
+        return Err(ApiError::AccountExists);
+    }
+
+    let known = state.metadata.device(user.id, &req.device_id).await?.is_some();
+    if !known && user.tier == SyncTier::None {
+        return Err(ApiError::NoSubscription);
+    }
+    let device = NewDevice {
+        device_id: req.device_id.clone(),
+        device_name: req.device_name,
+        device_os: req.device_os,
+        app_version: req.app_version,
+    };
+    let limit = user.tier.device_limit();
+    match state.metadata.register_device(user.id, device, limit, crate::time::now_ms()).await? {
+        RegisterOutcome::LimitExceeded => {
+            return Err(ApiError::DeviceLimitExceeded { limit: limit.unwrap_or(u32::MAX) });
+        }
+        RegisterOutcome::Registered => tracing::info!(user = user.id, device = %req.device_id, "device registered"),
+        RegisterOutcome::AlreadyRegistered => {}
+    }
+
+    let response = match (existing, new_keys) {
+        (Some(keys), _) => answer(Some(keys), false),
+        (None, None) => answer(None, true),
+        (None, Some((envelope, recovery))) => {
+            let new = (envelope.clone(), recovery.clone());
+            match state.metadata.create_keys(user.id, envelope, recovery).await? {
+                CreateKeysOutcome::Created(keys) => {
+                    tracing::info!(user = user.id, "account keys created");
+                    answer(Some(keys), true)
+                }
+                CreateKeysOutcome::Exists(keys) if same_keys(&keys, &new) => answer(Some(keys), false),
+                CreateKeysOutcome::Exists(_) => return Err(ApiError::AccountExists),
+            }
+        }
+    };
+    Ok(Json(response))
+}

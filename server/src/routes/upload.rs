@@ -1,0 +1,125 @@
+//! `POST /upload` (declare a blob, get a signed upload URL) and `POST /upload/complete`
+//! (verify the uploaded object, make the blob visible).
+//!
+//! Declaring is idempotent: the same metadata again refreshes a pending blob (new URL, tokens
+//! replaced) or, for a completed blob, answers `already_uploaded: true` with an empty URL; a
+//! completed blob declared with other metadata is `409 CONFLICT`. Until `/upload/complete`
+//! succeeds a blob is invisible to every read. Completing checks the stored object's size and
+//! SHA-256 against the declaration (`400 CHECKSUM_MISMATCH`, and the bad object is deleted so a
+//! fresh `PUT` can follow), then the quota once more, atomically.
+
+use axum::Json;
+use axum::extract::State;
+use sync_core::wire::limits::{MAX_BLOB_SIZE, MAX_TOKENS_PER_UPLOAD};
+use sync_core::wire::{CompleteRequest, CompleteResponse, SyncTier, UploadRequest, UploadResponse};
+
+use super::validate;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::store::ObjectKey;
+use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
+
+fn already_uploaded(req: &UploadRequest) -> Json<UploadResponse> {
+    Json(UploadResponse { blob_id: req.blob_id, upload_url: String::new(), expires_in: 0, already_uploaded: true })
+}
+
+/// `POST /upload`.
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<UploadRequest>,
+) -> ApiResult<Json<UploadResponse>> {
+    if req.device_id != caller.device_id {
+        return Err(ApiError::invalid("device_id differs from the X-Device-Id header"));
+    }
+    if req.time_start > req.time_end {
+        return Err(ApiError::invalid("time_start is after time_end"));
+    }
+    if req.size_bytes == 0 {
+        return Err(ApiError::invalid("size_bytes is 0"));
+    }
+    if req.size_bytes > MAX_BLOB_SIZE {
+        return Err(ApiError::too_large(format!("size_bytes is over the {MAX_BLOB_SIZE}-byte limit")));
+    }
+    let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_UPLOAD)?;
+    let user = &caller.user;
+    if user.tier == SyncTier::None {
+        return Err(ApiError::NoSubscription);
+    }
+    let meta = BlobMeta {
+        blob_id: req.blob_id,
+        blob_type: req.blob_type,
+        device_id: req.device_id.clone(),
+        time_start: req.time_start,
+        time_end: req.time_end,
+        size_bytes: req.size_bytes,
+        checksum: req.checksum,
+        key_id: req.key_id,
+    };
+    if let Some(existing) = state.metadata.blob(user.id, req.blob_id).await?
+        && existing.state == BlobState::Complete
+    {
+        if existing.meta == meta {
+            return Ok(already_uploaded(&req));
+        }
+        return Err(ApiError::Conflict(format!("blob {} was uploaded before with other metadata", req.blob_id)));
+    }
+    let limit = user.tier.storage_limit();
+    let used = state.metadata.storage_used(user.id).await?;
+    if used.saturating_add(req.size_bytes) > limit {
+        return Err(ApiError::QuotaExceeded { used, limit, size: req.size_bytes });
+    }
+    match state.metadata.declare_blob(user.id, meta, tokens, crate::time::now_ms()).await? {
+        DeclareOutcome::Pending => {}
+        DeclareOutcome::AlreadyComplete => return Ok(already_uploaded(&req)),
+        DeclareOutcome::Conflict => {
+            return Err(ApiError::Conflict(format!("blob {} was uploaded before with other metadata", req.blob_id)));
+        }
+    }
+    let ttl = state.config.upload_url_ttl.as_secs();
+    let expires = crate::time::now_secs().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
+    let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
+    let upload_url = state.objects.upload_url(&key, req.size_bytes, expires).await?;
+    Ok(Json(UploadResponse { blob_id: req.blob_id, upload_url, expires_in: ttl, already_uploaded: false }))
+}
+
+/// `POST /upload/complete`.
+pub async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CompleteRequest>,
+) -> ApiResult<Json<CompleteResponse>> {
+    let user = &caller.user;
+    let limit = user.tier.storage_limit();
+    let record =
+        state.metadata.blob(user.id, req.blob_id).await?.ok_or_else(|| {
+            ApiError::not_found(format!("no blob {} for this account: call /upload first", req.blob_id))
+        })?;
+    if record.state == BlobState::Pending {
+        let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
+        let digest = state.objects.digest(&key).await?.ok_or(ApiError::NotUploaded)?;
+        if digest.size != record.meta.size_bytes || digest.sha256 != record.meta.checksum {
+            state.objects.delete(&key).await?;
+            return Err(ApiError::ChecksumMismatch(format!(
+                "the uploaded object ({} bytes, SHA-256 {}) differs from the declared one ({} bytes, SHA-256 {}); upload it again",
+                digest.size, digest.sha256, record.meta.size_bytes, record.meta.checksum
+            )));
+        }
+        if user.tier == SyncTier::None {
+            return Err(ApiError::NoSubscription);
+        }
+    }
+    let outcome =
+        state.metadata.complete_blob(user.id, req.blob_id, &caller.device_id, limit, crate::time::now_ms()).await?;
+    match outcome {
+        CompleteOutcome::Completed { storage_used } | CompleteOutcome::AlreadyComplete { storage_used } => {
+            Ok(Json(CompleteResponse { storage_used, storage_limit: limit }))
+        }
+        CompleteOutcome::NotFound => Err(ApiError::not_found(format!("no blob {} for this account", req.blob_id))),
+        CompleteOutcome::QuotaExceeded { storage_used } => {
+            Err(ApiError::QuotaExceeded { used: storage_used, limit, size: record.meta.size_bytes })
+        }
+    }
+}
