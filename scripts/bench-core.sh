@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the core against its peers, in one run (DESIGN.md 6, issue 2):
+#   blob seal/open (64 KiB segments, 1 GiB streamed) vs `openssl speed -evp chacha20-poly1305`,
+#   Argon2id at the defaults vs argon2-cffi (libargon2), search tokens per second.
+# Prints each figure and the ratios. Usage: scripts/bench-core.sh [BYTES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BYTES=${1:-1073741824}
+python3 -c 'import argon2' 2>/dev/null || python3 -m pip install -q argon2-cffi >/dev/null 2>&1 || true
+
+cargo build -q --release -p sync-core --example throughput
+cp target/release/examples/throughput /tmp/throughput-serial
+cargo build -q --release -p sync-core --features parallel-kdf --example throughput
+TP=target/release/examples/throughput
+
+openssl_mbs() {
+  openssl speed -evp chacha20-poly1305 -bytes 65536 -seconds 3 2>/dev/null \
+    | awk '/^ChaCha20-Poly1305/ { v=$2; sub(/k$/, "", v); printf "%.1f", v / 1000 }'
+}
+last() { tail -n 1 | awk '{print $1}'; }
+
+echo "== blob seal/open, 64 KiB segments, $BYTES bytes streamed =="
+o1=$(openssl_mbs)
+seal_out=$($TP seal "$BYTES"); seal=$(echo "$seal_out" | last)
+open_out=$($TP open "$BYTES"); open=$(echo "$open_out" | last)
+o2=$(openssl_mbs)
+openssl=$(python3 -c "print(round(($o1 + $o2) / 2, 1))")
+portable=$(SYNC_AEAD_BACKEND=portable $TP open $((BYTES / 4)) | last)
+echo "openssl chacha20-poly1305 (65536-byte blocks): $openssl MB/s ($o1, $o2)"
+echo "seal (ring backend):     $seal MB/s  $(echo "$seal_out" | grep RSS)"
+echo "open (ring backend):     $open MB/s  $(echo "$open_out" | grep RSS)"
+echo "open (RustCrypto, wasm's backend): $portable MB/s"
+python3 -c "print(f'ratios vs openssl: seal {$seal/$openssl:.2f}x, open {$open/$openssl:.2f}x, portable open {$portable/$openssl:.2f}x (target >= 0.90x)')"
+
+echo "== Argon2id, m=64 MiB, t=3, p=4 (median of 5) =="
+cffi=$(python3 - <<'PY'
+import time, argon2.low_level as ll
+ts = []
+for _ in range(5):
+    t = time.perf_counter()
+    ll.hash_secret_raw(b"correct horse battery staple", b"\x01" * 32, time_cost=3, memory_cost=65536,
+                       parallelism=4, hash_len=32, type=ll.Type.ID)
+    ts.append((time.perf_counter() - t) * 1000)
+print(f"{sorted(ts)[2]:.1f}")
+PY
+)
+par=$($TP argon2 5 | last)
+ser=$(/tmp/throughput-serial argon2 5 | last)
+echo "argon2-cffi (libargon2): $cffi ms"
+echo "sync-core, parallel-kdf (native clients): $par ms"
+echo "sync-core, single thread (core default):  $ser ms"
+python3 -c "print(f'ratios vs argon2-cffi: parallel {$par/$cffi:.2f}x, single thread {$ser/$cffi:.2f}x of its time (target < 1.00x)')"
+
+echo "== search tokens (16-byte words) =="
+$TP tokens 5000000 | tail -n 1
