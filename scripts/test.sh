@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project (the README's test command). Installs what the tests need,
+# idempotently. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+log "toolchain"
+ensure_rust
+
+log "core: unit, property, vector and primitive tests"
+cargo test -p sync-core --all-features
+
+log "core: vector files through the command-line verifier"
+cargo run -q --release -p sync-core --example vectors -- verify tests/vectors/*.json
+
+log "core: wasm32 build"
+cargo build -p sync-core --target wasm32-unknown-unknown
+
+log "core: fuzz smoke (a few seconds per target)"
+ensure_fuzz
+(cd core/fuzz && for t in blob_open envelope_keyring bundle_decode zstd_payload; do
+  cargo +nightly fuzz run --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
+done)
+
+log "server"
+cargo test -p sync-server
+
+log "all tests passed"
