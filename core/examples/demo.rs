@@ -62,9 +62,22 @@ fn main() -> sync_core::Result<()> {
     let json = bundle.to_json()?;
     let blob_id = keys.derive_blob_id(&json)?;
     let ctx = BlobContext { blob_id, blob_type: BlobType::Text, device_id: device, time_start: start, time_end: end };
-    let blob = seal_blob(keys.current_data_key(), keys.current_key_id(), &ctx, &json, &SealOptions::for_type(BlobType::Text), &mut OsRandom)?;
+    let blob = seal_blob(
+        keys.current_data_key(),
+        keys.current_key_id(),
+        &ctx,
+        &json,
+        &SealOptions::for_type(BlobType::Text),
+        &mut OsRandom,
+    )?;
     let tokens = bundle_tokens(&bundle, keys.current_token_key()?)?;
-    println!("packaged {} records: {} bytes of JSON, {} bytes sealed, {} search tokens", bundle.record_count(), json.len(), blob.len(), tokens.len());
+    println!(
+        "packaged {} records: {} bytes of JSON, {} bytes sealed, {} search tokens",
+        bundle.record_count(),
+        json.len(),
+        blob.len(),
+        tokens.len()
+    );
 
     // Another device: unlock from the envelope, search, decrypt.
     let mut guard = KeyVersionGuard::new();
@@ -78,8 +91,12 @@ fn main() -> sync_core::Result<()> {
         } else {
             Vec::new()
         };
-        println!("search {query:?}: {candidate} of {} query tokens match the blob; {} records hold every term: {:?}", q.len(), hits.len(),
-            hits.iter().map(|h| format!("{}#{}", h.table, h.row_id)).collect::<Vec<_>>());
+        println!(
+            "search {query:?}: {candidate} of {} query tokens match the blob; {} records hold every term: {:?}",
+            q.len(),
+            hits.len(),
+            hits.iter().map(|h| format!("{}#{}", h.table, h.row_id)).collect::<Vec<_>>()
+        );
     }
     Ok(())
 }

@@ -5,12 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use proptest::prelude::*;
-use sync_core::blob::blob_key::derive_blob_key;
-use sync_core::blob::nonce::SegmentNonce;
 use sync_core::blob::{BlobContext, BlobHeader, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
 use sync_core::keys::{DataKey, DataKeys};
 use sync_core::primitives::random::SeededRandom;
-use sync_core::primitives::segment_aead::{Backend, SegmentAead};
+use sync_core::primitives::segment_aead::Backend;
+use sync_core::testkit::craft::seal_segments;
 use sync_core::{BlobId, BlobType, DeviceId, Error, KeyId, UnixMillis};
 
 const KEY_ID: KeyId = KeyId([0x11; 16]);
@@ -97,40 +96,15 @@ fn text_layers_round_trip_and_are_required() {
     // A text blob must be padded: the sealer refuses, and an unpadded one is malformed on read.
     let unpadded = SealOptions { pad: false, ..SealOptions::for_type(BlobType::Text) };
     assert!(seal_blob(&data_key(), KEY_ID, &ctx(BlobType::Text), b"x", &unpadded, &mut SeededRandom::new(1)).is_err());
-    let unpadded_text_blob = {
-        // Build the unpadded text blob by hand with the low-level pieces.
-        let mut header =
-            BlobHeader { segment_exp: 16, flags: Flags::default(), key_id: KEY_ID, salt: [3; 32], commitment: [0; 32] };
-        let (key, commitment) =
-            derive_blob_key(&data_key(), &header.prefix(), &header.salt, &ctx(BlobType::Text)).unwrap();
-        header.commitment = commitment;
-        let aead = SegmentAead::new(key.expose(), Backend::Portable).unwrap();
-        let mut seg = b"hello".to_vec();
-        let tag = aead.seal_in_place(SegmentNonce::new(0, true).unwrap().as_bytes(), &mut seg).unwrap();
-        let mut blob = header.to_bytes().to_vec();
-        blob.extend_from_slice(&seg);
-        blob.extend_from_slice(&tag);
-        blob
-    };
+    let unpadded_text_blob =
+        seal_segments(&data_key(), KEY_ID, &ctx(BlobType::Text), 16, Flags::default(), [3; 32], &[(b"hello", true)])
+            .unwrap();
     assert_eq!(code(&unpadded_text_blob, BlobType::Text), "malformed");
 }
 
-/// Builds a blob segment by segment, for shapes the sealer never makes.
+/// Builds a `frames` blob segment by segment, for shapes the sealer never makes.
 fn handmade(segments: &[(&[u8], bool)]) -> Vec<u8> {
-    let mut header =
-        BlobHeader { segment_exp: 12, flags: Flags::default(), key_id: KEY_ID, salt: [5; 32], commitment: [0; 32] };
-    let (key, commitment) =
-        derive_blob_key(&data_key(), &header.prefix(), &header.salt, &ctx(BlobType::Frames)).unwrap();
-    header.commitment = commitment;
-    let aead = SegmentAead::new(key.expose(), Backend::Portable).unwrap();
-    let mut blob = header.to_bytes().to_vec();
-    for (i, (plain, last)) in segments.iter().enumerate() {
-        let mut seg = plain.to_vec();
-        let tag = aead.seal_in_place(SegmentNonce::new(i as u64, *last).unwrap().as_bytes(), &mut seg).unwrap();
-        blob.extend_from_slice(&seg);
-        blob.extend_from_slice(&tag);
-    }
-    blob
+    seal_segments(&data_key(), KEY_ID, &ctx(BlobType::Frames), 12, Flags::default(), [5; 32], segments).unwrap()
 }
 
 #[test]

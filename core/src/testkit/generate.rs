@@ -1,9 +1,7 @@
 //! Writes the vector files: generated cases from a fixed seed, then hand-made edge and must-fail
 //! cases. Every case is built with the library and checked by `verify` before it is written.
 
-use crate::blob::blob_key::derive_blob_key;
-use crate::blob::nonce::SegmentNonce;
-use crate::blob::{BlobContext, BlobHeader, Flags, SealOptions, seal_blob};
+use crate::blob::{BlobContext, Flags, SealOptions, seal_blob};
 use crate::encoding::base64url::encode as b64;
 use crate::keys::envelope::seal_envelope_with;
 use crate::keys::keyring::seal_entry_with;
@@ -12,7 +10,7 @@ use crate::keys::password::{derive_password_key, derive_wrap_key};
 use crate::keys::recovery::seal_recovery_envelope_with;
 use crate::keys::{DataKey, KdfParams, RecoveryKey, SearchKey, Subkeys};
 use crate::primitives::random::{RandomSource, SeededRandom, random_array};
-use crate::primitives::segment_aead::{Backend, SegmentAead};
+use crate::primitives::segment_aead::Backend;
 use crate::search::{Field, TokenKey, terms};
 use crate::{BlobId, BlobType, DeviceId, Error, KeyId, UnixMillis};
 use serde_json::{Value, json};
@@ -347,8 +345,7 @@ fn blob_json(data_key: &DataKey, key_id: &KeyId, c: &BlobContext, blob: &[u8], p
     v
 }
 
-/// Seals an arbitrary payload under the given flags, segment by segment, without applying any
-/// layer (for crafted zstd or padding layers).
+/// Seals a crafted payload under the given flags (see [`super::craft::seal_payload_as_is`]).
 fn seal_raw_payload(
     dk: &DataKey,
     key_id: KeyId,
@@ -358,20 +355,7 @@ fn seal_raw_payload(
     payload: &[u8],
     rng: &mut SeededRandom,
 ) -> R<Vec<u8>> {
-    let mut header = BlobHeader { segment_exp: k, flags, key_id, salt: random_array(rng)?, commitment: [0; 32] };
-    let (bk, commitment) = derive_blob_key(dk, &header.prefix(), &header.salt, c)?;
-    header.commitment = commitment;
-    let aead = SegmentAead::new(bk.expose(), Backend::Portable)?;
-    let mut blob = header.to_bytes().to_vec();
-    let s = 1usize << k;
-    let chunks: Vec<&[u8]> = if payload.is_empty() { vec![&[][..]] } else { payload.chunks(s).collect() };
-    for (i, chunk) in chunks.iter().enumerate() {
-        let mut seg = chunk.to_vec();
-        let tag = aead.seal_in_place(SegmentNonce::new(i as u64, i + 1 == chunks.len())?.as_bytes(), &mut seg)?;
-        blob.extend_from_slice(&seg);
-        blob.extend_from_slice(&tag);
-    }
-    Ok(blob)
+    super::craft::seal_payload_as_is(dk, key_id, c, k, flags, random_array(rng)?, payload)
 }
 
 fn blob_vectors(rng: &mut SeededRandom) -> R<Vec<Value>> {
@@ -539,18 +523,16 @@ fn blob_vectors(rng: &mut SeededRandom) -> R<Vec<Value>> {
     out.push(fail("another data key with the same id", "wrong_key_or_context", other_key));
 
     // An empty final segment after segment 0.
-    let mut header =
-        BlobHeader { segment_exp: 12, flags: Flags::default(), key_id, salt: random_array(rng)?, commitment: [0; 32] };
-    let (bk, commitment) = derive_blob_key(&dk, &header.prefix(), &header.salt, &c)?;
-    header.commitment = commitment;
-    let aead = SegmentAead::new(bk.expose(), Backend::Portable)?;
-    let mut blob = header.to_bytes().to_vec();
-    let mut seg = payload(s12, 2);
-    let tag = aead.seal_in_place(SegmentNonce::new(0, false)?.as_bytes(), &mut seg)?;
-    blob.extend_from_slice(&seg);
-    blob.extend_from_slice(&tag);
-    let tag = aead.seal_in_place(SegmentNonce::new(1, true)?.as_bytes(), &mut [])?;
-    blob.extend_from_slice(&tag);
+    let full = payload(s12, 2);
+    let blob = super::craft::seal_segments(
+        &dk,
+        key_id,
+        &c,
+        12,
+        Flags::default(),
+        random_array(rng)?,
+        &[(&full, false), (&[], true)],
+    )?;
     out.push(fail("an empty final segment after segment 0", "malformed", v(&blob)));
 
     // Payload layers that break the rules (the crypto around them is valid).

@@ -4,6 +4,7 @@
 //! The `vectors` example is the command-line face of this module; the core's tests, the fuzz
 //! targets and the other crates' tests use it directly.
 
+pub mod craft;
 pub mod generate;
 pub mod verify;
 
