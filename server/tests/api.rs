@@ -803,3 +803,26 @@ async fn static_viewer_and_request_ids() {
         .await;
     assert_eq!(kept.headers.get("x-request-id").unwrap(), "client-42");
 }
+
+/// The contract checker itself refuses what the document does not allow.
+#[test]
+fn openapi_checker_refuses_mismatches() {
+    use common::openapi::check;
+    let json = Some("application/json");
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":1}"#).is_ok());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":1,"extra":2}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":-1}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 418, json, br#"{"revision":1}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, Some("text/plain"), br#"{"revision":1}"#).is_err());
+    assert!(check("GET", "/api/sync/keys", 200, json, br#"{"revision":1}"#).is_err());
+    assert!(check("POST", "/api/sync/nowhere", 200, json, b"{}").is_err());
+    assert!(check("POST", "/api/sync/init", 409, json, br#"{"error":"x","code":"NOT_A_CODE"}"#).is_err());
+    assert!(check("POST", "/api/sync/init", 409, json, br#"{"error":"x","code":"ACCOUNT_EXISTS"}"#).is_ok());
+    let bad_time = br#"{"matches":[{"blob_id":"000102030405060708090a0b0c0d0e0f","blob_type":"text","device_id":"d","time_start":"2026-01-05T09:00:00Z","time_end":"2026-01-05T09:00:00.000Z","match_count":1}],"total_matches":1}"#;
+    assert!(check("POST", "/api/sync/search", 200, json, bad_time).is_err());
+    let good_time = std::str::from_utf8(bad_time).unwrap().replace("00Z\",\"time_end", "00.000Z\",\"time_end");
+    assert!(check("POST", "/api/sync/search", 200, json, good_time.as_bytes()).is_ok());
+    assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"").is_ok());
+    assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"x").is_err());
+}

@@ -5,9 +5,12 @@
 //! runs on tokio's blocking pool.
 //!
 //! Search tokens live in `blob_tokens (user_id, token, blob_ref)`, a `WITHOUT ROWID` table whose
-//! primary key is the lookup index. A blob also keeps its tokens packed in its own row, so that
-//! removing one blob removes exactly its index entries.
+//! primary key is the lookup index, with the blob's time range and type beside each entry so a
+//! search filters and ranks from the index alone and reads only the blobs it returns. Only
+//! completed (visible) blobs are in the index: a pending blob keeps its tokens packed in its own
+//! row until `/upload/complete` moves them in, and removing a blob removes exactly its entries.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -78,9 +81,12 @@ CREATE INDEX IF NOT EXISTS blobs_by_time ON blobs (user_id, state, time_start, b
 CREATE INDEX IF NOT EXISTS blobs_by_end ON blobs (state, time_end);
 CREATE INDEX IF NOT EXISTS blobs_by_update ON blobs (state, updated_at);
 CREATE TABLE IF NOT EXISTS blob_tokens (
-    user_id  INTEGER NOT NULL,
-    token    BLOB NOT NULL,
-    blob_ref INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    token      BLOB NOT NULL,
+    blob_ref   INTEGER NOT NULL,
+    time_start INTEGER NOT NULL,
+    time_end   INTEGER NOT NULL,
+    type_code  INTEGER NOT NULL,
     PRIMARY KEY (user_id, token, blob_ref)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stripe_events (
@@ -115,6 +121,10 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The token index outgrows SQLite's 2 MB default page cache quickly: read through a memory
+    // map (shared by every connection via the OS page cache) and give each connection 32 MiB.
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    conn.pragma_update(None, "cache_size", -32_768i64)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -177,6 +187,19 @@ fn row_to_meta(raw: MetaRow) -> StoreResult<BlobMeta> {
     })
 }
 
+/// The small integer a blob type has in the token index.
+fn type_code(blob_type: BlobType) -> i64 {
+    match blob_type {
+        BlobType::Text => 0,
+        BlobType::Frames => 1,
+        BlobType::Audio => 2,
+    }
+}
+
+const INSERT_TOKEN: &str =
+    "INSERT OR IGNORE INTO blob_tokens (user_id, token, blob_ref, time_start, time_end, type_code)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 fn pack_tokens(tokens: &[TokenBytes]) -> Vec<u8> {
     tokens.iter().flat_map(|t| t.iter().copied()).collect()
 }
@@ -225,7 +248,7 @@ type RemovalRow = (i64, i64, Vec<u8>, i64, Vec<u8>, i64);
 fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<RemovedBlobs> {
     let mut removed = RemovedBlobs::default();
     for (id, user_id, blob_id, size, tokens, state) in rows {
-        {
+        if state == COMPLETE {
             let mut del =
                 tx.prepare_cached("DELETE FROM blob_tokens WHERE user_id = ?1 AND token = ?2 AND blob_ref = ?3")?;
             for token in unpack_tokens(&tokens) {
@@ -287,6 +310,62 @@ impl SqliteMetadata {
             writer: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
         })
+    }
+
+    /// Inserts completed blobs with their tokens in one transaction, skipping ids that exist
+    /// (bulk import for benchmarks and migrations; the routes use [`MetadataStore`]).
+    pub async fn bulk_insert_completed(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        now: UnixMillis,
+    ) -> StoreResult<u64> {
+        self.write(move |tx| {
+            let mut inserted = 0u64;
+            let mut added: u64 = 0;
+            let mut blob = tx.prepare_cached(
+                "INSERT OR IGNORE INTO blobs (user_id, blob_id, blob_type, device_id, time_start, time_end, size_bytes,
+                   checksum, key_id, tokens, state, created_at, updated_at, completed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?11)",
+            )?;
+            let mut token = tx.prepare_cached(INSERT_TOKEN)?;
+            // Index rows go in after the blob rows, in key order: far fewer page splits and
+            // cache misses than each blob's random tokens one blob at a time.
+            let mut rows: Vec<(TokenBytes, i64, i64, i64, i64)> = Vec::new();
+            for (meta, tokens) in blobs {
+                let n = blob.execute(params![
+                    user_id,
+                    &meta.blob_id.0[..],
+                    meta.blob_type.as_str(),
+                    meta.device_id.as_str(),
+                    meta.time_start.0,
+                    meta.time_end.0,
+                    to_i64(meta.size_bytes)?,
+                    &meta.checksum.0[..],
+                    &meta.key_id.0[..],
+                    pack_tokens(&tokens),
+                    now.0
+                ])?;
+                if n == 0 {
+                    continue;
+                }
+                let blob_ref = tx.last_insert_rowid();
+                let code = type_code(meta.blob_type);
+                rows.extend(tokens.iter().map(|t| (*t, blob_ref, meta.time_start.0, meta.time_end.0, code)));
+                inserted += 1;
+                added = added.saturating_add(meta.size_bytes);
+            }
+            rows.sort_unstable();
+            for (t, blob_ref, start, end, code) in rows {
+                token.execute(params![user_id, &t[..], blob_ref, start, end, code])?;
+            }
+            tx.execute(
+                "UPDATE users SET storage_used = storage_used + ?2 WHERE id = ?1",
+                params![user_id, to_i64(added)?],
+            )?;
+            Ok(inserted)
+        })
+        .await
     }
 
     /// Runs `f` in one write transaction on the blocking pool.
@@ -640,7 +719,7 @@ impl MetadataStore for SqliteMetadata {
                 })
                 .optional()?;
             let packed = pack_tokens(&tokens);
-            let blob_ref = match existing {
+            match existing {
                 Some((_, COMPLETE, _, raw)) => {
                     return Ok(if row_to_meta(raw)? == meta {
                         DeclareOutcome::AlreadyComplete
@@ -648,12 +727,7 @@ impl MetadataStore for SqliteMetadata {
                         DeclareOutcome::Conflict
                     });
                 }
-                Some((id, _, old_tokens, _)) => {
-                    let mut del =
-                        tx.prepare_cached("DELETE FROM blob_tokens WHERE user_id = ?1 AND token = ?2 AND blob_ref = ?3")?;
-                    for token in unpack_tokens(&old_tokens) {
-                        del.execute(params![user_id, &token[..], id])?;
-                    }
+                Some((id, _, _, _)) => {
                     tx.prepare_cached(
                         "UPDATE blobs SET blob_type = ?2, device_id = ?3, time_start = ?4, time_end = ?5,
                            size_bytes = ?6, checksum = ?7, key_id = ?8, tokens = ?9, updated_at = ?10
@@ -671,7 +745,6 @@ impl MetadataStore for SqliteMetadata {
                         packed,
                         now.0
                     ])?;
-                    id
                 }
                 None => {
                     tx.prepare_cached(
@@ -693,13 +766,7 @@ impl MetadataStore for SqliteMetadata {
                         PENDING,
                         now.0
                     ])?;
-                    tx.last_insert_rowid()
                 }
-            };
-            let mut insert =
-                tx.prepare_cached("INSERT OR IGNORE INTO blob_tokens (user_id, token, blob_ref) VALUES (?1, ?2, ?3)")?;
-            for token in &tokens {
-                insert.execute(params![user_id, &token[..], blob_ref])?;
             }
             Ok(DeclareOutcome::Pending)
         })
@@ -736,12 +803,23 @@ impl MetadataStore for SqliteMetadata {
         let device_id = device_id.clone();
         self.write(move |tx| {
             let row = tx
-                .prepare_cached("SELECT id, state, size_bytes FROM blobs WHERE user_id = ?1 AND blob_id = ?2")?
+                .prepare_cached(
+                    "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type
+                     FROM blobs WHERE user_id = ?1 AND blob_id = ?2",
+                )?
                 .query_row(params![user_id, &blob_id.0[..]], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
                 })
                 .optional()?;
-            let Some((id, state, size)) = row else { return Ok(CompleteOutcome::NotFound) };
+            let Some((id, state, size, tokens, start, end, kind)) = row else { return Ok(CompleteOutcome::NotFound) };
             let used = storage_used(tx, user_id)?;
             if state == COMPLETE {
                 return Ok(CompleteOutcome::AlreadyComplete { storage_used: used });
@@ -753,6 +831,11 @@ impl MetadataStore for SqliteMetadata {
             }
             tx.prepare_cached("UPDATE blobs SET state = ?2, completed_at = ?3, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, COMPLETE, now.0])?;
+            let code = type_code(kind.parse::<BlobType>().map_err(corrupt("blob_type"))?);
+            let mut insert = tx.prepare_cached(INSERT_TOKEN)?;
+            for token in unpack_tokens(&tokens) {
+                insert.execute(params![user_id, &token[..], id, start, end, code])?;
+            }
             tx.prepare_cached("UPDATE users SET storage_used = ?2 WHERE id = ?1")?
                 .execute(params![user_id, to_i64(after)?])?;
             tx.prepare_cached("UPDATE devices SET last_sync_at = ?3 WHERE user_id = ?1 AND device_id = ?2")?
@@ -816,32 +899,48 @@ impl MetadataStore for SqliteMetadata {
         limit: u32,
     ) -> StoreResult<(Vec<SearchHit>, u64)> {
         self.read(move |conn| {
-            if tokens.is_empty() {
-                return Ok((Vec::new(), 0));
+            // Count matching tokens per blob straight from the index (its entries carry the
+            // time range and type, so filters need no blob rows), then read only the page.
+            let types: Option<Vec<i64>> = filter.blob_types.as_ref().map(|t| t.iter().map(|b| type_code(*b)).collect());
+            let mut counts: HashMap<i64, (u32, i64)> = HashMap::new();
+            {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT blob_ref, time_start, time_end, type_code FROM blob_tokens WHERE user_id = ?1 AND token = ?2",
+                )?;
+                for token in &tokens {
+                    let mut rows = stmt.query(params![user_id, &token[..]])?;
+                    while let Some(row) = rows.next()? {
+                        let (blob_ref, start, end, code): (i64, i64, i64, i64) =
+                            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+                        if let Some((from, to)) = filter.time_range
+                            && (end < from.0 || start > to.0)
+                        {
+                            continue;
+                        }
+                        if let Some(types) = &types
+                            && !types.contains(&code)
+                        {
+                            continue;
+                        }
+                        counts.entry(blob_ref).or_insert((0, end)).0 += 1;
+                    }
+                }
             }
-            let mut values = vec![Value::Integer(user_id)];
-            values.extend(tokens.iter().map(|t| Value::Blob(t.to_vec())));
-            let mut sql = format!(
-                "SELECT {META_COLUMNS}, m.n, COUNT(*) OVER () FROM
-                   (SELECT blob_ref, COUNT(*) AS n FROM blob_tokens
-                    WHERE user_id = ? AND token IN ({}) GROUP BY blob_ref) m
-                 JOIN blobs b ON b.id = m.blob_ref
-                 WHERE b.state = 1",
-                placeholders(tokens.len())
-            );
-            sql.push_str(&filter_sql(&filter, &mut values));
-            sql.push_str(" ORDER BY m.n DESC, b.time_end DESC, b.blob_id LIMIT ?");
-            values.push(Value::Integer(i64::from(limit)));
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(values), |r| {
-                Ok((read_meta_row(r, 0)?, r.get::<_, i64>(8)?, r.get::<_, i64>(9)?))
-            })?;
-            let mut hits = Vec::new();
-            let mut total = 0;
-            for row in rows {
-                let (raw, n, all) = row?;
-                total = to_u64(all)?;
-                hits.push(SearchHit { meta: row_to_meta(raw)?, match_count: u32::try_from(n).unwrap_or(u32::MAX) });
+            let total = counts.len() as u64;
+            // Most tokens first, then newest time_end first, then the oldest row (stable).
+            let mut ranked: Vec<(u32, i64, i64)> = counts.into_iter().map(|(r, (n, end))| (n, end, r)).collect();
+            let order = |a: &(u32, i64, i64), b: &(u32, i64, i64)| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2));
+            let limit = limit as usize;
+            if ranked.len() > limit {
+                ranked.select_nth_unstable_by(limit, order);
+                ranked.truncate(limit);
+            }
+            ranked.sort_unstable_by(order);
+            let mut stmt = conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.id = ?1"))?;
+            let mut hits = Vec::with_capacity(ranked.len());
+            for (n, _, blob_ref) in ranked {
+                let raw = stmt.query_row([blob_ref], |r| read_meta_row(r, 0))?;
+                hits.push(SearchHit { meta: row_to_meta(raw)?, match_count: n });
             }
             Ok((hits, total))
         })
