@@ -173,52 +173,55 @@ async fn run() {
         })
         .collect();
     let queries = Arc::new(queries);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (http, queries, next, url, auth) =
-            (http.clone(), Arc::clone(&queries), Arc::clone(&next), format!("{base}/search"), auth.clone());
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut matches = 0u64;
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(query) = queries.get(i) else { break };
-                let t = Instant::now();
-                let (status, body) = send(
-                    &http,
-                    "POST",
-                    &url,
-                    &[("authorization", auth.as_str()), ("x-device-id", "bench-1")],
-                    Bytes::from(query.clone()),
-                )
-                .await;
-                latencies.push(t.elapsed());
-                assert_eq!(status, 200, "{body:?}");
-                let v: Value = serde_json::from_slice(&body).unwrap();
-                matches += v["total_matches"].as_u64().unwrap();
-            }
-            (latencies, matches)
-        }));
+    for clients in [concurrency, 1] {
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = if clients == 1 { queries.len().min(1000) } else { queries.len() };
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..clients {
+            let (http, queries, next, url, auth) =
+                (http.clone(), Arc::clone(&queries), Arc::clone(&next), format!("{base}/search"), auth.clone());
+            workers.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut matches = 0u64;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(query) = queries.get(i).filter(|_| i < count) else { break };
+                    let t = Instant::now();
+                    let (status, body) = send(
+                        &http,
+                        "POST",
+                        &url,
+                        &[("authorization", auth.as_str()), ("x-device-id", "bench-1")],
+                        Bytes::from(query.clone()),
+                    )
+                    .await;
+                    latencies.push(t.elapsed());
+                    assert_eq!(status, 200, "{body:?}");
+                    let v: Value = serde_json::from_slice(&body).unwrap();
+                    matches += v["total_matches"].as_u64().unwrap();
+                }
+                (latencies, matches)
+            }));
+        }
+        let mut latencies = Vec::new();
+        let mut matches = 0;
+        for w in workers {
+            let (l, m) = w.await.unwrap();
+            latencies.extend(l);
+            matches += m;
+        }
+        let elapsed = started.elapsed();
+        latencies.sort_unstable();
+        println!(
+            "search: {count} requests of {query_tokens} tokens, {clients} clients: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; mean total_matches {:.0}",
+            count as f64 / elapsed.as_secs_f64(),
+            percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+            latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            matches as f64 / count as f64,
+        );
     }
-    let mut latencies = Vec::new();
-    let mut matches = 0;
-    for w in workers {
-        let (l, m) = w.await.unwrap();
-        latencies.extend(l);
-        matches += m;
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    println!(
-        "search: {searches} requests of {query_tokens} tokens, {concurrency} clients: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; mean total_matches {:.0}",
-        searches as f64 / elapsed.as_secs_f64(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        matches as f64 / searches as f64,
-    );
 
     // Uploads: large blobs (throughput) and small blobs (cycles per second).
     for (label, count, size, parallel) in

@@ -62,7 +62,7 @@ pub fn verify_signature(secret: &str, header: &str, payload: &[u8], now: i64) ->
     if signatures.is_empty() {
         return Err(SignatureError::Mismatch);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    if now.saturating_sub(timestamp).saturating_abs() > TOLERANCE_SECS {
         return Err(SignatureError::Stale);
     }
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Mismatch)?;
@@ -209,6 +209,8 @@ mod tests {
         assert_eq!(verify_signature("whsec_x", &several, payload, 1_000), Ok(()));
         assert_eq!(verify_signature("whsec_x", "garbage", payload, 1_000), Err(SignatureError::Malformed));
         assert_eq!(verify_signature("whsec_x", "t=1000", payload, 1_000), Err(SignatureError::Mismatch));
+        let extreme = format!("t={},v1={}", i64::MIN, "00".repeat(32));
+        assert_eq!(verify_signature("whsec_x", &extreme, payload, 1_000), Err(SignatureError::Stale));
     }
 
     #[test]
