@@ -10,7 +10,6 @@
 //! completed (visible) blobs are in the index: a pending blob keeps its tokens packed in its own
 //! row until `/upload/complete` moves them in, and removing a blob removes exactly its entries.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -902,30 +901,42 @@ impl MetadataStore for SqliteMetadata {
             // Count matching tokens per blob straight from the index (its entries carry the
             // time range and type, so filters need no blob rows), then read only the page.
             let types: Option<Vec<i64>> = filter.blob_types.as_ref().map(|t| t.iter().map(|b| type_code(*b)).collect());
-            let mut counts: HashMap<i64, (u32, i64)> = HashMap::new();
+            let filtered = filter.time_range.is_some() || types.is_some();
+            // `(blob_ref, time_end)` of every matching entry; each token's entries come in
+            // `blob_ref` order, so a run-aware stable sort merges them in O(n log tokens).
+            let mut entries: Vec<(i64, i64)> = Vec::new();
             {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT blob_ref, time_start, time_end, type_code FROM blob_tokens WHERE user_id = ?1 AND token = ?2",
-                )?;
+                let mut stmt = conn.prepare_cached(if filtered {
+                    "SELECT blob_ref, time_end, time_start, type_code FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
+                } else {
+                    "SELECT blob_ref, time_end FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
+                })?;
                 for token in &tokens {
                     let mut rows = stmt.query(params![user_id, &token[..]])?;
                     while let Some(row) = rows.next()? {
-                        let (blob_ref, start, end, code): (i64, i64, i64, i64) =
-                            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-                        if let Some((from, to)) = filter.time_range
-                            && (end < from.0 || start > to.0)
-                        {
-                            continue;
+                        let (blob_ref, end): (i64, i64) = (row.get(0)?, row.get(1)?);
+                        if filtered {
+                            let (start, code): (i64, i64) = (row.get(2)?, row.get(3)?);
+                            if let Some((from, to)) = filter.time_range
+                                && (end < from.0 || start > to.0)
+                            {
+                                continue;
+                            }
+                            if let Some(types) = &types
+                                && !types.contains(&code)
+                            {
+                                continue;
+                            }
                         }
-                        if let Some(types) = &types
-                            && !types.contains(&code)
-                        {
-                            continue;
-                        }
-                        counts.entry(blob_ref).or_insert((0, end)).0 += 1;
+                        entries.push((blob_ref, end));
                     }
                 }
             }
+            entries.sort_by_key(|e| e.0);
+            let counts: Vec<(i64, (u32, i64))> = entries
+                .chunk_by(|a, b| a.0 == b.0)
+                .filter_map(|run| run.first().map(|&(r, end)| (r, (u32::try_from(run.len()).unwrap_or(u32::MAX), end))))
+                .collect();
             let total = counts.len() as u64;
             // Most tokens first, then newest time_end first, then the oldest row (stable).
             let mut ranked: Vec<(u32, i64, i64)> = counts.into_iter().map(|(r, (n, end))| (n, end, r)).collect();
