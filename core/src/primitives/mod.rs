@@ -6,13 +6,16 @@
 //!   compared in constant time.
 //! - [`hkdf`]: HKDF-SHA256 (RFC 5869) and HMAC-SHA256.
 //! - [`xchacha`]: XChaCha20-Poly1305 for the 32-byte key wraps (envelopes, keyring).
-//! - [`segment_aead`]: ChaCha20-Poly1305 (RFC 8439) for blob segments, with two backends:
-//!   `ring` (assembly, native default) and RustCrypto (portable, always used on wasm32).
+//! - [`segment_aead`]: ChaCha20-Poly1305 (RFC 8439) for blob segments, with a backend per target:
+//!   `ring` (assembly, native default), RustCrypto (portable), and on wasm32 with `simd128`
+//!   [`chacha_simd128`] (the wasm default).
 //!
 //! Every primitive is checked against the public vectors in `../shared/vectors/` by
 //! `tests/primitives_vectors.rs`.
 
 pub mod argon2id;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod chacha_simd128;
 pub mod hkdf;
 pub mod random;
 pub mod secret;

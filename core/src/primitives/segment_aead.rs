@@ -1,8 +1,9 @@
 //! ChaCha20-Poly1305 (RFC 8439) for blob segments, with a choice of backend.
 //!
 //! [`Backend::Native`] is `ring`'s assembly implementation (about 1.5x RustCrypto's speed on
-//! x86_64, within reach of OpenSSL); [`Backend::Portable`] is RustCrypto's `chacha20poly1305`,
-//! used on wasm32 and available everywhere so that tests prove both agree on every vector.
+//! x86_64, within reach of OpenSSL), and on wasm32 with `simd128` the SIMD implementation of
+//! [`super::chacha_simd128`]; [`Backend::Portable`] is RustCrypto's `chacha20poly1305`,
+//! available everywhere so that tests prove the backends agree on every vector.
 //! `ring` keeps its copy of the per-blob key in its own key schedule, which it does not
 //! zeroize; the portable backend does.
 
@@ -17,8 +18,8 @@ pub const TAG_LEN: usize = 16;
 /// Which ChaCha20-Poly1305 implementation seals and opens segments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Backend {
-    /// `ring` on native targets; the portable one on wasm32 or without the `native-aead`
-    /// feature.
+    /// `ring` on native targets; on wasm32 the `simd128` one when built with that target
+    /// feature; the portable one otherwise (or without the `native-aead` feature).
     #[default]
     Native,
     /// RustCrypto's pure-Rust implementation.
@@ -34,6 +35,8 @@ enum Inner {
     Portable(Box<ChaCha20Poly1305>),
     #[cfg(all(feature = "native-aead", not(target_arch = "wasm32")))]
     Ring(Box<ring::aead::LessSafeKey>),
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128(Box<super::chacha_simd128::ChaCha20Poly1305>),
 }
 
 impl std::fmt::Debug for SegmentAead {
@@ -52,6 +55,8 @@ impl SegmentAead {
                     .map_err(|_| Error::InvalidInput("ChaCha20-Poly1305 key"))?;
                 Inner::Ring(Box::new(ring::aead::LessSafeKey::new(unbound)))
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Backend::Native => Inner::Simd128(Box::new(super::chacha_simd128::ChaCha20Poly1305::new(key))),
             _ => Inner::Portable(Box::new(ChaCha20Poly1305::new(&(*key).into()))),
         };
         Ok(SegmentAead { inner })
@@ -89,6 +94,8 @@ impl SegmentAead {
                 out.copy_from_slice(tag.as_ref());
                 Ok(out)
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Inner::Simd128(cipher) => cipher.seal_in_place(nonce, aad, buf),
         }
     }
 
@@ -109,6 +116,8 @@ impl SegmentAead {
                     0..,
                 )
                 .is_ok(),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Inner::Simd128(cipher) => cipher.open_in_place(nonce, aad, buf, tag),
         }
     }
 
@@ -119,6 +128,19 @@ impl SegmentAead {
             Inner::Portable(_) => Backend::Portable,
             #[cfg(all(feature = "native-aead", not(target_arch = "wasm32")))]
             Inner::Ring(_) => Backend::Native,
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Inner::Simd128(_) => Backend::Native,
+        }
+    }
+
+    /// The implementation in use: `"ring"`, `"simd128"` (wasm) or `"rustcrypto"`.
+    pub fn implementation(&self) -> &'static str {
+        match &self.inner {
+            Inner::Portable(_) => "rustcrypto",
+            #[cfg(all(feature = "native-aead", not(target_arch = "wasm32")))]
+            Inner::Ring(_) => "ring",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Inner::Simd128(_) => "simd128",
         }
     }
 }

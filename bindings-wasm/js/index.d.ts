@@ -1,0 +1,191 @@
+// Types of @screenpipe/sync-wasm. The same API in browsers (dist/web) and Node (dist/node).
+
+/** A stable error code (the core's `Error::code()`). */
+export type ErrorCode =
+  | 'wrong_password'
+  | 'empty_password'
+  | 'weak_password'
+  | 'params_out_of_bounds'
+  | 'bad_mnemonic'
+  | 'rollback'
+  | 'unknown_key'
+  | 'wrong_key_or_context'
+  | 'tampered'
+  | 'truncated'
+  | 'malformed'
+  | 'unsupported'
+  | 'too_large'
+  | 'invalid_state'
+  | 'invalid_input'
+  | 'random_failure';
+
+/** Every error thrown by this package: an `Error` named `SyncError` with a stable `code`. */
+export interface SyncError extends Error {
+  name: 'SyncError';
+  code: ErrorCode;
+}
+
+/** Argon2id parameters, as in an envelope's `kdf` (DESIGN.md 3.1). Default `{m_kib: 65536, t: 3, p: 4}`. */
+export interface KdfParams {
+  m_kib: number;
+  t: number;
+  p: number;
+}
+
+/** The password envelope (DESIGN.md 3.2), exactly as the server stores and returns it. */
+export interface Envelope {
+  v: 1;
+  kdf: { alg: 'argon2id'; version: 19; m_kib: number; t: number; p: number };
+  salt: string;
+  key_id: string;
+  key_version: number;
+  nonce: string;
+  wrapped_key: string;
+}
+
+/** The recovery envelope (DESIGN.md 3.3). */
+export interface RecoveryEnvelope {
+  v: 1;
+  key_id: string;
+  key_version: number;
+  nonce: string;
+  wrapped_key: string;
+}
+
+/** An older master key sealed under the newest one (DESIGN.md 3.5). */
+export interface KeyringEntry {
+  key_id: string;
+  nonce: string;
+  wrapped_key: string;
+}
+
+/**
+ * The newest key a page has seen, for the rollback check (DESIGN.md 3.5): a key version, or the
+ * key itself (then another key of the same version is refused too). `undefined`: none yet.
+ */
+export type MinimumKey = number | { key_version: number; key_id?: string | null } | null | undefined;
+
+export type BlobType = 'text' | 'frames' | 'audio';
+
+/**
+ * What a blob is bound to. Times in milliseconds since the epoch (a number), or the format's
+ * RFC 3339 text (`2026-01-05T09:00:00.000Z`). Other fields are ignored, so a blob entry of the
+ * server's `/download` or `/search` answer can be passed as it is.
+ */
+export interface BlobContext {
+  blob_id: string;
+  blob_type: BlobType;
+  device_id: string;
+  time_start: number | string;
+  time_end: number | string;
+}
+
+/** Seal options; defaults by type: `text` is compressed and always padded, media neither. */
+export interface SealOptions {
+  /** Segment size 2^segmentExp, 12 to 24; default 16 (64 KiB). */
+  segmentExp?: number;
+  compress?: boolean;
+  pad?: boolean;
+}
+
+export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A records bundle (docs/FORMAT.md): plain objects, times as RFC 3339 text, `null` for absent values. */
+export interface RecordsBundle {
+  v: 1;
+  device_id: string;
+  time_start: string;
+  time_end: string;
+  video_chunks: Record<string, unknown>[];
+  frames: Record<string, unknown>[];
+  ocr_text: Record<string, unknown>[];
+  audio_chunks: Record<string, unknown>[];
+  audio_transcriptions: Record<string, unknown>[];
+  accessibility: Record<string, unknown>[];
+  ui_events: Record<string, unknown>[];
+}
+
+export interface NewAccount {
+  envelope: Envelope;
+  recoveryEnvelope: RecoveryEnvelope;
+  /** The 24-word recovery phrase: show it once and ask the user to confirm it. */
+  mnemonic: string;
+  keys: Keys;
+}
+
+export interface Rotation {
+  envelope: Envelope;
+  recoveryEnvelope: RecoveryEnvelope;
+  keyring: KeyringEntry[];
+  mnemonic: string;
+  keys: Keys;
+}
+
+/** Every unlocked key of an account, as an opaque handle. Keys never reach JavaScript as bytes. */
+export class Keys {
+  private constructor();
+  /** Id (32 hex) of the current master key. */
+  readonly keyId: string;
+  /** Version of the current master key: remember the highest seen and pass it to the next unlock. */
+  readonly keyVersion: number;
+  /** Ids of every key held, current first. */
+  readonly keyIds: string[];
+  /** A new envelope for a new password (same master key); refuses weak passwords (`weak_password`). */
+  changePassword(newPassword: string, params?: KdfParams | null): Envelope;
+  /** A new master key (version + 1), keyring and recovery phrase; `password` must open `currentEnvelope`. */
+  rotate(currentEnvelope: Envelope, password: string, params?: KdfParams | null): Rotation;
+  /** Decrypts a whole blob; returns the data (padding and zstd undone). */
+  decryptBlob(blob: Bytes, context: BlobContext): Uint8Array;
+  /** Decrypts a `text` blob and returns its records bundle. */
+  openRecords(blob: Bytes, context: BlobContext): RecordsBundle;
+  /** Streaming decryption in bounded memory. */
+  blobDecryptor(context: BlobContext): BlobDecryptor;
+  /** Seals data as a blob under the current key. */
+  encryptBlob(data: Bytes, context: BlobContext, options?: SealOptions | null): Uint8Array;
+  /** The search tokens of a query over `[startMs, endMs]`, every month and every key. */
+  queryTokens(text: string, startMs: number | string, endMs: number | string): string[];
+  /** Zeroizes the keys. The handle is unusable afterwards. */
+  free(): void;
+}
+
+/**
+ * Streaming decryption of one blob. `push` returns the plaintext released so far (possibly
+ * empty); `finish` verifies the end. Plaintext is provisional until `finish` returns; a call that
+ * throws returns nothing and every later call throws `invalid_state`.
+ */
+export class BlobDecryptor {
+  private constructor();
+  push(chunk: Bytes): Uint8Array;
+  finish(): Uint8Array;
+  /** Ciphertext bytes pushed so far. */
+  readonly bytesIn: number;
+  /** Plaintext bytes released so far. */
+  readonly bytesOut: number;
+  free(): void;
+}
+
+/** Loads the WebAssembly module (browsers: fetch and compile; Node: nothing to do). Call once before the rest. */
+export function init(moduleOrPath?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+export default init;
+
+/** Creates an account: `{envelope, recoveryEnvelope, mnemonic, keys}`. Refuses weak passwords. */
+export function createAccount(password: string, params?: KdfParams | null): NewAccount;
+/** Unlocks with the password. Refuses keys older than `minimum` (`rollback`) before the slow KDF. */
+export function unlock(envelope: Envelope, password: string, keyring?: KeyringEntry[] | null, minimum?: MinimumKey): Keys;
+/** Unlocks with the 24-word recovery phrase. */
+export function unlockWithRecovery(
+  recoveryEnvelope: RecoveryEnvelope,
+  mnemonic: string,
+  keyring?: KeyringEntry[] | null,
+  minimum?: MinimumKey,
+): Keys;
+/** The search terms of a text (DESIGN.md 3.7). */
+export function terms(text: string): string[];
+/** Every code a SyncError may carry. */
+export function errorCodes(): ErrorCode[];
+/** What this build is. */
+export function buildInfo(): { version: string; simd128: boolean; segmentAead: 'simd128' | 'rustcrypto' | 'ring'; features: string[] };
+/** True when `error` is a SyncError (with `code`, when given). */
+export function isSyncError(error: unknown, code?: ErrorCode): error is SyncError;
+/** A TransformStream decrypting a ciphertext stream (e.g. a `fetch()` body) with `decryptor`. */
+export function decryptionStream(decryptor: BlobDecryptor): TransformStream<Uint8Array, Uint8Array>;
