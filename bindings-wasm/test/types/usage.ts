@@ -1,0 +1,55 @@
+// Compiled (not run) by `npm run typecheck`: the published types describe the API as used.
+import init, {
+  createAccount,
+  unlock,
+  unlockWithRecovery,
+  terms,
+  errorCodes,
+  buildInfo,
+  isSyncError,
+  decryptionStream,
+  type BlobContext,
+  type Envelope,
+  type ErrorCode,
+  type Keys,
+  type RecordsBundle,
+} from '@screenpipe/sync-wasm';
+import { SyncWorker, type RemoteKeys } from '@screenpipe/sync-wasm/worker';
+
+export async function example(body: ReadableStream<Uint8Array>, blob: Uint8Array): Promise<void> {
+  await init();
+  const account = createAccount('correct horse battery staple 1987!', { m_kib: 19456, t: 2, p: 1 });
+  const envelope: Envelope = account.envelope;
+  const keys: Keys = unlock(envelope, 'correct horse battery staple 1987!', [], account.keys.keyVersion);
+  const again: Keys = unlockWithRecovery(account.recoveryEnvelope, account.mnemonic, null, { key_version: 1, key_id: keys.keyId });
+  const context: BlobContext = { blob_id: '00'.repeat(16), blob_type: 'text', device_id: 'd', time_start: 0, time_end: '2026-01-05T09:00:00.000Z' };
+  const plain: Uint8Array = keys.decryptBlob(blob, context);
+  const records: RecordsBundle = keys.openRecords(blob.buffer as ArrayBuffer, context);
+  const sealed: Uint8Array = keys.encryptBlob(plain, context, { segmentExp: 12, pad: true });
+  const tokens: string[] = keys.queryTokens('hello', 0, Date.now());
+  const words: string[] = terms('hello world');
+  const codes: ErrorCode[] = errorCodes();
+  const simd: boolean = buildInfo().simd128;
+  const decryptor = keys.blobDecryptor(context);
+  const stream: ReadableStream<Uint8Array> = body.pipeThrough(decryptionStream(decryptor));
+  const changed: Envelope = keys.changePassword('another long passphrase 2026');
+  const rotation = keys.rotate(changed, 'another long passphrase 2026');
+  const next: Keys = rotation.keys;
+  try {
+    unlock(envelope, 'x');
+  } catch (error) {
+    if (isSyncError(error, 'wrong_password')) {
+      const code: ErrorCode = error.code;
+      void code;
+    }
+  }
+  const worker = new SyncWorker();
+  const remote: RemoteKeys = await worker.unlock(envelope, 'pw', [], 1);
+  const bytes: Uint8Array = await remote.decryptBlob(sealed, context);
+  const remoteDecryptor = await remote.blobDecryptor(context);
+  const part: Uint8Array = await remoteDecryptor.push(bytes);
+  await remote.free();
+  worker.terminate();
+  void [again, records, tokens, words, codes, simd, stream, next, part];
+  keys.free();
+}
