@@ -26,4 +26,7 @@ done)
 log "server"
 cargo test -p sync-server
 
+log "wasm package: build, wasm-bindgen tests in Node and Chromium, vectors and cross tests in Node, types, bench smoke"
+bash bindings-wasm/test.sh
+
 log "all tests passed"
