@@ -1,0 +1,227 @@
+//! [`SyncConfig`]: every setting of the client, and its TOML file form ([`ConfigFile`]).
+//!
+//! Precedence (the CLI applies it): command-line flag, then environment variable, then the
+//! config file, then the defaults below. The password is never a setting.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::ClientOptions;
+use crate::error::{Result, SyncError};
+
+/// Every setting of a sync client on one device.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// The server (root or `/api/sync` base).
+    pub server: Option<String>,
+    /// The account's bearer token.
+    pub token: Option<String>,
+    /// screenpipe's database (`~/.screenpipe/db.sqlite`).
+    pub db_path: PathBuf,
+    /// screenpipe's media folder (`~/.screenpipe/data`): media paths are resolved against it,
+    /// pulled media are written under it.
+    pub data_dir: PathBuf,
+    /// This client's own folder: `state.sqlite3`, the staging folder, `config.toml`.
+    pub state_dir: PathBuf,
+    /// The name shown in the device list.
+    pub device_name: String,
+    /// Upload search tokens with `text` blobs (DESIGN.md 3.7; on by default).
+    pub search_tokens: bool,
+    /// Length of the time window of one `text` bundle.
+    pub window: Duration,
+    /// Uploads in flight at once.
+    pub upload_concurrency: usize,
+    /// A media file is packaged once it has not been modified for this long (screenpipe is
+    /// done writing it).
+    pub media_settle: Duration,
+    /// Most rows of one table read in one packaging pass (bounds memory).
+    pub max_rows_per_pass: u32,
+    /// HTTP timeouts, retries, bandwidth limit.
+    pub client: ClientOptions,
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A default device name: the host name.
+pub fn default_device_name() -> String {
+    let from_file = std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_owned());
+    from_file
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "desktop".to_owned())
+        .chars()
+        .take(64)
+        .collect()
+}
+
+impl Default for SyncConfig {
+    fn default() -> SyncConfig {
+        let screenpipe = home().join(".screenpipe");
+        SyncConfig {
+            server: None,
+            token: None,
+            db_path: screenpipe.join("db.sqlite"),
+            data_dir: screenpipe.join("data"),
+            state_dir: screenpipe.join("sync"),
+            device_name: default_device_name(),
+            search_tokens: true,
+            window: Duration::from_secs(5 * 60),
+            upload_concurrency: 4,
+            media_settle: Duration::from_secs(120),
+            max_rows_per_pass: 50_000,
+            client: ClientOptions::default(),
+        }
+    }
+}
+
+impl SyncConfig {
+    /// A configuration for a screenpipe folder laid out as screenpipe does (`DIR/db.sqlite`,
+    /// `DIR/data/`), with the state in `DIR/sync/`.
+    pub fn for_screenpipe_dir(dir: &Path) -> SyncConfig {
+        SyncConfig {
+            db_path: dir.join("db.sqlite"),
+            data_dir: dir.join("data"),
+            state_dir: dir.join("sync"),
+            ..SyncConfig::default()
+        }
+    }
+
+    /// The state file.
+    pub fn state_path(&self) -> PathBuf {
+        self.state_dir.join("state.sqlite3")
+    }
+
+    /// The staging folder (sealed blobs waiting for upload).
+    pub fn staging_dir(&self) -> PathBuf {
+        self.state_dir.join("staging")
+    }
+
+    /// The server, or a configuration error naming the flag.
+    pub fn server(&self) -> Result<&str> {
+        self.server
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| SyncError::Config("no server address (--server or SCREENPIPE_SYNC_SERVER)".into()))
+    }
+
+    /// The token, or a configuration error naming the flag.
+    pub fn token(&self) -> Result<&str> {
+        self.token
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| SyncError::Config("no bearer token (--token or SCREENPIPE_SYNC_TOKEN)".into()))
+    }
+
+    /// Applies the values a config file sets.
+    pub fn apply_file(&mut self, file: &ConfigFile) {
+        if let Some(v) = &file.server {
+            self.server = Some(v.clone());
+        }
+        if let Some(v) = &file.token {
+            self.token = Some(v.clone());
+        }
+        if let Some(v) = &file.db {
+            self.db_path = v.clone();
+        }
+        if let Some(v) = &file.data_dir {
+            self.data_dir = v.clone();
+        }
+        if let Some(v) = &file.state_dir {
+            self.state_dir = v.clone();
+        }
+        if let Some(v) = &file.device_name {
+            self.device_name = v.clone();
+        }
+        if let Some(v) = file.search_tokens {
+            self.search_tokens = v;
+        }
+        if let Some(v) = file.window_minutes {
+            self.window = Duration::from_secs(u64::from(v.clamp(1, 24 * 60)) * 60);
+        }
+        if let Some(v) = file.upload_concurrency {
+            self.upload_concurrency = v.clamp(1, 32);
+        }
+        if let Some(v) = file.media_settle_secs {
+            self.media_settle = Duration::from_secs(v);
+        }
+        if let Some(v) = file.bandwidth_limit {
+            self.client.bandwidth_limit = Some(v.max(1));
+        }
+        if let Some(v) = file.retries {
+            self.client.max_retries = v.min(20);
+        }
+        if let Some(v) = file.timeout_secs {
+            self.client.request_timeout = Duration::from_secs(v.max(1));
+            self.client.read_timeout = Duration::from_secs(v.max(1));
+        }
+    }
+}
+
+/// The TOML config file (`--config`, `SCREENPIPE_SYNC_CONFIG`, or `STATE_DIR/config.toml`).
+/// Every key is optional; unknown keys are an error.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Server address.
+    pub server: Option<String>,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// screenpipe's database.
+    pub db: Option<PathBuf>,
+    /// screenpipe's media folder.
+    pub data_dir: Option<PathBuf>,
+    /// This client's folder.
+    pub state_dir: Option<PathBuf>,
+    /// Device name.
+    pub device_name: Option<String>,
+    /// Upload search tokens.
+    pub search_tokens: Option<bool>,
+    /// Bundle window, minutes (1 to 1440).
+    pub window_minutes: Option<u32>,
+    /// Uploads in flight (1 to 32).
+    pub upload_concurrency: Option<usize>,
+    /// Seconds a media file must be unmodified before it is packaged.
+    pub media_settle_secs: Option<u64>,
+    /// Bytes per second.
+    pub bandwidth_limit: Option<u64>,
+    /// Retries of a failed request (network errors and 5xx).
+    pub retries: Option<u32>,
+    /// Request and read timeout, seconds.
+    pub timeout_secs: Option<u64>,
+}
+
+impl ConfigFile {
+    /// Reads a config file (at most 1 MiB).
+    pub fn read(path: &Path) -> Result<ConfigFile> {
+        let meta = std::fs::metadata(path).map_err(|e| SyncError::io(format!("config file {}", path.display()), e))?;
+        if meta.len() > 1 << 20 {
+            return Err(SyncError::Config(format!("{} is larger than 1 MiB", path.display())));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| SyncError::io(format!("read {}", path.display()), e))?;
+        toml::from_str(&text).map_err(|e| SyncError::Config(format!("{}: {e}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults() {
+        let file: ConfigFile = toml::from_str(
+            "server = \"http://127.0.0.1:1\"\nsearch_tokens = false\nwindow_minutes = 10\nbandwidth_limit = 1000\n",
+        )
+        .unwrap();
+        let mut config = SyncConfig::default();
+        config.apply_file(&file);
+        assert_eq!(config.server().unwrap(), "http://127.0.0.1:1");
+        assert!(!config.search_tokens);
+        assert_eq!(config.window, Duration::from_secs(600));
+        assert_eq!(config.client.bandwidth_limit, Some(1000));
+        assert!(toml::from_str::<ConfigFile>("password = \"x\"").is_err());
+    }
+}
