@@ -14,7 +14,8 @@ function csp(): string {
     "default-src 'none'",
     "script-src 'self'",
     "worker-src 'self'",
-    `connect-src 'self'${extra ? ` ${extra}` : ''}`,
+    // blob: is the page's own memory (decrypted media), never a network destination.
+    `connect-src 'self' blob:${extra ? ` ${extra}` : ''}`,
     "img-src 'self' data:",
     "media-src 'self' blob:",
     "style-src 'self'",
