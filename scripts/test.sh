@@ -29,4 +29,7 @@ cargo test -p sync-server
 log "wasm package: build, wasm-bindgen tests in Node and Chromium, vectors and cross tests in Node, types, bench smoke"
 bash bindings-wasm/test.sh
 
+log "web viewer: build, unit tests, end-to-end test in Chromium against a real server with a pushed fixture"
+bash web-demo/test.sh
+
 log "all tests passed"

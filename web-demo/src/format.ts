@@ -57,6 +57,7 @@ export function formatClock(ms: number): string {
 
 /** A time range, the day written once when both ends are on the same local day. */
 export function formatRange(startMs: number, endMs: number): string {
+  if (startMs === endMs) return formatTime(startMs);
   if (localDay(startMs) === localDay(endMs)) return `${formatTime(startMs)}–${formatClock(endMs)}`;
   return `${formatTime(startMs)} – ${formatTime(endMs)}`;
 }

@@ -125,7 +125,13 @@ export class Timeline {
       const section = h(
         'section',
         { class: 'device', 'aria-labelledby': headingId },
-        h('h3', { id: headingId }, deviceLabel(ctx, deviceId), ' ', h('span', { class: 'muted' }, deviceId)),
+        h(
+          'h3',
+          { id: headingId },
+          ...(ctx.deviceNames.has(deviceId)
+            ? [deviceLabel(ctx, deviceId), ' ', h('span', { class: 'muted' }, deviceId)]
+            : [deviceId, ' ', h('span', { class: 'muted' }, '(no longer registered)')]),
+        ),
       );
       const columns = h('div', { class: 'type-columns' });
       for (const [type, list] of groups.get(deviceId) ?? []) {
@@ -152,7 +158,7 @@ export class Timeline {
     const start = parseStoredTime(b.time_start) ?? 0;
     const end = parseStoredTime(b.time_end) ?? 0;
     const sameDay = localDay(start) === localDay(end) && this.to.value === '';
-    const label = sameDay ? `${formatClock(start)}–${formatClock(end)}` : formatRange(start, end);
+    const label = sameDay ? (start === end ? formatClock(start) : `${formatClock(start)}–${formatClock(end)}`) : formatRange(start, end);
     const verb = b.blob_type === 'text' ? 'Open' : 'Play';
     const button = h(
       'button',
