@@ -213,6 +213,24 @@ export class SyncApi {
   }
 }
 
+/**
+ * Fetches a blob's ciphertext from its signed URL; when the URL was refused (403: expired, as
+ * after an hour in an open tab, or otherwise), asks `/download` for a fresh one and tries once
+ * more.
+ */
+export async function fetchBlob(api: Pick<SyncApi, 'fetchObject' | 'download'>, blob: BlobInfo, signal?: AbortSignal): Promise<Response> {
+  try {
+    return await api.fetchObject(blob.download_url, signal);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 403) throw e;
+    const { blobs } = await api.download({ blob_ids: [blob.blob_id] });
+    const fresh = blobs.find((b) => b.blob_id === blob.blob_id);
+    if (fresh === undefined) throw e;
+    blob.download_url = fresh.download_url;
+    return api.fetchObject(fresh.download_url, signal);
+  }
+}
+
 async function readJson<T>(response: Response): Promise<T> {
   const text = await response.text();
   let value: unknown = undefined;

@@ -2,7 +2,7 @@
 // accessibility text and UI events; or a `frames`/`audio` blob decrypted while it streams, then
 // played.
 
-import type { BlobInfo } from './api';
+import { fetchBlob, type BlobInfo } from './api';
 import { deviceLabel, type Ctx } from './context';
 import { byId, clear, h, marked } from './dom';
 import { formatBytes, formatClock, formatRange, parseStoredTime, TYPE_LABELS } from './format';
@@ -83,7 +83,7 @@ export class Detail {
     const line = h('p', { class: 'status-line', role: 'status' }, `Downloading and decrypting ${formatBytes(blob.size_bytes)}…`);
     this.body.append(line);
     try {
-      const response = await ctx.api.fetchObject(blob.download_url, abort.signal);
+      const response = await fetchBlob(ctx.api, blob, abort.signal);
       const bytes = new Uint8Array(await response.arrayBuffer());
       const bundle = await ctx.keys.openRecords(bytes, blob);
       if (!ctx.alive() || abort.signal.aborted) return;
@@ -234,7 +234,7 @@ export class Detail {
     const progress = h('div', { class: 'progress-line', role: 'status', 'aria-live': 'polite' }, bar, text);
     this.body.append(progress);
     try {
-      const response = await ctx.api.fetchObject(blob.download_url, abort.signal);
+      const response = await fetchBlob(ctx.api, blob, abort.signal);
       if (response.body === null) throw new Error('the download has no body');
       const decryptor = await ctx.keys.blobDecryptor(blob);
       let lastShown = -1;

@@ -5,7 +5,7 @@
 // records of the same blob, other days of the same month).
 
 import type { RecordsBundle } from '@screenpipe/sync-wasm';
-import type { BlobInfo, SearchMatch, SyncApi } from './api';
+import { fetchBlob, type BlobInfo, type SearchMatch, type SyncApi } from './api';
 import { toWireTime } from './format';
 import { allRecords, bundleView, searchableTexts, type RecordView } from './records';
 
@@ -107,7 +107,7 @@ export class SearchRun {
       const blob = byId.get(match.blob_id);
       try {
         if (blob === undefined) throw Object.assign(new Error('the server did not list this blob'), { code: 'missing' });
-        const response = await this.deps.api.fetchObject(blob.download_url);
+        const response = await fetchBlob(this.deps.api, blob);
         const bytes = new Uint8Array(await response.arrayBuffer());
         const bundle = await this.deps.keys.openRecords(bytes, blob);
         const hits = await this.matchingRecords(bundle);

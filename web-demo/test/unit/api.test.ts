@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, listBlobs, normalizeServer, SyncApi, type BlobInfo } from '../../src/api';
+import { ApiError, fetchBlob, listBlobs, normalizeServer, SyncApi, type BlobInfo } from '../../src/api';
 
 interface Call {
   url: string;
@@ -123,5 +123,42 @@ describe('SyncApi', () => {
     const capped = await listBlobs(api, range, {}, 2);
     expect(capped).toMatchObject({ truncated: true });
     expect(capped.blobs).toHaveLength(2);
+  });
+});
+
+describe('fetchBlob', () => {
+  const blob: BlobInfo = {
+    blob_id: '1'.repeat(32),
+    blob_type: 'frames',
+    device_id: 'd',
+    time_start: '2026-01-05T09:00:00.000Z',
+    time_end: '2026-01-05T09:05:00.000Z',
+    size_bytes: 3,
+    checksum: '0'.repeat(64),
+    key_id: '0'.repeat(32),
+    download_url: 'https://s.example/old',
+  };
+
+  it('asks for a fresh signed URL once when the old one expired', async () => {
+    const { calls, fetchImpl } = recorder((call) =>
+      call.url === 'https://s.example/old'
+        ? json({ error: 'the URL has expired', code: 'URL_EXPIRED' }, 403)
+        : call.url.endsWith('/api/sync/download')
+          ? json({ blobs: [{ ...blob, download_url: 'https://s.example/new' }], next_cursor: null })
+          : new Response(new Uint8Array([7, 8, 9])),
+    );
+    const api = new SyncApi('https://s.example', 't', 'w', fetchImpl);
+    const copy = { ...blob };
+    const response = await fetchBlob(api, copy);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array([7, 8, 9]));
+    expect(calls.map((c) => c.url)).toEqual(['https://s.example/old', 'https://s.example/api/sync/download', 'https://s.example/new']);
+    expect(JSON.parse(String(calls[1].init.body))).toEqual({ blob_ids: [blob.blob_id] });
+    expect(copy.download_url).toBe('https://s.example/new');
+  });
+
+  it('does not retry other failures', async () => {
+    const { calls, fetchImpl } = recorder(() => json({ error: 'gone', code: 'NOT_FOUND' }, 404));
+    await expect(fetchBlob(new SyncApi('https://s.example', 't', 'w', fetchImpl), { ...blob })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(calls).toHaveLength(1);
   });
 });

@@ -32,7 +32,7 @@ function fakeServer(keys: Keys, blobs: { info: BlobInfo; plain: Uint8Array; tamp
       return { blobs: blobs.filter((b) => request.blob_ids?.includes(b.info.blob_id)).map((b) => b.info), next_cursor: null };
     },
     async fetchObject(url) {
-      return new Response(objects.get(url)!);
+      return new Response(objects.get(url)! as Uint8Array<ArrayBuffer>);
     },
   };
   return { api, requests };
