@@ -88,7 +88,8 @@ export class Detail {
       const bundle = await ctx.keys.openRecords(bytes, blob);
       if (!ctx.alive() || abort.signal.aborted) return;
       const view = bundleView(bundle);
-      line.textContent = `${view.frames.length} frames, ${view.transcripts.length} transcripts, ${view.accessibility.length} accessibility texts, ${view.uiEvents.length} UI events. Decrypted in this page.`;
+      const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+      line.textContent = `${n(view.frames.length, 'frame', 'frames')}, ${n(view.transcripts.length, 'transcript', 'transcripts')}, ${n(view.accessibility.length, 'accessibility text', 'accessibility texts')}, ${n(view.uiEvents.length, 'UI event', 'UI events')}. Decrypted in this page.`;
       this.body.append(
         this.framesSection(ctx, view.frames, focusRowId),
         this.transcriptsSection(ctx, view.transcripts),

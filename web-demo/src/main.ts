@@ -166,7 +166,11 @@ class App {
       this.setStep(null);
       if (generation !== this.generation) return;
       const error = e instanceof ApiError ? explainApiError(e) : e;
-      this.setError(error instanceof UnlockError ? error.message : `Unlock failed: ${(error as Error).message ?? String(error)}`);
+      let message = error instanceof UnlockError ? error.message : `Unlock failed: ${(error as Error).message ?? String(error)}`;
+      if ((error as UnlockError).code === 'network' && new URL(server).origin !== location.origin) {
+        message += ` This page may only connect to the origin that serves it (and those its build allows): open the viewer that ${new URL(server).host} serves, or see web-demo/README.md (VIEWER_CONNECT_SRC).`;
+      }
+      this.setError(message);
       if ((error as UnlockError).code === 'wrong_password' || (error as UnlockError).code === 'empty_password') {
         els.password.select();
         els.password.focus();

@@ -56,9 +56,10 @@ function record(context: BrowserContext, name: string): void {
   });
 }
 
-async function screenshot(p: Page, name: string): Promise<void> {
+/** A screenshot of the whole page, or of the viewport only (long pages). */
+async function screenshot(p: Page, name: string, fullPage = true): Promise<void> {
   shot += 1;
-  await p.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await p.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage });
 }
 
 /** Text steps of the unlock progress line, recorded by a MutationObserver (they may flash by). */
@@ -167,6 +168,16 @@ describe('the viewer against a real server', () => {
     await screenshot(page, 'sign-in');
   });
 
+  it('connects to no other origin than its own (CSP), and says so', async () => {
+    const server = page.getByLabel('Server', { exact: true });
+    await server.fill('http://127.0.0.1:9');
+    await unlock(page, WRONG_PASSWORD);
+    const alert = page.locator('#unlock-error');
+    await alert.waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await alert.textContent()).toMatch(/^Cannot reach the server\..*may only connect to the origin that serves it/);
+    await server.fill(stack.origin);
+  });
+
   it('says plainly that a wrong password is wrong, after a visible unlock progress state', async () => {
     await watchSteps(page);
     await unlock(page, WRONG_PASSWORD);
@@ -249,7 +260,7 @@ describe('the viewer against a real server', () => {
     for (const text of inWindow[0].ocr) expect(firstText).toContain(text);
     expect(await detail.locator('#detail-transcripts').textContent()).toBe(`Transcripts (${spoken.length})`);
     for (const t of spoken) expect(await detail.locator('li.transcript').allTextContents()).toContainEqual(expect.stringContaining(t.transcription));
-    await screenshot(page, 'text-blob');
+    await screenshot(page, 'text-blob', false);
     // A transcript's audio opens from here.
     if (spoken.length > 0) {
       await detail.getByRole('button', { name: /^Play the audio of the transcript/ }).first().click();
@@ -342,14 +353,14 @@ describe('the viewer against a real server', () => {
     expect(marks.every((m) => words.includes(m))).toBe(true);
     // Every hit holds both words (false matches were dropped): its blob opens with both marked.
     expect(await page.locator('li.hit').count()).toBeGreaterThan(0);
-    await screenshot(page, 'search');
+    await screenshot(page, 'search', false);
     await hit.getByRole('button', { name: /^Open the blob/ }).click();
     const focused = page.locator('#detail li.frame.focus-target');
     await focused.waitFor({ timeout: 30_000 });
     expect(await focused.locator('time').textContent()).toBe(formatTime(target.ms).slice(11));
     const focusedMarks = new Set((await focused.locator('mark').allTextContents()).map((m) => m.toLowerCase()));
     expect([...focusedMarks].sort()).toEqual([...words].sort());
-    await screenshot(page, 'search-hit-opened');
+    await screenshot(page, 'search-hit-opened', false);
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
@@ -452,7 +463,7 @@ describe('the viewer against a real server', () => {
       await p.locator('#detail li.frame').first().waitFor({ timeout: 30_000 });
       expect(await p.evaluate(() => document.activeElement?.id)).toBe('detail-title');
       expect(await noOverflow()).toBe(true);
-      await screenshot(p, 'phone-text-blob');
+      await screenshot(p, 'phone-text-blob', false);
       await p.keyboard.press('Escape');
       expect(await p.evaluate(() => (document.activeElement as HTMLElement).dataset.blobId)).toBe(await first.getAttribute('data-blob-id'));
       // Search and status fit too.
@@ -464,7 +475,7 @@ describe('the viewer against a real server', () => {
       await p.keyboard.press('Enter');
       await expect.poll(() => p.locator('#search-status').textContent(), { timeout: 60_000 }).toMatch(/^\d+ hits? for “/);
       expect(await noOverflow()).toBe(true);
-      await screenshot(p, 'phone-search');
+      await screenshot(p, 'phone-search', false);
       await p.getByRole('button', { name: 'Status', exact: true }).click();
       await p.locator('#storage-meter').waitFor();
       await p.locator('table.devices tbody tr').first().waitFor();
