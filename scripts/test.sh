@@ -26,6 +26,9 @@ done)
 log "server"
 cargo test -p sync-server
 
+log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit)"
+cargo test -p sync-native
+
 log "wasm package: build, wasm-bindgen tests in Node and Chromium, vectors and cross tests in Node, types, bench smoke"
 bash bindings-wasm/test.sh
 

@@ -130,8 +130,8 @@ fn mtime_ms(meta: &std::fs::Metadata) -> UnixMillis {
         .unwrap_or(UnixMillis(0))
 }
 
-/// Writes `write(file)` into `dir/name` durably: a temporary file, fsync, rename, fsync of the
-/// folder. Returns the final path.
+/// Writes `write(file)` into `dir/name`: a temporary file, fsync, rename. The caller syncs the
+/// folder once before committing the batch that names the file. Returns the final path.
 fn write_staged(dir: &Path, name: &str, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).io_ctx(|| format!("create {}", dir.display()))?;
     let tmp = dir.join(format!("{name}.tmp"));
@@ -141,7 +141,6 @@ fn write_staged(dir: &Path, name: &str, write: impl FnOnce(&mut std::fs::File) -
     file.sync_all().io_ctx(|| format!("sync {}", tmp.display()))?;
     drop(file);
     std::fs::rename(&tmp, &dest).io_ctx(|| format!("rename {}", tmp.display()))?;
-    crate::util::sync_dir(dir)?;
     Ok(dest)
 }
 
@@ -304,9 +303,12 @@ impl<'a> Packager<'a> {
                     .ctx(table)?;
                 mapped.collect::<std::result::Result<_, _>>().ctx(table)?
             };
+            let mut pending: Vec<PendingUpload> = Vec::new();
+            let mut media: Vec<(String, i64, BlobId, &'static str)> = Vec::new();
+            let mut last_row: Option<i64> = None;
             for (row_id, stored_path, imported) in rows {
                 if imported {
-                    state.commit_plan(&[], &[], &[(cursor_name.clone(), row_id)])?;
+                    last_row = Some(row_id);
                     continue;
                 }
                 let path = self.resolve_media_path(&stored_path);
@@ -322,11 +324,8 @@ impl<'a> Packager<'a> {
                         let note = format!("{table}#{row_id}: {}", path.display());
                         progress.warn(&format!("media file missing, skipped: {note}"));
                         tracing::warn!(table, row_id, path = %path.display(), "media file missing; skipped");
-                        state.commit_plan(
-                            &[],
-                            &[(table.to_owned(), row_id, blob_id, "missing")],
-                            &[(cursor_name.clone(), row_id)],
-                        )?;
+                        media.push((table.to_owned(), row_id, blob_id, "missing"));
+                        last_row = Some(row_id);
                         pass.missing.push(note);
                         continue;
                     }
@@ -341,11 +340,8 @@ impl<'a> Packager<'a> {
                 if meta.len() > MAX_MEDIA_FILE {
                     let note = format!("{table}#{row_id}: {} is larger than 1 GiB", path.display());
                     progress.warn(&format!("media file skipped: {note}"));
-                    state.commit_plan(
-                        &[],
-                        &[(table.to_owned(), row_id, blob_id, "missing")],
-                        &[(cursor_name.clone(), row_id)],
-                    )?;
+                    media.push((table.to_owned(), row_id, blob_id, "missing"));
+                    last_row = Some(row_id);
                     pass.skipped.push(note);
                     continue;
                 }
@@ -361,7 +357,7 @@ impl<'a> Packager<'a> {
                 if size > MAX_BLOB_SIZE {
                     return Err(SyncError::State(format!("a sealed media blob of {size} bytes exceeds the API bound")));
                 }
-                let pending = PendingUpload {
+                pending.push(PendingUpload {
                     blob_id,
                     blob_type,
                     time_start: start,
@@ -373,15 +369,18 @@ impl<'a> Packager<'a> {
                     staging_file: staged,
                     records: 1,
                     media: Some((table.to_owned(), row_id)),
-                };
-                state.commit_plan(
-                    &[pending],
-                    &[(table.to_owned(), row_id, blob_id, "staged")],
-                    &[(cursor_name.clone(), row_id)],
-                )?;
+                });
+                media.push((table.to_owned(), row_id, blob_id, "staged"));
+                last_row = Some(row_id);
                 progress.advance(Stage::Packaging, 1);
                 pass.staged += 1;
                 pass.bytes += meta.len();
+            }
+            if let Some(row) = last_row {
+                if !pending.is_empty() {
+                    crate::util::sync_dir(&staging)?;
+                }
+                state.commit_plan(&pending, &media, &[(cursor_name.clone(), row)])?;
             }
         }
         Ok(pass)
@@ -893,6 +892,9 @@ impl<'a> Packager<'a> {
             }
         }
         let cursors: Vec<(String, i64)> = ranges.iter().map(|(t, _, hi)| (format!("text:{t}"), *hi)).collect();
+        if !pending.is_empty() {
+            crate::util::sync_dir(&staging)?;
+        }
         state.commit_plan(&pending, &[], &cursors)
     }
 

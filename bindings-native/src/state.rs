@@ -396,6 +396,16 @@ impl StateDb {
     /// `uploaded`; one transaction.
     pub fn finish_upload(&mut self, p: &PendingUpload) -> Result<()> {
         let now = crate::util::now_ms().0;
+        // Losing this commit to a power cut is harmless (the upload is declared again and the
+        // server answers `already_uploaded`), so it skips the fsync; the next plan commit
+        // (synchronous = FULL) flushes it anyway.
+        self.conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
+        let result = self.finish_upload_tx(p, now);
+        self.conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
+        result
+    }
+
+    fn finish_upload_tx(&mut self, p: &PendingUpload, now: i64) -> Result<()> {
         let tx = self.conn.transaction().ctx("state finish")?;
         tx.execute(
             "INSERT OR REPLACE INTO sync_state (blob_id, blob_type, time_start, time_end, size_bytes, key_id, records, synced_at)

@@ -61,7 +61,18 @@ fn delay_for(run: u64, max_ms: u64) -> u64 {
 async fn kill_during_push_then_resume() {
     let server = TestServer::start().await;
     let template = tempfile::tempdir().unwrap();
-    small_fixture(template.path(), 3, 11);
+    let options = sync_native::fixture::FixtureOptions {
+        days: 1,
+        hours_per_day: 1,
+        monitors: 2,
+        frame_interval_secs: 10,
+        chunk_secs: 300,
+        video_kib: 16,
+        audio_kib: 4,
+        seed: 11,
+        ..Default::default()
+    };
+    sync_native::fixture::write_fixture(template.path(), &options, false).unwrap();
     let a_rows = dump(&template.path().join("db.sqlite"), "origin", None);
 
     // Calibrate: how long a whole push takes here.
@@ -74,10 +85,12 @@ async fn kill_during_push_then_resume() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The push proper (unlock included) takes this long; kills land anywhere inside it.
     let full_ms = started.elapsed().as_millis() as u64;
+    eprintln!("a whole push (with unlock) takes {full_ms} ms here");
 
     let runs: u64 = std::env::var("KILL_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     let mut killed_mid_push = 0;
     for i in 0..runs {
+        let run_started = Instant::now();
         let email = format!("kill{i}@example.com");
         let token = server.add_user(&email, "pro").await;
         let dir = tempfile::tempdir().unwrap();
@@ -167,6 +180,7 @@ async fn kill_during_push_then_resume() {
         let media_files = a_rows.keys().filter(|(_, t, _)| t == "video_chunks" || t == "audio_chunks").count();
         assert_eq!(media, media_files, "run {i}: one media blob per file");
         config.device_name = String::new();
+        eprintln!("run {i}: {} kills, verified in {} ms", kills, run_started.elapsed().as_millis());
     }
     assert!(killed_mid_push >= 20, "at least 20 pushes killed mid-way ({killed_mid_push})");
 }
