@@ -222,13 +222,15 @@ impl<'a> CloudQuery<'a> {
             let mut from = start;
             while from <= end {
                 let mut to = from;
+                let mut month = from;
                 for _ in 0..months_per_request {
-                    let next = to.start_of_next_month()?;
+                    let next = month.start_of_next_month()?;
                     if next > end {
                         to = end;
                         break;
                     }
                     to = UnixMillis(next.0 - 1);
+                    month = next;
                 }
                 let tokens = query_tokens(keys, keywords, from, to)?;
                 let answer = s
