@@ -30,6 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+log "web viewer: build (web-demo/build.sh)"
+bash web-demo/build.sh
+
 STATIC_ARGS=()
 if [ -f web-demo/dist/index.html ]; then
   STATIC_ARGS=(--static-dir "$PWD/web-demo/dist")
