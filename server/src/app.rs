@@ -11,9 +11,11 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::store::StoreError;
 use crate::store::metadata::MetadataStore;
+use crate::store::metadata::postgres::PostgresMetadata;
 use crate::store::metadata::sqlite::SqliteMetadata;
 use crate::store::objects::ObjectStore;
 use crate::store::objects::local::LocalObjects;
+use crate::store::objects::s3::S3Objects;
 
 /// Name of the SQLite file inside the data directory.
 pub const DATABASE_FILE: &str = "metadata.sqlite3";
@@ -40,7 +42,7 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The stores could not be opened.
-    #[error("cannot open the data directory: {0}")]
+    #[error("cannot open the stores: {0}")]
     Store(#[from] StoreError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
@@ -66,6 +68,33 @@ pub async fn open_local_stores(
     let secret = metadata.url_signing_secret().await?;
     let objects = LocalObjects::new(&config.data_dir.join(OBJECTS_DIR), secret, public_url)?;
     Ok((Arc::new(metadata), Arc::new(objects)))
+}
+
+/// The stores a configuration names: PostgreSQL when `database_url` is set, else the SQLite
+/// file of the data directory; S3 when `s3` is set, else the objects directory. The local
+/// object store is returned a second time when it is the one in use (its URLs are answered
+/// by this server).
+pub async fn open_stores(
+    config: &Config,
+    public_url: &str,
+) -> Result<(Arc<dyn MetadataStore>, Arc<dyn ObjectStore>, Option<Arc<LocalObjects>>), StoreError> {
+    let metadata: Arc<dyn MetadataStore> = match &config.database_url {
+        Some(url) => Arc::new(PostgresMetadata::connect(url, config.database_pool_size).await?),
+        None => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let db_path = config.data_dir.join(DATABASE_FILE);
+            Arc::new(tokio::task::spawn_blocking(move || SqliteMetadata::open(&db_path)).await??)
+        }
+    };
+    match &config.s3 {
+        Some(s3) => Ok((metadata, Arc::new(S3Objects::new(s3)?), None)),
+        None => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            let secret = metadata.url_signing_secret().await?;
+            let local = Arc::new(LocalObjects::new(&config.data_dir.join(OBJECTS_DIR), secret, public_url)?);
+            Ok((metadata, Arc::clone(&local) as Arc<dyn ObjectStore>, Some(local)))
+        }
+    }
 }
 
 /// A running server.
@@ -95,14 +124,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let (metadata, local) = open_local_stores(&config, &public_url).await?;
-    let state = AppState {
-        config: Arc::new(config),
-        public_url: public_url.into(),
-        metadata,
-        objects: Arc::clone(&local) as Arc<dyn ObjectStore>,
-        local_objects: Some(local),
-    };
+    let (metadata, objects, local_objects) = open_stores(&config, &public_url).await?;
+    let state = AppState { config: Arc::new(config), public_url: public_url.into(), metadata, objects, local_objects };
     let (shutdown, mut stop) = watch::channel(false);
     let app = crate::routes::router(state.clone());
     let mut stop_server = stop.clone();
@@ -120,7 +143,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         })
         .await;
     });
-    tracing::info!(%addr, public_url = %state.public_url, data_dir = %state.config.data_dir.display(), "listening");
+    tracing::info!(
+        %addr,
+        public_url = %state.public_url,
+        metadata = if state.config.database_url.is_some() { "postgres" } else { "sqlite" },
+        objects = if state.local_objects.is_some() { "local" } else { "s3" },
+        data_dir = %state.config.data_dir.display(),
+        "listening"
+    );
     Ok(RunningServer { addr, state, shutdown, server, cleanup })
 }
 

@@ -19,7 +19,6 @@ use crate::auth;
 use crate::config::{self, Config, ConfigError, LogFormat, Overrides};
 use crate::store::StoreError;
 use crate::store::metadata::{CreateUserOutcome, MetadataStore};
-use crate::store::objects::ObjectStore;
 
 /// The `sync-server` command.
 #[derive(Debug, Parser)]
@@ -35,6 +34,9 @@ pub struct Cli {
     /// Data directory (SQLite file and objects). Default: ./sync-data.
     #[arg(long, env = "SYNC_SERVER_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Where metadata and objects live when not in the data directory.
+    #[command(flatten)]
+    pub storage: StorageArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -51,6 +53,35 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+/// Storage flags, shared by `serve` and `user` (both open the stores).
+#[derive(Clone, Debug, Default, Args)]
+pub struct StorageArgs {
+    /// PostgreSQL metadata: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=require]. Unset: SQLite in the data directory.
+    #[arg(long, env = "SYNC_SERVER_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PostgreSQL connections per process. Default: 16.
+    #[arg(long, env = "SYNC_SERVER_DATABASE_POOL_SIZE", global = true)]
+    pub database_pool_size: Option<usize>,
+    /// S3-compatible endpoint as clients reach it (presigned URLs start with it). Default: AWS_ENDPOINT_URL, else AWS S3.
+    #[arg(long, env = "SYNC_SERVER_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    /// S3 bucket; setting it stores objects in S3 instead of the data directory.
+    #[arg(long, env = "SYNC_SERVER_S3_BUCKET", global = true)]
+    pub s3_bucket: Option<String>,
+    /// S3 region. Default: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1.
+    #[arg(long, env = "SYNC_SERVER_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+    /// S3 access key id. Default: AWS_ACCESS_KEY_ID.
+    #[arg(long, env = "SYNC_SERVER_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key. Default: AWS_SECRET_ACCESS_KEY.
+    #[arg(long, env = "SYNC_SERVER_S3_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    /// Key prefix inside the bucket. Default: none.
+    #[arg(long, env = "SYNC_SERVER_S3_PREFIX", global = true)]
+    pub s3_prefix: Option<String>,
 }
 
 /// Flags of `serve`.
@@ -113,6 +144,12 @@ pub enum UserCommand {
         /// Login e-mail.
         email: String,
     },
+    /// Replace an account's bearer token (after a lost device); prints the new token on the
+    /// last line. The old token stops working at once.
+    RotateToken {
+        /// Login e-mail.
+        email: String,
+    },
 }
 
 /// Why a command failed.
@@ -132,7 +169,12 @@ pub enum CliError {
     Usage(String),
 }
 
-fn resolve(cli_config: Option<PathBuf>, data_dir: Option<PathBuf>, serve: ServeArgs) -> Result<Config, CliError> {
+fn resolve(
+    cli_config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    storage: StorageArgs,
+    serve: ServeArgs,
+) -> Result<Config, CliError> {
     let file = match &cli_config {
         Some(path) => config::load_file(path)?,
         None => config::FileConfig::default(),
@@ -149,6 +191,14 @@ fn resolve(cli_config: Option<PathBuf>, data_dir: Option<PathBuf>, serve: ServeA
         cleanup_interval_secs: serve.cleanup_interval_secs,
         stripe_webhook_secret: serve.stripe_webhook_secret,
         stripe_prices: serve.stripe_prices,
+        database_url: storage.database_url,
+        database_pool_size: storage.database_pool_size,
+        s3_endpoint: storage.s3_endpoint,
+        s3_bucket: storage.s3_bucket,
+        s3_region: storage.s3_region,
+        s3_access_key_id: storage.s3_access_key_id,
+        s3_secret_access_key: storage.s3_secret_access_key,
+        s3_prefix: storage.s3_prefix,
     };
     Ok(config::resolve(file, overrides)?)
 }
@@ -170,13 +220,13 @@ fn parse_tier(text: &str) -> Result<SyncTier, CliError> {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
-            let config = resolve(cli.config, cli.data_dir, args)?;
+            let config = resolve(cli.config, cli.data_dir, cli.storage, args)?;
             init_logging(config.log_format);
             app::serve(config).await?;
             Ok(())
         }
         Command::User { command } => {
-            let config = resolve(cli.config, cli.data_dir, ServeArgs::default())?;
+            let config = resolve(cli.config, cli.data_dir, cli.storage, ServeArgs::default())?;
             let mut out = std::io::stdout().lock();
             user_command(&config, command, &mut out).await
         }
@@ -187,13 +237,13 @@ fn emit(out: &mut impl std::io::Write, line: String) -> Result<(), CliError> {
     writeln!(out, "{line}").map_err(|e| CliError::Store(StoreError::Io(e)))
 }
 
-/// Runs a `user` subcommand against the data directory of `config`, printing to `out`.
+/// Runs a `user` subcommand against the stores of `config`, printing to `out`.
 pub async fn user_command(
     config: &Config,
     command: UserCommand,
     out: &mut impl std::io::Write,
 ) -> Result<(), CliError> {
-    let (metadata, objects) = app::open_local_stores(config, "http://localhost").await?;
+    let (metadata, objects, _) = app::open_stores(config, "http://localhost").await?;
     match command {
         UserCommand::Add { email, tier } => {
             let tier = parse_tier(&tier)?;
@@ -233,6 +283,15 @@ pub async fn user_command(
             let user = find(metadata.as_ref(), &email).await?;
             metadata.set_tier(user.id, tier).await?;
             emit(out, format!("{} is now on tier {}", user.email, tier.as_str()))
+        }
+        UserCommand::RotateToken { email } => {
+            let user = find(metadata.as_ref(), &email).await?;
+            let token = auth::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
+            if !metadata.set_token_hash(user.id, auth::hash_token(&token)).await? {
+                return Err(CliError::Usage(format!("no user {email}")));
+            }
+            emit(out, format!("new bearer token for {} (the old one no longer works; shown once):", user.email))?;
+            emit(out, token)
         }
         UserCommand::Remove { email } => {
             let user = find(metadata.as_ref(), &email).await?;

@@ -16,6 +16,16 @@
 //! download_url_ttl_secs = 3600
 //! abandoned_upload_secs = 86400
 //! cleanup_interval_secs = 3600
+//! # At scale (both optional, independent): PostgreSQL metadata, S3-compatible objects.
+//! database_url = "postgres://sync:PASSWORD@db.internal:5432/sync?sslmode=require"
+//! database_pool_size = 16
+//! [s3]
+//! endpoint = "https://ACCOUNT.r2.cloudflarestorage.com"
+//! bucket = "screenpipe-sync"
+//! region = "auto"
+//! access_key_id = "..."          # or AWS_ACCESS_KEY_ID
+//! secret_access_key = "..."      # or AWS_SECRET_ACCESS_KEY
+//! prefix = "prod"                # optional key prefix inside the bucket
 //! [stripe]
 //! webhook_secret = "whsec_..."
 //! prices = { price_1Starter = "starter", price_1Pro = "pro", price_1Team = "team" }
@@ -28,6 +38,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sync_core::wire::SyncTier;
+
+use crate::store::objects::s3::S3Config;
 
 /// Default data directory.
 pub const DEFAULT_DATA_DIR: &str = "./sync-data";
@@ -105,6 +117,12 @@ pub struct Config {
     pub cleanup_interval: Duration,
     /// Stripe webhook.
     pub stripe: StripeConfig,
+    /// PostgreSQL connection string; `None`: the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Connections per process in the PostgreSQL pool.
+    pub database_pool_size: usize,
+    /// S3-compatible object storage; `None`: the objects directory in `data_dir`.
+    pub s3: Option<S3Config>,
 }
 
 impl Config {
@@ -121,6 +139,9 @@ impl Config {
             abandoned_upload_after: Duration::from_secs(24 * 3600),
             cleanup_interval: Duration::from_secs(3600),
             stripe: StripeConfig::default(),
+            database_url: None,
+            database_pool_size: crate::store::metadata::postgres::DEFAULT_POOL_SIZE,
+            s3: None,
         }
     }
 }
@@ -149,6 +170,30 @@ pub struct FileConfig {
     pub cleanup_interval_secs: Option<u64>,
     /// Stripe webhook.
     pub stripe: Option<FileStripe>,
+    /// See [`Config::database_url`].
+    pub database_url: Option<String>,
+    /// See [`Config::database_pool_size`].
+    pub database_pool_size: Option<usize>,
+    /// S3-compatible object storage.
+    pub s3: Option<FileS3>,
+}
+
+/// The `[s3]` table of the TOML file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileS3 {
+    /// Endpoint URL.
+    pub endpoint: Option<String>,
+    /// Bucket.
+    pub bucket: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Access key id.
+    pub access_key_id: Option<String>,
+    /// Secret access key.
+    pub secret_access_key: Option<String>,
+    /// Key prefix.
+    pub prefix: Option<String>,
 }
 
 /// The `[stripe]` table of the TOML file.
@@ -186,6 +231,22 @@ pub struct Overrides {
     pub stripe_webhook_secret: Option<String>,
     /// `price_a=starter,price_b=pro`.
     pub stripe_prices: Option<String>,
+    /// See [`Config::database_url`].
+    pub database_url: Option<String>,
+    /// See [`Config::database_pool_size`].
+    pub database_pool_size: Option<usize>,
+    /// S3 endpoint URL.
+    pub s3_endpoint: Option<String>,
+    /// S3 bucket.
+    pub s3_bucket: Option<String>,
+    /// S3 region.
+    pub s3_region: Option<String>,
+    /// S3 access key id.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<String>,
+    /// Key prefix inside the bucket.
+    pub s3_prefix: Option<String>,
 }
 
 /// Reads a TOML configuration file.
@@ -254,6 +315,47 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
         }
     };
     let webhook_secret = over.stripe_webhook_secret.or(file_stripe.webhook_secret).filter(|s| !s.is_empty());
+    let database_url = over.database_url.or(file.database_url).filter(|u| !u.is_empty());
+    if let Some(url) = &database_url
+        && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        return Err(ConfigError::Invalid {
+            name: "database_url",
+            message: "must be a postgres:// or postgresql:// URL".into(),
+        });
+    }
+    let database_pool_size = over.database_pool_size.or(file.database_pool_size).unwrap_or(defaults.database_pool_size);
+    if database_pool_size == 0 {
+        return Err(ConfigError::Invalid { name: "database_pool_size", message: "must be at least 1".into() });
+    }
+    let file_s3 = file.s3.unwrap_or_default();
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let endpoint = nonempty(over.s3_endpoint.or(file_s3.endpoint)).map(|e| e.trim_end_matches('/').to_owned());
+    let bucket = nonempty(over.s3_bucket.or(file_s3.bucket));
+    let region = nonempty(over.s3_region.or(file_s3.region));
+    let access_key_id = nonempty(over.s3_access_key_id.or(file_s3.access_key_id));
+    let secret_access_key = nonempty(over.s3_secret_access_key.or(file_s3.secret_access_key));
+    let prefix = nonempty(over.s3_prefix.or(file_s3.prefix));
+    if let Some(url) = &endpoint
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(ConfigError::Invalid { name: "s3_endpoint", message: format!("{url:?} is not an http(s) URL") });
+    }
+    let s3 = match bucket {
+        Some(bucket) => Some(S3Config { endpoint, bucket, region, access_key_id, secret_access_key, prefix }),
+        None if endpoint.is_some()
+            || region.is_some()
+            || access_key_id.is_some()
+            || secret_access_key.is_some()
+            || prefix.is_some() =>
+        {
+            return Err(ConfigError::Invalid {
+                name: "s3_bucket",
+                message: "S3 settings were given without a bucket".into(),
+            });
+        }
+        None => None,
+    };
     Ok(Config {
         data_dir,
         bind,
@@ -281,6 +383,9 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
             defaults.cleanup_interval,
         )?,
         stripe: StripeConfig { webhook_secret, prices },
+        database_url,
+        database_pool_size,
+        s3,
     })
 }
 
@@ -329,5 +434,45 @@ mod tests {
         assert!(resolve(FileConfig::default(), bad).is_err());
         let zero = Overrides { upload_url_ttl_secs: Some(0), ..Overrides::default() };
         assert!(resolve(FileConfig::default(), zero).is_err());
+        let mysql = Overrides { database_url: Some("mysql://x".into()), ..Overrides::default() };
+        assert!(resolve(FileConfig::default(), mysql).is_err());
+        let no_bucket = Overrides { s3_endpoint: Some("http://127.0.0.1:1".into()), ..Overrides::default() };
+        assert!(resolve(FileConfig::default(), no_bucket).is_err());
+    }
+
+    #[test]
+    fn scale_settings_from_file_and_flags() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            database_url = "postgres://u@h/db"
+            database_pool_size = 4
+            [s3]
+            endpoint = "https://s3.example.com/"
+            bucket = "b"
+            region = "auto"
+            prefix = "p"
+            "#,
+        )
+        .unwrap();
+        let config = resolve(
+            file,
+            Overrides {
+                s3_bucket: Some("flag-bucket".into()),
+                s3_access_key_id: Some("AK".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.database_url.as_deref(), Some("postgres://u@h/db"));
+        assert_eq!(config.database_pool_size, 4);
+        let s3 = config.s3.unwrap();
+        assert_eq!(s3.bucket, "flag-bucket");
+        assert_eq!(s3.endpoint.as_deref(), Some("https://s3.example.com"));
+        assert_eq!(s3.region.as_deref(), Some("auto"));
+        assert_eq!(s3.access_key_id.as_deref(), Some("AK"));
+        assert_eq!(s3.prefix.as_deref(), Some("p"));
+        let defaults = resolve(FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!(defaults.database_url, None);
+        assert_eq!(defaults.s3, None);
     }
 }

@@ -5,7 +5,10 @@
 //!   retention; Starter keeps 183 days, Pro and Team forever), with their objects;
 //! - pending blobs not re-declared for `abandoned_upload_after`, with any object uploaded for
 //!   them (they were never visible);
-//! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`.
+//! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`;
+//! - orphan objects of a store with presigned URLs (S3): objects older than
+//!   `abandoned_upload_after` without a blob row, written through a URL whose blob was removed
+//!   while the URL was still valid (the local store checks the row before writing).
 //!
 //! Metadata rows go first, objects after: a blob is never visible without its object.
 
@@ -30,6 +33,33 @@ pub struct CleanupReport {
     pub abandoned_uploads: u64,
     /// Partial upload files.
     pub partial_files: u64,
+    /// Objects without a blob row.
+    pub orphan_objects: u64,
+}
+
+/// Objects listed per page by the orphan sweep.
+const LIST_PAGE: usize = 1000;
+
+async fn sweep_orphans(state: &AppState, older_than: std::time::SystemTime) -> StoreResult<u64> {
+    let mut removed = 0;
+    let mut offset = None;
+    loop {
+        let (keys, next) = state.objects.list_objects_before(older_than, offset, LIST_PAGE).await?;
+        for key in state.metadata.missing_blobs(keys).await? {
+            // Checked once more right before deleting: a blob declared again since the listing
+            // keeps its object.
+            if state.metadata.blob(key.user_id, key.blob_id).await?.is_some() {
+                continue;
+            }
+            state.objects.delete(&key).await?;
+            tracing::info!(object = %key, "orphan object deleted");
+            removed += 1;
+        }
+        match next {
+            Some(next) => offset = Some(next),
+            None => return Ok(removed),
+        }
+    }
 }
 
 async fn delete_objects(state: &AppState, removed: &RemovedBlobs) {
@@ -68,6 +98,7 @@ pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupR
         }
     }
     report.partial_files = state.objects.sweep_partial_uploads(crate::time::to_system_time(cutoff)).await?;
+    report.orphan_objects = sweep_orphans(state, crate::time::to_system_time(cutoff)).await?;
     Ok(report)
 }
 
@@ -86,6 +117,7 @@ pub async fn run_periodically(state: AppState, stop: impl Future<Output = ()>) {
                             expired_blobs = report.expired_blobs,
                             abandoned_uploads = report.abandoned_uploads,
                             partial_files = report.partial_files,
+                            orphan_objects = report.orphan_objects,
                             "cleanup"
                         );
                     }

@@ -154,17 +154,18 @@ async fn whole_flow_and_openapi_coverage() {
     assert_eq!(laptop.delete("/devices?device_id=phone-1").await.ok()["removed"], false);
 
     // Delete all data.
-    assert_eq!(ts.object_files(), 3);
+    assert_eq!(ts.object_files().await, 3);
     let deleted = laptop.delete("/data").await.ok();
     assert_eq!(deleted, json!({"deleted_blobs": 3, "freed_bytes": used}));
-    assert_eq!(ts.object_files(), 0);
+    assert_eq!(ts.object_files().await, 0);
     let after = laptop.get("/status").await.ok();
     assert_eq!(after["quota"]["storage_used"], 0);
     assert_eq!(after["stats"]["total_blobs"], 0);
     laptop.post("/download", json!({"blob_ids": [a.id]})).await.expect_error(404, "NOT_FOUND");
     assert_eq!(laptop.post("/search", json!({"search_tokens": [tok("hello")]})).await.ok()["total_matches"], 0);
     // The old download URL no longer serves anything.
-    laptop.get_object(blobs[0]["download_url"].as_str().unwrap()).await.expect_error(404, "NOT_FOUND");
+    let gone = laptop.get_object(blobs[0]["download_url"].as_str().unwrap()).await;
+    ts.expect_refused(&gone, 404, "NOT_FOUND", 404);
     // Keys and the account stay.
     assert_eq!(laptop.init().await.ok()["revision"], 2);
 
@@ -177,6 +178,11 @@ async fn whole_flow_and_openapi_coverage() {
     let seen: Vec<(String, String)> =
         SEEN.with(|s| s.borrow().iter().map(|(m, p, _)| (m.clone(), p.clone())).collect());
     for op in common::openapi::operations() {
+        // With S3 the object routes of the local store are not served (clients use presigned
+        // URLs to the store); `s3_presigned_urls` checks that they answer 404.
+        if ts.is_s3() && op.1.starts_with("/api/sync/objects/") {
+            continue;
+        }
         assert!(seen.contains(&op), "operation {op:?} not exercised");
     }
 }
@@ -251,10 +257,14 @@ async fn another_users_ids_reach_nothing() {
     // Mallory's keys are not Alice's, and Mallory cannot remove Alice's device.
     assert!(mallory.init().await.ok()["envelope"].is_null());
     assert_eq!(mallory.delete("/devices?device_id=a1").await.ok()["removed"], false);
-    // Rewriting Alice's URL to another user id breaks its signature.
-    let alice_user = alice_url.split("/objects/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    let forged = alice_url.replace(&format!("/objects/{alice_user}/"), "/objects/999/");
-    mallory.get_object(&forged).await.expect_error(403, "BAD_SIGNATURE");
+    // Rewriting Alice's URL to another user id breaks its signature (checked by this server,
+    // or by the S3 store for a presigned URL).
+    let object_path = alice_url.split('?').next().unwrap();
+    let at = object_path.find(&format!("/{}", blob.id)).unwrap();
+    let alice_user = object_path[..at].rsplit('/').next().unwrap().to_owned();
+    let forged = alice_url.replace(&format!("/{alice_user}/{}", blob.id), &format!("/999/{}", blob.id));
+    assert_ne!(forged, alice_url);
+    ts.expect_refused(&mallory.get_object(&forged).await, 403, "BAD_SIGNATURE", 403);
     // Mallory may use the same blob id for her own blob: a separate namespace.
     let mine = TestBlob { bytes: b"mallory's own bytes".to_vec(), ..blob.clone() };
     mallory.upload_blob(&mine).await;
@@ -338,7 +348,7 @@ async fn bad_bodies_and_limits() {
         .expect_error(400, "INVALID_REQUEST");
     // None of it stored anything.
     assert_eq!(api.get("/status").await.ok()["stats"]["total_blobs"], 0);
-    assert_eq!(ts.object_files(), 0);
+    assert_eq!(ts.object_files().await, 0);
     assert!(api.init().await.ok()["envelope"].is_null());
 }
 
@@ -347,6 +357,10 @@ async fn signed_urls_expire_and_resist_tampering() {
     let ts = TestServer::start().await;
     let api = ts.api(&ts.add_user("dan@example.com", "starter").await, "d1");
     api.init().await.ok();
+    if ts.is_s3() {
+        s3_presigned_urls(&ts, &api).await;
+        return;
+    }
     let blob = TestBlob::new(11, "frames", T0, 10_000, &[]);
     let declared = api.post("/upload", blob.upload_request("d1")).await.ok();
     let url = declared["upload_url"].as_str().unwrap().to_owned();
@@ -378,8 +392,9 @@ async fn signed_urls_expire_and_resist_tampering() {
     api.put_object(&url, &longer).await.expect_error(413, "PAYLOAD_TOO_LARGE");
     api.put_object(&url, &blob.bytes[..9_999]).await.expect_error(400, "CHECKSUM_MISMATCH");
     // Nothing was stored; completing is refused; the blob stays invisible.
-    assert_eq!(ts.object_files(), 0);
+    assert_eq!(ts.object_files().await, 0);
     assert_eq!(ts.partial_files(), 0);
+    assert_eq!(ts.local_object_files(), 0);
     api.post("/upload/complete", json!({"blob_id": blob.id})).await.expect_error(409, "NOT_UPLOADED");
     api.post("/download", json!({"blob_ids": [blob.id]})).await.expect_error(404, "NOT_FOUND");
     // The genuine URL still works.
@@ -411,7 +426,7 @@ async fn checksums_and_completion_order() {
     assert_eq!(api.put_object(&url, &wrong).await.status, 200);
     api.post("/upload/complete", json!({"blob_id": blob.id})).await.expect_error(400, "CHECKSUM_MISMATCH");
     // The bad object is gone; the blob is invisible and uses no quota.
-    assert_eq!(ts.object_files(), 0);
+    assert_eq!(ts.object_files().await, 0);
     api.post("/download", json!({"blob_ids": [blob.id]})).await.expect_error(404, "NOT_FOUND");
     assert_eq!(api.post("/search", json!({"search_tokens": [tok("w")]})).await.ok()["total_matches"], 0);
     assert_eq!(api.get("/status").await.ok()["quota"]["storage_used"], 0);
@@ -448,7 +463,7 @@ async fn re_uploading_is_idempotent() {
     other["size_bytes"] = json!(4096);
     api.post("/upload", other).await.expect_error(409, "CONFLICT");
     assert_eq!(api.get("/status").await.ok()["quota"]["storage_used"], 2048);
-    assert_eq!(ts.object_files(), 1);
+    assert_eq!(ts.object_files().await, 1);
 }
 
 #[tokio::test]
@@ -468,19 +483,19 @@ async fn quota_device_limit_and_subscription() {
 
     // A nearly full account: an upload that does not fit is refused up front.
     let limit: u64 = 20_000_000_000;
-    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'gus@example.com'", limit - 1000));
+    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'gus@example.com'", limit - 1000)).await;
     let big = TestBlob::new(41, "audio", T0, 1001, &[]);
     api.post("/upload", big.upload_request("g1")).await.expect_error(403, "QUOTA_EXCEEDED");
     // One that fits at /upload but no longer at /upload/complete stays pending and invisible.
     let small = TestBlob::new(42, "audio", T0, 1000, &[]);
     let declared = api.post("/upload", small.upload_request("g1")).await.ok();
     assert_eq!(api.put_object(declared["upload_url"].as_str().unwrap(), &small.bytes).await.status, 200);
-    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'gus@example.com'", limit - 999));
+    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'gus@example.com'", limit - 999)).await;
     api.post("/upload/complete", json!({"blob_id": small.id})).await.expect_error(403, "QUOTA_EXCEEDED");
     api.post("/download", json!({"blob_ids": [small.id]})).await.expect_error(404, "NOT_FOUND");
     let status = api.get("/status").await.ok();
     assert_eq!(status["stats"]["total_blobs"], 0);
-    ts.sql("UPDATE users SET storage_used = 0 WHERE email = 'gus@example.com'");
+    ts.sql("UPDATE users SET storage_used = 0 WHERE email = 'gus@example.com'").await;
     api.post("/upload/complete", json!({"blob_id": small.id})).await.ok();
 
     // No subscription: uploads and new devices are refused, reads still work.
@@ -720,7 +735,7 @@ async fn concurrent_uploads_from_several_devices() {
         .await
         .ok();
     assert_eq!(per_device["blobs"].as_array().unwrap().len(), 8);
-    assert_eq!(ts.object_files(), 32);
+    assert_eq!(ts.object_files().await, 32);
     for d in api.get("/devices").await.ok()["devices"].as_array().unwrap() {
         assert!(d["last_sync_at"].is_string());
     }
@@ -743,7 +758,7 @@ async fn retention_and_abandoned_upload_cleanup() {
     let declared = starter.post("/upload", pending.upload_request("l1")).await.ok();
     let pending_url = declared["upload_url"].as_str().unwrap().to_owned();
     assert_eq!(starter.put_object(&pending_url, &pending.bytes).await.status, 200);
-    assert_eq!(ts.object_files(), 4);
+    assert_eq!(ts.object_files().await, 4);
 
     let state = &ts.server().state;
     let report = sync_server::retention::run_once(state, sync_core::UnixMillis(now)).await.unwrap();
@@ -757,21 +772,35 @@ async fn retention_and_abandoned_upload_cleanup() {
     assert_eq!(pro.post("/download", json!({"blob_ids": [old.id]})).await.ok()["blobs"].as_array().unwrap().len(), 1);
     assert_eq!(starter.get("/status").await.ok()["quota"]["storage_used"], 600);
     assert_eq!(starter.post("/search", json!({"search_tokens": [tok("old")]})).await.ok()["total_matches"], 1);
-    assert_eq!(ts.object_files(), 3);
+    assert_eq!(ts.object_files().await, 3);
 
     // A day and more later the pending upload is abandoned: its row and object go.
     let later = sync_core::UnixMillis(now + 25 * 3600 * 1000);
     let report = sync_server::retention::run_once(state, later).await.unwrap();
     assert_eq!(report.abandoned_uploads, 1);
-    assert_eq!(ts.object_files(), 2);
+    assert_eq!(ts.object_files().await, 2);
     starter.post("/upload/complete", json!({"blob_id": pending.id})).await.expect_error(404, "NOT_FOUND");
-    starter.put_object(&pending_url, &pending.bytes).await.expect_error(404, "NOT_FOUND");
-    // Partial upload files older than the cutoff are swept.
-    let partial = ts.data_dir().join(sync_server::app::OBJECTS_DIR).join(".partial").join("stale.part");
-    std::fs::write(&partial, b"half").unwrap();
+    let late_put = starter.put_object(&pending_url, &pending.bytes).await;
+    if ts.is_s3() {
+        // A presigned URL cannot be revoked: the store takes the PUT, leaving an object that no
+        // blob row names. The next pass deletes it.
+        assert_eq!(late_put.status, 200);
+        assert_eq!(ts.object_files().await, 3);
+        let report = sync_server::retention::run_once(state, later).await.unwrap();
+        assert_eq!(report.orphan_objects, 1);
+        assert_eq!(ts.object_files().await, 2);
+    } else {
+        late_put.expect_error(404, "NOT_FOUND");
+    }
+    // Partial upload files (local) or orphan objects (S3) older than the cutoff are swept;
+    // objects of blobs stay.
+    let stray = ts.plant_stray().await;
+    assert!(ts.stray_exists(&stray).await);
     let report = sync_server::retention::run_once(state, later).await.unwrap();
-    assert_eq!(report.partial_files, 1);
-    assert!(!partial.exists());
+    assert_eq!(report.partial_files + report.orphan_objects, 1);
+    assert!(!ts.stray_exists(&stray).await);
+    assert_eq!(ts.object_files().await, 2);
+    assert_eq!(pro.post("/download", json!({"blob_ids": [old.id]})).await.ok()["blobs"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -825,4 +854,90 @@ fn openapi_checker_refuses_mismatches() {
     assert!(check("POST", "/api/sync/search", 200, json, good_time.as_bytes()).is_ok());
     assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"").is_ok());
     assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"x").is_err());
+}
+
+/// With S3 the store itself checks presigned URLs: a tampered or expired URL is refused by
+/// SeaweedFS, not by this server. A presigned PUT does not bind the body, so a body of another
+/// length reaches the store and `/upload/complete` refuses it and deletes it. This server's own
+/// object routes are not served.
+async fn s3_presigned_urls(ts: &TestServer, api: &Api) {
+    use sync_server::store::objects::ObjectStore as _;
+    let blob = TestBlob::new(11, "frames", T0, 10_000, &[]);
+    let declared = api.post("/upload", blob.upload_request("d1")).await.ok();
+    let url = declared["upload_url"].as_str().unwrap().to_owned();
+    assert_eq!(declared["expires_in"], 3600);
+    let endpoint = ts.config.s3.as_ref().unwrap().endpoint.clone().unwrap();
+    assert!(url.starts_with(&endpoint), "{url}");
+    assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=3600"), "{url}");
+
+    // Genuine but short-lived URLs, used after they expired (checked at the end for GET).
+    let object_path = url.split('?').next().unwrap();
+    let at = object_path.find(&format!("/{}", blob.id)).unwrap();
+    let user_id: i64 = object_path[..at].rsplit('/').next().unwrap().parse().unwrap();
+    let key = sync_server::store::ObjectKey { user_id, blob_id: sync_core::BlobId::from_hex(&blob.id).unwrap() };
+    let store = ts.s3();
+    let soon = sync_server::time::now_secs() + 1;
+    let expired_put = store.upload_url(&key, 10_000, soon).await.unwrap();
+    let expired_get = store.download_url(&key, 10_000, soon).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(api.put_object(&expired_put, &blob.bytes).await.status, 403);
+
+    // Tampered signature, expiry, object; a GET with a PUT URL.
+    let sig = url.split("X-Amz-Signature=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let flipped = format!("{}{}", &sig[..63], if sig.ends_with('0') { "1" } else { "0" });
+    assert_eq!(api.put_object(&url.replace(&sig, &flipped), &blob.bytes).await.status, 403);
+    assert_eq!(api.put_object(&url.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200"), &blob.bytes).await.status, 403);
+    assert_eq!(api.put_object(&url.replace(&blob.id, &hex(&[0xee; 16])), &blob.bytes).await.status, 403);
+    assert_eq!(api.get_object(&url).await.status, 403);
+    // Nothing was stored; completing is refused; the blob stays invisible.
+    assert_eq!(ts.object_files().await, 0);
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.expect_error(409, "NOT_UPLOADED");
+    // Bodies longer or shorter than declared: the store takes them, completion refuses them
+    // and deletes the object.
+    let mut longer = blob.bytes.clone();
+    longer.push(0);
+    for body in [&longer[..], &blob.bytes[..9_999]] {
+        assert_eq!(api.put_object(&url, body).await.status, 200);
+        assert_eq!(ts.object_files().await, 1);
+        api.post("/upload/complete", json!({"blob_id": blob.id})).await.expect_error(400, "CHECKSUM_MISMATCH");
+        assert_eq!(ts.object_files().await, 0);
+    }
+    api.post("/download", json!({"blob_ids": [blob.id]})).await.expect_error(404, "NOT_FOUND");
+    // The local store's routes do not exist in this mode.
+    let local = format!("{}/api/sync/objects/{user_id}/{}?size=10000&expires=9999999999&sig=00", ts.base, blob.id);
+    ts.http.send_with("PUT", &local, &[], Bytes::from(blob.bytes.clone()), false).await.expect_error(404, "NOT_FOUND");
+    ts.http.send_with("GET", &local, &[], Bytes::new(), false).await.expect_error(404, "NOT_FOUND");
+    // The genuine URL works, straight to the store.
+    assert_eq!(api.put_object(&url, &blob.bytes).await.status, 200);
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok();
+    let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+    let download = got["blobs"][0]["download_url"].as_str().unwrap().to_owned();
+    assert!(download.starts_with(&endpoint));
+    assert_eq!(api.get_object(&download).await.body.as_ref(), blob.bytes.as_slice());
+    // A download URL is not an upload URL; an expired or tampered one reads nothing.
+    assert_eq!(api.put_object(&download, &blob.bytes).await.status, 403);
+    assert_eq!(api.get_object(&expired_get).await.status, 403);
+    let dsig = download.split("X-Amz-Signature=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let dflipped = format!("{}{}", &dsig[..63], if dsig.ends_with('0') { "1" } else { "0" });
+    assert_eq!(api.get_object(&download.replace(&dsig, &dflipped)).await.status, 403);
+}
+
+#[tokio::test]
+async fn rotate_token_replaces_the_old_one() {
+    let ts = TestServer::start().await;
+    let old = ts.add_user("rot@example.com", "starter").await;
+    let api = ts.api(&old, "r1");
+    api.init().await.ok();
+    let new = ts.rotate_token("ROT@example.com").await;
+    assert!(new.starts_with("sps_") && new.len() == 68, "{new}");
+    assert_ne!(new, old);
+    // The old token stops working at once; the new one reaches the same account and devices.
+    api.get("/status").await.expect_error(401, "UNAUTHORIZED");
+    let fresh = ts.api(&new, "r1");
+    assert_eq!(fresh.get("/status").await.ok()["quota"]["device_count"], 1);
+    // Another account's token is untouched.
+    let other = ts.add_user("other@example.com", "starter").await;
+    ts.rotate_token("rot@example.com").await;
+    ts.api(&other, "o1").init().await.ok();
+    fresh.get("/status").await.expect_error(401, "UNAUTHORIZED");
 }

@@ -8,6 +8,7 @@ pub mod openapi;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -33,6 +34,97 @@ pub struct TestServer {
     pub server: Option<RunningServer>,
     pub base: String,
     pub http: Http,
+    /// The configuration the server started with (user commands open the same stores).
+    pub config: Config,
+}
+
+/// The PostgreSQL and S3 services of `scripts/services.sh` (started on first use).
+#[derive(Clone, Debug)]
+pub struct ScaleServices {
+    pub database_url: String,
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+}
+
+/// Starts (idempotently) PostgreSQL and SeaweedFS with `scripts/services.sh start` and reads
+/// their addresses; once per test process.
+pub fn scale_services() -> &'static ScaleServices {
+    static SERVICES: OnceLock<ScaleServices> = OnceLock::new();
+    SERVICES.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/services.sh");
+        let out = std::process::Command::new("bash").arg(script).arg("start").output().unwrap();
+        assert!(out.status.success(), "scripts/services.sh start failed: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let var = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .unwrap_or_else(|| panic!("{name} missing from services.sh output: {text}"))
+                .to_owned()
+        };
+        ScaleServices {
+            database_url: var("SYNC_TEST_DATABASE_URL"),
+            s3_endpoint: var("SYNC_TEST_S3_ENDPOINT"),
+            s3_bucket: var("SYNC_TEST_S3_BUCKET"),
+            s3_access_key_id: var("SYNC_TEST_S3_ACCESS_KEY_ID"),
+            s3_secret_access_key: var("SYNC_TEST_S3_SECRET_ACCESS_KEY"),
+        }
+    })
+}
+
+/// Whether this test run uses PostgreSQL + S3 (`SYNC_TEST_BACKEND=postgres-s3`) instead of the
+/// embedded SQLite + local files (the default, `sqlite-local`).
+pub fn scale_backend() -> bool {
+    match std::env::var("SYNC_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("") | Ok("sqlite-local") => false,
+        Ok("postgres-s3") => true,
+        Ok(other) => panic!("SYNC_TEST_BACKEND={other:?} is neither sqlite-local nor postgres-s3"),
+    }
+}
+
+fn random_name(prefix: &str) -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).unwrap();
+    format!("{prefix}{}", hex(&bytes))
+}
+
+/// A fresh, empty database on the test cluster; its URL.
+pub async fn fresh_database() -> String {
+    let services = scale_services();
+    let name = random_name("t_");
+    let (client, connection) = tokio_postgres::connect(&services.database_url, tokio_postgres::NoTls).await.unwrap();
+    let task = tokio::spawn(connection);
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    drop(client);
+    let _ = task.await;
+    let (base, _) = services.database_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// The S3 settings of the test SeaweedFS with a fresh key prefix (an empty bucket, in effect).
+pub fn fresh_s3() -> sync_server::store::objects::s3::S3Config {
+    let services = scale_services();
+    sync_server::store::objects::s3::S3Config {
+        endpoint: Some(services.s3_endpoint.clone()),
+        bucket: services.s3_bucket.clone(),
+        region: Some("us-east-1".into()),
+        access_key_id: Some(services.s3_access_key_id.clone()),
+        secret_access_key: Some(services.s3_secret_access_key.clone()),
+        prefix: Some(random_name("t-")),
+    }
+}
+
+/// The test configuration in `dir`: SQLite + local files, or with `SYNC_TEST_BACKEND=postgres-s3`
+/// a fresh PostgreSQL database and a fresh S3 prefix.
+pub async fn test_config_for_backend(dir: &Path) -> Config {
+    let mut config = test_config(dir);
+    if scale_backend() {
+        config.database_url = Some(fresh_database().await);
+        config.database_pool_size = 4;
+        config.s3 = Some(fresh_s3());
+    }
+    config
 }
 
 pub fn test_config(dir: &Path) -> Config {
@@ -54,12 +146,21 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        // Server errors show in a failing test's output (RUST_LOG overrides the level).
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sync_server=error"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         let dir = tempfile::tempdir().unwrap();
-        let mut config = test_config(dir.path());
+        let mut config = test_config_for_backend(dir.path()).await;
         adjust(&mut config);
-        let server = start(config).await.unwrap();
+        let server = start(config.clone()).await.unwrap();
         let base = format!("http://{}", server.addr);
-        TestServer { dir, server: Some(server), base, http: Http::new() }
+        TestServer { dir, server: Some(server), base, http: Http::new(), config }
+    }
+
+    /// Objects live in S3 (presigned URLs) rather than in the data directory.
+    pub fn is_s3(&self) -> bool {
+        self.config.s3.is_some()
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -83,7 +184,7 @@ impl TestServer {
     /// `sync-server user add EMAIL --tier TIER` against this data directory; the token.
     pub async fn add_user(&self, email: &str, tier: &str) -> String {
         let mut out = Vec::new();
-        let config = test_config(self.dir.path());
+        let config = self.config.clone();
         sync_server::cli::user_command(&config, UserCommand::Add { email: email.into(), tier: tier.into() }, &mut out)
             .await
             .unwrap();
@@ -92,7 +193,7 @@ impl TestServer {
 
     pub async fn set_tier(&self, email: &str, tier: &str) {
         let mut out = Vec::new();
-        let config = test_config(self.dir.path());
+        let config = self.config.clone();
         sync_server::cli::user_command(
             &config,
             UserCommand::SetTier { email: email.into(), tier: tier.into() },
@@ -106,15 +207,85 @@ impl TestServer {
         Api { http: self.http.clone(), base: self.base.clone(), token: token.to_owned(), device: device.to_owned() }
     }
 
-    /// Runs SQL on the metadata database (to simulate a nearly full account).
-    pub fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(self.dir.path().join(sync_server::app::DATABASE_FILE)).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-        conn.execute_batch(sql).unwrap();
+    /// `sync-server user rotate-token EMAIL`: the new token.
+    pub async fn rotate_token(&self, email: &str) -> String {
+        let mut out = Vec::new();
+        sync_server::cli::user_command(&self.config, UserCommand::RotateToken { email: email.into() }, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap().lines().last().unwrap().to_owned()
     }
 
-    /// Number of object files stored (partial uploads excluded).
-    pub fn object_files(&self) -> usize {
+    /// Runs SQL on the metadata database (to simulate a nearly full account).
+    pub async fn sql(&self, sql: &str) {
+        match &self.config.database_url {
+            Some(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+                let task = tokio::spawn(connection);
+                client.batch_execute(sql).await.unwrap();
+                drop(client);
+                let _ = task.await;
+            }
+            None => {
+                let conn = rusqlite::Connection::open(self.dir.path().join(sync_server::app::DATABASE_FILE)).unwrap();
+                conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                conn.execute_batch(sql).unwrap();
+            }
+        }
+    }
+
+    /// The S3 store of this server's configuration (S3 backend only).
+    pub fn s3(&self) -> sync_server::store::objects::s3::S3Objects {
+        sync_server::store::objects::s3::S3Objects::new(self.config.s3.as_ref().unwrap()).unwrap()
+    }
+
+    /// Number of objects stored (partial uploads excluded).
+    pub async fn object_files(&self) -> usize {
+        if self.is_s3() {
+            return self.s3().list_all().await.unwrap().len();
+        }
+        self.local_object_files()
+    }
+
+    /// Leaves something the cleanup job must remove: a stale partial upload file (local) or an
+    /// object that no blob row names (S3). Returns a handle for [`Self::stray_exists`].
+    pub async fn plant_stray(&self) -> String {
+        if self.is_s3() {
+            use object_store::ObjectStoreExt as _;
+            let key = sync_server::store::ObjectKey { user_id: 424242, blob_id: sync_core::BlobId([0xab; 16]) };
+            let prefix = self.config.s3.as_ref().unwrap().prefix.clone().unwrap();
+            let path = format!("{prefix}/{}", key.path());
+            self.s3()
+                .client()
+                .put(&object_store::path::Path::from(path.as_str()), b"half".to_vec().into())
+                .await
+                .unwrap();
+            return path;
+        }
+        let partial = self.dir.path().join(sync_server::app::OBJECTS_DIR).join(".partial").join("stale.part");
+        std::fs::write(&partial, b"half").unwrap();
+        partial.to_string_lossy().into_owned()
+    }
+
+    pub async fn stray_exists(&self, stray: &str) -> bool {
+        if self.is_s3() {
+            return self.s3().list_all().await.unwrap().iter().any(|p| p == stray);
+        }
+        Path::new(stray).exists()
+    }
+
+    /// Asserts that an object URL was refused: by this server with `code` (local store), or by
+    /// the S3 store itself with `s3_status` (its XML error, outside this server's contract).
+    pub fn expect_refused(&self, reply: &Reply, status: u16, code: &str, s3_status: u16) {
+        if self.is_s3() {
+            assert_eq!(reply.status, s3_status, "{:?}", String::from_utf8_lossy(&reply.body));
+        } else {
+            reply.expect_error(status, code);
+        }
+    }
+
+    /// Number of object files stored in the data directory (partial uploads excluded).
+    pub fn local_object_files(&self) -> usize {
         fn walk(dir: &Path, n: &mut usize) {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let entry = entry.unwrap();
@@ -277,12 +448,16 @@ impl Api {
         .await
     }
 
+    /// `PUT` to an upload URL: this server's own (checked against the contract) or a presigned
+    /// S3 URL (the store's answers are outside the contract).
     pub async fn put_object(&self, url: &str, bytes: &[u8]) -> Reply {
-        self.http.send("PUT", url, &[("content-type", "application/octet-stream")], Bytes::copy_from_slice(bytes)).await
+        let ours = url.starts_with(&self.base);
+        let headers = [("content-type", "application/octet-stream")];
+        self.http.send_with("PUT", url, &headers, Bytes::copy_from_slice(bytes), ours).await
     }
 
     pub async fn get_object(&self, url: &str) -> Reply {
-        self.http.send("GET", url, &[], Bytes::new()).await
+        self.http.send_with("GET", url, &[], Bytes::new(), url.starts_with(&self.base)).await
     }
 
     /// Declares, uploads and completes a blob; returns the `/upload/complete` answer.

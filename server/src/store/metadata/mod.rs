@@ -6,6 +6,7 @@
 //! key creation and update, blob state changes) are single transactions in the implementation,
 //! so the routes hold no locks of their own.
 
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -331,6 +332,9 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
     /// Sets an account's tier; false when no such account.
     async fn set_tier(&self, user_id: i64, tier: SyncTier) -> StoreResult<bool>;
+    /// Replaces the hash of an account's bearer token (the old token stops working); false
+    /// when no such account.
+    async fn set_token_hash(&self, user_id: i64, token_hash: TokenHash) -> StoreResult<bool>;
     /// Deletes an account and everything it owns; returns the objects to delete.
     async fn delete_user(&self, user_id: i64) -> StoreResult<RemovedBlobs>;
 
@@ -415,6 +419,10 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
     /// Removes up to `batch` pending blobs last declared before `cutoff`.
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
+
+    /// The keys among `keys` that name no blob row (pending or complete): objects the index
+    /// does not know, which the cleanup job may delete.
+    async fn missing_blobs(&self, keys: Vec<ObjectKey>) -> StoreResult<Vec<ObjectKey>>;
 
     /// Applies a subscription change to the linked account (linking the customer by e-mail the
     /// first time) and records `event_id`, in one transaction; an event id seen before changes

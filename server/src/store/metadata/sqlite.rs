@@ -506,6 +506,13 @@ impl MetadataStore for SqliteMetadata {
         .await
     }
 
+    async fn set_token_hash(&self, user_id: i64, token_hash: TokenHash) -> StoreResult<bool> {
+        self.write(move |tx| {
+            Ok(tx.execute("UPDATE users SET token_hash = ?2 WHERE id = ?1", params![user_id, &token_hash[..]])? > 0)
+        })
+        .await
+    }
+
     async fn delete_user(&self, user_id: i64) -> StoreResult<RemovedBlobs> {
         self.write(move |tx| {
             let mut removed = RemovedBlobs::default();
@@ -1062,6 +1069,20 @@ impl MetadataStore for SqliteMetadata {
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
             remove_blob_rows(tx, rows)
+        })
+        .await
+    }
+
+    async fn missing_blobs(&self, keys: Vec<ObjectKey>) -> StoreResult<Vec<ObjectKey>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT 1 FROM blobs WHERE user_id = ?1 AND blob_id = ?2")?;
+            let mut missing = Vec::new();
+            for key in keys {
+                if !stmt.exists(params![key.user_id, &key.blob_id.0[..]])? {
+                    missing.push(key);
+                }
+            }
+            Ok(missing)
         })
         .await
     }

@@ -7,6 +7,7 @@
 //! [`ObjectStore::digest`] (size and SHA-256) before the blob becomes visible.
 
 pub mod local;
+pub mod s3;
 
 use std::time::SystemTime;
 
@@ -38,4 +39,16 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Removes partial uploads (interrupted PUTs) last touched before `older_than`; returns
     /// how many were removed.
     async fn sweep_partial_uploads(&self, older_than: SystemTime) -> StoreResult<u64>;
+    /// Objects last modified before `older_than`, listed in key order from after `offset`
+    /// (at most `limit` listed per call), and the offset to continue from (`None` at the end):
+    /// candidates for the orphan sweep, which deletes those without a blob row. A store whose
+    /// writes this server answers itself (it checks the blob row before writing) lists none.
+    async fn list_objects_before(
+        &self,
+        _older_than: SystemTime,
+        _offset: Option<String>,
+        _limit: usize,
+    ) -> StoreResult<(Vec<ObjectKey>, Option<String>)> {
+        Ok((Vec::new(), None))
+    }
 }
