@@ -23,8 +23,13 @@ ensure_fuzz
   cargo +nightly fuzz run --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
 done)
 
-log "server"
+log "server: SQLite + local files (the two-process tests start PostgreSQL + SeaweedFS)"
+# scripts/services.sh starts PostgreSQL 15 and SeaweedFS on loopback (idempotent); stop them at exit.
+trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
 cargo test -p sync-server
+
+log "server: PostgreSQL 15 + SeaweedFS (the same API and binary tests)"
+SYNC_TEST_BACKEND=postgres-s3 cargo test -p sync-server --test api --test cli
 
 log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit)"
 cargo test -p sync-native

@@ -1,7 +1,11 @@
 //! The `sync-server` binary: `user` subcommands and their output, `serve` configured by
 //! environment variables and a TOML file, answering over loopback and stopping on SIGTERM.
+//! With `SYNC_TEST_BACKEND=postgres-s3` the same tests run on a fresh PostgreSQL database and S3
+//! prefix, named by flags (user commands) and by environment variables (`serve`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,8 +22,31 @@ fn bin() -> Command {
     cmd
 }
 
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).arg("--data-dir").arg(dir).output().unwrap()
+/// The storage settings of the backend under test, as `(flag, environment variable, value)`.
+fn backend_settings() -> Vec<(&'static str, &'static str, String)> {
+    if !common::scale_backend() {
+        return Vec::new();
+    }
+    let database_url = tokio::runtime::Runtime::new().unwrap().block_on(common::fresh_database());
+    let s3 = common::fresh_s3();
+    vec![
+        ("--database-url", "SYNC_SERVER_DATABASE_URL", database_url),
+        ("--s3-endpoint", "SYNC_SERVER_S3_ENDPOINT", s3.endpoint.unwrap()),
+        ("--s3-bucket", "SYNC_SERVER_S3_BUCKET", s3.bucket),
+        ("--s3-region", "SYNC_SERVER_S3_REGION", s3.region.unwrap()),
+        ("--s3-access-key-id", "SYNC_SERVER_S3_ACCESS_KEY_ID", s3.access_key_id.unwrap()),
+        ("--s3-secret-access-key", "SYNC_SERVER_S3_SECRET_ACCESS_KEY", s3.secret_access_key.unwrap()),
+        ("--s3-prefix", "SYNC_SERVER_S3_PREFIX", s3.prefix.unwrap()),
+    ]
+}
+
+fn run_with(args: &[&str], dir: &Path, backend: &[(&str, &str, String)]) -> Output {
+    let mut cmd = bin();
+    cmd.args(args).arg("--data-dir").arg(dir);
+    for (flag, _, value) in backend {
+        cmd.arg(format!("{flag}={value}"));
+    }
+    cmd.output().unwrap()
 }
 
 fn stdout(out: &Output) -> String {
@@ -29,6 +56,8 @@ fn stdout(out: &Output) -> String {
 #[test]
 fn user_commands() {
     let dir = tempfile::tempdir().unwrap();
+    let backend = backend_settings();
+    let run = |args: &[&str], dir: &Path| run_with(args, dir, &backend);
     let added = run(&["user", "add", "Alice@Example.com"], dir.path());
     assert!(added.status.success(), "{added:?}");
     let text = stdout(&added);
@@ -54,6 +83,22 @@ fn user_commands() {
     assert!(!run(&["user", "set-tier", "nobody@example.com", "pro"], dir.path()).status.success());
     assert!(run(&["user", "remove", "bob@example.com"], dir.path()).status.success());
     assert!(!stdout(&run(&["user", "list"], dir.path())).contains("bob@"));
+
+    // A new token on the last line, different from the old one; unknown accounts fail.
+    let rotated = run(&["user", "rotate-token", "ALICE@example.com"], dir.path());
+    assert!(rotated.status.success(), "{rotated:?}");
+    let text = stdout(&rotated);
+    let new_token = text.lines().last().unwrap();
+    assert!(new_token.starts_with("sps_") && new_token.len() == 68, "{text}");
+    assert_ne!(new_token, token);
+    assert!(text.contains("old one no longer works"));
+    let missing = run(&["user", "rotate-token", "nobody@example.com"], dir.path());
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no user"));
+    // With another backend, nothing was written to the data directory.
+    if !backend.is_empty() {
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }
 
 fn free_port() -> u16 {
@@ -82,7 +127,9 @@ fn wait_until_listening(port: u16) {
 #[test]
 fn serve_from_environment_and_config_file_then_stop_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let token = stdout(&run(&["user", "add", "dee@example.com"], dir.path())).lines().last().unwrap().to_owned();
+    let backend = backend_settings();
+    let token =
+        stdout(&run_with(&["user", "add", "dee@example.com"], dir.path(), &backend)).lines().last().unwrap().to_owned();
     let port = free_port();
     let config = dir.path().join("server.toml");
     std::fs::write(
@@ -91,7 +138,11 @@ fn serve_from_environment_and_config_file_then_stop_on_sigterm() {
     )
     .unwrap();
     // The environment's bind wins over the file's; the file's public URL is used.
-    let mut child = bin()
+    let mut cmd = bin();
+    for (_, var, value) in &backend {
+        cmd.env(var, value);
+    }
+    let mut child = cmd
         .arg("serve")
         .env("SYNC_SERVER_CONFIG", &config)
         .env("SYNC_SERVER_DATA_DIR", dir.path())
@@ -121,7 +172,11 @@ fn serve_from_environment_and_config_file_then_stop_on_sigterm() {
         ),
     )
     .unwrap();
-    assert!(upload.contains("\"upload_url\":\"https://sync.example.com/api/sync/objects/"), "{upload}");
+    match backend.iter().find(|(flag, _, _)| *flag == "--s3-endpoint") {
+        // A presigned URL straight to the store.
+        Some((_, _, endpoint)) => assert!(upload.contains(&format!("\"upload_url\":\"{endpoint}/")), "{upload}"),
+        None => assert!(upload.contains("\"upload_url\":\"https://sync.example.com/api/sync/objects/"), "{upload}"),
+    }
 
     let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
     assert!(status.success());
