@@ -395,7 +395,11 @@ describe('the viewer against a real server', () => {
     await page.locator('#timeline-results .type-audio button.blob').first().click();
     await page.locator('#media-progress-text').filter({ hasText: 'Decrypted and verified' }).waitFor({ timeout: 60_000 });
     const url = (await page.locator('#detail a[download]').getAttribute('href'))!;
-    const workersBefore = page.workers().length;
+    // The worker holding the keys: Lock must terminate it.
+    const before = page.workers();
+    expect(before.length).toBe(1);
+    let closed = 0;
+    for (const w of before) w.once('close', () => (closed += 1));
     await page.getByRole('button', { name: 'Lock' }).click();
     await page.locator('#signin').waitFor({ state: 'visible' });
     expect(await page.locator('#app').isHidden()).toBe(true);
@@ -406,7 +410,8 @@ describe('the viewer against a real server', () => {
     expect(body).not.toContain(searchWords[0]);
     expect(await page.evaluate((u) => fetch(u).then(() => 'read', () => 'revoked'), url)).toBe('revoked');
     // The worker that held the keys is gone; a fresh one (no keys) waits for the next unlock.
-    await expect.poll(() => page.workers().length).toBeLessThanOrEqual(workersBefore);
+    await expect.poll(() => closed).toBe(1);
+    await expect.poll(() => page.workers().filter((w) => !before.includes(w)).length).toBe(1);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
     await screenshot(page, 'locked');
   });
