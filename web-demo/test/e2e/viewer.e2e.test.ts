@@ -49,10 +49,19 @@ let shot = 0;
 
 function record(context: BrowserContext, name: string): void {
   context.on('request', (r) => {
-    requests.push({ context: name, url: r.url(), method: r.method(), resourceType: r.resourceType(), headers: r.allHeaders(), body: r.postDataBuffer() });
+    // allHeaders() adds what the browser itself set (cookies, ...); a request still in flight
+    // when its context closes keeps the headers the page set.
+    const provisional = r.headers();
+    const headers = r.allHeaders().catch(() => provisional);
+    requests.push({ context: name, url: r.url(), method: r.method(), resourceType: r.resourceType(), headers, body: r.postDataBuffer() });
   });
-  context.on('response', async (r) => {
-    if (r.url().endsWith('/api/sync/init') && r.ok() && initAnswer === null) initAnswer = await r.json();
+  context.on('response', (r) => {
+    if (r.url().endsWith('/api/sync/init') && r.ok() && initAnswer === null) {
+      r.json().then(
+        (body) => (initAnswer ??= body),
+        () => undefined, // a closed context: the audit then fails on the missing envelope
+      );
+    }
   });
 }
 
