@@ -17,8 +17,10 @@
 //! - `pulled_blobs`: blobs of other devices imported (or failed) by `pull`.
 //! - `pending_media`: media files referenced by imported rows but not written yet.
 //!
-//! Every multi-row change is one transaction; the file runs in WAL mode with
-//! `synchronous = FULL`, so a committed transaction survives a crash or power cut.
+//! Every multi-row change is one transaction, in WAL mode. Plan commits run with
+//! `synchronous = FULL` (they survive a power cut, and flush every commit before them); the
+//! others (a finished upload, a media id assignment, pull bookkeeping) with `NORMAL`: they
+//! survive a process crash, and losing them to a power cut only repeats idempotent work.
 
 use std::path::{Path, PathBuf};
 
@@ -186,7 +188,10 @@ impl StateDb {
         let conn = Connection::open(path).ctx("open the state file")?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).ctx("state busy_timeout")?;
         conn.pragma_update(None, "journal_mode", "WAL").ctx("state WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
+        // NORMAL by default (a WAL commit is durable across a process crash, not a power cut);
+        // the commits that must survive a power cut (a plan: cursors and pending uploads) switch
+        // to FULL, which also flushes every earlier commit.
+        conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
         conn.execute_batch(SCHEMA).ctx("state schema")?;
         let db = StateDb { conn, path: path.to_owned() };
         match db.get_meta("schema_version")? {
@@ -284,9 +289,21 @@ impl StateDb {
         Ok(self.media_blob(table, row_id)?.map(|(id, _)| id).unwrap_or(blob_id))
     }
 
-    /// Commits a packaging step atomically: new pending uploads, media statuses, and cursor
-    /// advances.
+    /// Commits a packaging step atomically and durably (`synchronous = FULL`): new pending
+    /// uploads, media statuses, and cursor advances.
     pub fn commit_plan(
+        &mut self,
+        pending: &[PendingUpload],
+        media: &[(String, i64, BlobId, &'static str)],
+        cursors: &[(String, i64)],
+    ) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
+        let result = self.commit_plan_tx(pending, media, cursors);
+        self.conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
+        result
+    }
+
+    fn commit_plan_tx(
         &mut self,
         pending: &[PendingUpload],
         media: &[(String, i64, BlobId, &'static str)],
@@ -397,15 +414,7 @@ impl StateDb {
     pub fn finish_upload(&mut self, p: &PendingUpload) -> Result<()> {
         let now = crate::util::now_ms().0;
         // Losing this commit to a power cut is harmless (the upload is declared again and the
-        // server answers `already_uploaded`), so it skips the fsync; the next plan commit
-        // (synchronous = FULL) flushes it anyway.
-        self.conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
-        let result = self.finish_upload_tx(p, now);
-        self.conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
-        result
-    }
-
-    fn finish_upload_tx(&mut self, p: &PendingUpload, now: i64) -> Result<()> {
+        // server answers `already_uploaded`), so it runs at the default `synchronous = NORMAL`.
         let tx = self.conn.transaction().ctx("state finish")?;
         tx.execute(
             "INSERT OR REPLACE INTO sync_state (blob_id, blob_type, time_start, time_end, size_bytes, key_id, records, synced_at)

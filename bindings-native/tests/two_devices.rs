@@ -63,7 +63,7 @@ async fn push_pull_search_and_corruption() {
 
     // Device A: two hours of recording.
     let a_dir = tempfile::tempdir().unwrap();
-    let summary = small_fixture(a_dir.path(), 2, 7);
+    let summary = small_fixture(a_dir.path(), 1, 7);
     assert!(summary.frames > 0 && summary.audio_transcriptions > 0);
     let a_cfg = device_config(a_dir.path(), &server.url, &token, "laptop");
     let (a, outcome) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();

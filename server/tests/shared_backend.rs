@@ -182,8 +182,9 @@ async fn two_processes_serve_the_same_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn quota_and_device_races_between_processes_do_not_overshoot() {
     let deployment = Deployment::fresh().await;
-    let token = deployment.user(&["add", "quinn@example.com", "--tier", "starter"]);
+    // Both processes start on the empty database at once: migrations run once, under a lock.
     let (a, b) = tokio::join!(deployment.serve(), deployment.serve());
+    let token = deployment.user(&["add", "quinn@example.com", "--tier", "starter"]);
     let servers = [&a, &b];
 
     // Device limit (Starter: 3): eight new devices race through both processes.

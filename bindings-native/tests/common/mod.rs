@@ -136,14 +136,12 @@ fn identity(conn: &Connection, own: &str, table: &str, id: i64) -> (String, i64)
         })
         .unwrap()
         > 0;
-    if has {
-        if let Ok(o) = conn.query_row(
-            "SELECT origin_device, origin_row_id FROM screenpipe_sync_imports WHERE table_name = ?1 AND local_row_id = ?2",
-            rusqlite::params![table, id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-        ) {
-            return o;
-        }
+    if has && let Ok(o) = conn.query_row(
+        "SELECT origin_device, origin_row_id FROM screenpipe_sync_imports WHERE table_name = ?1 AND local_row_id = ?2",
+        rusqlite::params![table, id],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+    ) {
+        return o;
     }
     (own.to_owned(), id)
 }
@@ -166,7 +164,7 @@ pub fn dump(db: &Path, own: &str, only_origin: Option<&str>) -> Dump {
     ];
     for (table, id_col) in tables {
         let mut stmt = conn.prepare(&format!("SELECT {id_col} AS __id, * FROM {table}")).unwrap();
-        let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let mut rows = stmt.query([]).unwrap();
         while let Some(row) = rows.next().unwrap() {
             let id: i64 = row.get(0).unwrap();
