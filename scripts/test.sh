@@ -40,4 +40,7 @@ bash bindings-wasm/test.sh
 log "web viewer: build, unit tests, end-to-end test in Chromium against a real server with a pushed fixture"
 bash web-demo/test.sh
 
+log "uniffi bindings: Python (pytest) and Kotlin drive SyncManager against a real server"
+bash tests/uniffi/test.sh
+
 log "all tests passed"

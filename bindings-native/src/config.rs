@@ -40,6 +40,39 @@ pub struct SyncConfig {
     pub max_rows_per_pass: u32,
     /// HTTP timeouts, retries, bandwidth limit.
     pub client: ClientOptions,
+    /// Which kinds of data a push sends (all by default).
+    pub data_types: DataTypes,
+}
+
+/// Which kinds of data a push packages and uploads: screen recordings (`frames` blobs),
+/// audio recordings (`audio` blobs), and the text rows (`text` bundles: OCR, transcriptions,
+/// accessibility, UI events). A kind left out stays where it is (its cursor does not move) and
+/// is sent by a later push that includes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataTypes {
+    /// Video chunks (`frames` blobs).
+    pub frames: bool,
+    /// Audio chunks (`audio` blobs).
+    pub audio: bool,
+    /// The text rows (`text` bundles).
+    pub text: bool,
+}
+
+impl Default for DataTypes {
+    fn default() -> DataTypes {
+        DataTypes { frames: true, audio: true, text: true }
+    }
+}
+
+impl DataTypes {
+    /// True when blobs of `blob_type` are sent.
+    pub fn allows(&self, blob_type: sync_core::BlobType) -> bool {
+        match blob_type {
+            sync_core::BlobType::Frames => self.frames,
+            sync_core::BlobType::Audio => self.audio,
+            sync_core::BlobType::Text => self.text,
+        }
+    }
 }
 
 fn home() -> PathBuf {
@@ -74,6 +107,7 @@ impl Default for SyncConfig {
             media_settle: Duration::from_secs(120),
             max_rows_per_pass: 50_000,
             client: ClientOptions::default(),
+            data_types: DataTypes::default(),
         }
     }
 }

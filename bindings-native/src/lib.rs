@@ -24,6 +24,10 @@
 //! - [`fixture`]: a realistic screenpipe database and media folder of any size, for tests,
 //!   demos and benchmarks.
 //! - [`config`]: [`SyncConfig`], every setting, with a TOML file form.
+//! - [`service`]: [`SyncService`], background sync on tokio (interval, trigger, status,
+//!   backoff with jitter on failures).
+//! - `ffi` (feature `uniffi`): the uniffi interface for desktop and mobile apps
+//!   (`SyncManager`, the listener callback, the viewer's key and blob functions).
 //!
 //! The `screenpipe-sync` binary is a thin command-line layer over [`SyncSession`].
 
@@ -35,6 +39,7 @@ pub mod packager;
 pub mod progress;
 pub mod query;
 pub mod screenpipe;
+pub mod service;
 pub mod session;
 pub mod state;
 pub mod throttle;
@@ -43,9 +48,16 @@ mod util;
 pub use util::process_cpu_seconds;
 
 pub use client::{ClientOptions, SyncClient};
-pub use config::SyncConfig;
+pub use config::{DataTypes, SyncConfig};
 pub use error::{Result, SyncError};
 pub use progress::{NoProgress, Progress, Stage};
 pub use query::{CloudQuery, SearchItem, SearchOptions};
+pub use service::{ServiceListener, ServiceOptions, ServiceState, ServiceStatus, SyncInterval, SyncService};
 pub use session::{InitOutcome, PullReport, PushReport, StatusReport, SyncSession};
 pub use state::StateDb;
+
+#[cfg(feature = "uniffi")]
+pub mod ffi;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

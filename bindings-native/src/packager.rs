@@ -281,7 +281,7 @@ impl<'a> Packager<'a> {
         let settle_ms = i64::try_from(self.config.media_settle.as_millis()).unwrap_or(i64::MAX);
         let now = crate::util::now_ms();
         for (table, blob_type) in MEDIA_TABLES {
-            if !self.tables.has_table(table) {
+            if !self.tables.has_table(table) || !self.config.data_types.allows(blob_type) {
                 continue;
             }
             let cursor_name = format!("media:{table}");

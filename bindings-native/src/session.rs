@@ -410,6 +410,27 @@ impl SyncSession {
         Ok(rotation.recovery_phrase)
     }
 
+    /// The same unlocked account with other settings (bandwidth limit, data types, search
+    /// tokens, timeouts, server address or token): a new HTTP client over the same keys and
+    /// state file. The state folder cannot change (another folder is another device).
+    pub fn with_config(&self, config: SyncConfig) -> Result<SyncSession> {
+        if config.state_dir != self.config.state_dir {
+            return Err(SyncError::Config(
+                "the state folder of an unlocked session cannot change: lock, then unlock with the new settings".into(),
+            ));
+        }
+        let client = SyncClient::new(config.server()?, config.token()?, self.device_id.clone(), config.client.clone())?;
+        Ok(SyncSession {
+            config: Arc::new(config),
+            client,
+            state: self.state.clone(),
+            keys: self.keys.clone(),
+            device_id: self.device_id.clone(),
+            envelope: self.envelope.clone(),
+            revision: self.revision.clone(),
+        })
+    }
+
     /// The unlocked keys.
     pub fn keys(&self) -> &KeySet {
         &self.keys
@@ -483,7 +504,7 @@ impl SyncSession {
                 break;
             }
         }
-        loop {
+        while self.config.data_types.text {
             let (config, keys, device, state, p) =
                 (self.config.clone(), self.keys.clone(), self.device_id.clone(), self.state.clone(), progress.clone());
             let pass = blocking(move || {

@@ -1,0 +1,161 @@
+// Kotlin drives sync-native's uniffi bindings against a real sync-server on loopback.
+// Run by tests/uniffi/test.sh (compiled with kotlinc against JNA and kotlinx-coroutines, run with
+// java -Djna.library.path=<folder of libsync_native.so>). Same environment as the Python test:
+// SYNC_SERVER_URL, SYNC_SERVER_DATA, SYNC_SERVER_BIN, SYNC_FIXTURE, SYNC_EMPTY_FIXTURE, and
+// SYNC_WORK (a scratch folder). Exits non-zero on the first failed check.
+
+import java.io.File
+import java.util.Collections
+import java.util.UUID
+import kotlin.system.exitProcess
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import uniffi.sync_native.*
+
+const val PASSWORD = "violet harbor engine 1987 plum"
+val SERVER: String = System.getenv("SYNC_SERVER_URL")
+val SERVER_DATA: String = System.getenv("SYNC_SERVER_DATA")
+val WORK = File(System.getenv("SYNC_WORK"))
+
+var checks = 0
+
+fun check(condition: Boolean, what: String) {
+    checks++
+    if (!condition) {
+        System.err.println("FAILED: $what")
+        exitProcess(1)
+    }
+}
+
+fun sh(vararg args: String): String {
+    val p = ProcessBuilder(*args).redirectErrorStream(true).start()
+    val out = p.inputStream.bufferedReader().readText()
+    check(p.waitFor() == 0, "command ${args.joinToString(" ")}: $out")
+    return out
+}
+
+fun addUser(): Pair<String, String> {
+    val email = "kt-${UUID.randomUUID().toString().take(10)}@example.com"
+    val out = sh(System.getenv("SYNC_SERVER_BIN"), "user", "add", email, "--tier", "pro", "--data-dir", SERVER_DATA)
+    return email to out.trim().lines().last().trim()
+}
+
+fun deviceDir(name: String, fixture: String = "SYNC_EMPTY_FIXTURE"): File {
+    val dir = File(WORK, name)
+    dir.deleteRecursively()
+    File(System.getenv(fixture)).copyRecursively(dir)
+    return dir
+}
+
+fun config(dir: File, token: String, name: String, intervalSecs: ULong? = null) = ManagerConfig(
+    serverUrl = SERVER,
+    token = token,
+    dbPath = File(dir, "db.sqlite").path,
+    dataDir = File(dir, "data").path,
+    stateDir = File(dir, "sync").path,
+    deviceName = name,
+    frequency = if (intervalSecs == null) SyncFrequency.MANUAL else SyncFrequency.FIFTEEN_MINUTES,
+    intervalOverrideSecs = intervalSecs,
+    mediaSettleSecs = 0UL,
+    requestRetries = 1U,
+    retryBaseMs = 200UL,
+    retryMaxMs = 1000UL,
+)
+
+class Recorder : SyncListener {
+    val progress: MutableList<ProgressEvent> = Collections.synchronizedList(mutableListOf())
+    val statuses: MutableList<SyncStatus> = Collections.synchronizedList(mutableListOf())
+    override fun onProgress(event: ProgressEvent) { progress.add(event) }
+    override fun onStatus(status: SyncStatus) { statuses.add(status) }
+    override fun onWarning(message: String) {}
+}
+
+inline fun <reified E : Throwable> expect(what: String, block: () -> Unit): E {
+    try {
+        block()
+    } catch (e: Throwable) {
+        check(e is E, "$what: expected ${E::class.simpleName}, got $e")
+        return e as E
+    }
+    check(false, "$what: no exception")
+    throw IllegalStateException()
+}
+
+fun main() = runBlocking {
+    WORK.mkdirs()
+    val (_, token) = addUser()
+
+    // Device A: a new account, a push with progress events through the callback.
+    val aDir = deviceDir("a", "SYNC_FIXTURE")
+    val a = SyncManager(config(aDir, token, "desktop A"))
+    val recorder = Recorder()
+    a.setListener(recorder)
+    val created = a.init(PASSWORD)
+    check(created.isNew, "a new account")
+    check(created.recoveryPhrase!!.split(" ").size == 24, "24 words")
+    val pushed = a.push()
+    check(pushed.uploadedBlobs > 0UL && pushed.rows > 0UL, "push uploaded: $pushed")
+    val uploads = recorder.progress.filter { it.stage == ProgressStage.UPLOADING }
+    check(uploads.isNotEmpty() && uploads.last().done == uploads.last().total && uploads.last().isBytes, "upload progress")
+    val status = a.status()
+    check(status.unlocked && status.storageUsed!! > 0UL && status.deviceCount == 1U, "status: $status")
+
+    // Device B: same password, same account.
+    val b = SyncManager(config(deviceDir("b"), token, "phone B"))
+    val joined = b.init(PASSWORD)
+    check(!joined.isNew && joined.recoveryPhrase == null, "joined without a phrase")
+
+    // Wrong password: a typed exception with the core's code.
+    val c = SyncManager(config(deviceDir("c"), token, "tablet C"))
+    val wrong = expect<SyncFfiException.WrongPassword>("wrong password") { c.init("not the password at all 42") }
+    check(wrong.code == "wrong_password", "code wrong_password: ${wrong.code}")
+    check(wrong.message!!.contains("wrong_password"), "message names the code")
+
+    // Search (cloud) and pull (then local).
+    val hits = b.search("budget review", null, null, 10U)
+    check(hits.isNotEmpty() && hits.all { it.source == "cloud" }, "cloud hits: ${hits.size}")
+    val pulled = b.pull(null, null)
+    check(pulled.importedBlobs > 0UL && pulled.rowsInserted > 0UL && pulled.failures.isEmpty(), "pull: $pulled")
+    val local = b.search("budget review", null, null, 10U)
+    check(local.isNotEmpty() && local.all { it.source == "local" }, "local hits after pull")
+
+    val devices = a.listDevices()
+    check(devices.map { it.deviceName }.toSet() == setOf("desktop A", "phone B", "tablet C"), "devices: $devices")
+
+    // Quota exceeded: a typed exception with the server's code.
+    val (qEmail, qToken) = addUser()
+    sh("sqlite3", File(SERVER_DATA, "metadata.sqlite3").path,
+        "PRAGMA busy_timeout=10000; UPDATE users SET storage_used = 100000000000 - 1000 WHERE email = '$qEmail';")
+    val q = SyncManager(config(deviceDir("q", "SYNC_FIXTURE"), qToken, "full"))
+    q.init(PASSWORD)
+    val full = expect<SyncFfiException.QuotaExceeded>("quota exceeded") { q.push() }
+    check(full.code == "QUOTA_EXCEEDED", "code QUOTA_EXCEEDED: ${full.code}")
+    q.lock()
+
+    // The background service pushes rows written to A's database while it runs.
+    a.setConfig(config(aDir, token, "desktop A", intervalSecs = 1UL))
+    a.start()
+    val words = "kotlin pangolin saxophone"
+    sh("sqlite3", File(aDir, "db.sqlite").path,
+        "PRAGMA busy_timeout=10000; INSERT INTO audio_transcriptions (audio_chunk_id, offset_index, timestamp, transcription, device, is_input_device) " +
+            "SELECT audio_chunk_id, offset_index, timestamp, '$words', device, is_input_device FROM audio_transcriptions ORDER BY id DESC LIMIT 1;")
+    val deadline = System.currentTimeMillis() + 60_000
+    var found = 0
+    while (found == 0 && System.currentTimeMillis() < deadline) {
+        delay(250)
+        found = b.search(words, null, null, 5U).size
+    }
+    check(found == 1, "the service pushed the new row")
+    check(a.status().running, "running")
+    check(recorder.statuses.any { it.state is SyncState.Syncing }, "a syncing status event")
+    a.stop()
+    check(!a.status().running, "stopped")
+
+    // Viewer crypto: bad input is a typed error too.
+    expect<SyncFfiException.InvalidInput>("bad envelope") { unlockEnvelope("{", PASSWORD, null, null) }
+    check(searchTerms("Budget review, budget!") == listOf("budget", "review"), "terms")
+
+    a.lock()
+    b.lock()
+    println("kotlin: $checks checks passed")
+}

@@ -1,0 +1,290 @@
+"""Python drives sync-native's uniffi bindings against a real sync-server on loopback.
+
+Run by tests/uniffi/test.sh, which builds the library, generates the bindings, starts the
+server and writes the fixtures, then passes them in the environment:
+
+  SYNC_BINDINGS_PY   folder holding sync_native.py and libsync_native.so
+  SYNC_SERVER_URL    the server (http://127.0.0.1:PORT)
+  SYNC_SERVER_DATA   its data folder (metadata.sqlite3: the quota test edits it)
+  SYNC_SERVER_BIN    the sync-server binary (accounts are added with `user add`)
+  SYNC_FIXTURE       a small screenpipe folder (db.sqlite + data/) to copy for device A
+  SYNC_EMPTY_FIXTURE an empty screenpipe folder to copy for the other devices
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import datetime
+
+import pytest
+
+sys.path.insert(0, os.environ["SYNC_BINDINGS_PY"])
+import sync_native as sn  # noqa: E402
+
+PASSWORD = "violet harbor engine 1987 plum"
+SERVER = os.environ["SYNC_SERVER_URL"]
+SERVER_DATA = os.environ["SYNC_SERVER_DATA"]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def add_user(tier="pro"):
+    email = f"py-{uuid.uuid4().hex[:10]}@example.com"
+    out = subprocess.run(
+        [os.environ["SYNC_SERVER_BIN"], "user", "add", email, "--tier", tier, "--data-dir", SERVER_DATA],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return email, out.strip().splitlines()[-1].strip()
+
+
+def device_dir(tmp_path, name, fixture="SYNC_EMPTY_FIXTURE"):
+    d = tmp_path / name
+    shutil.copytree(os.environ[fixture], d)
+    return d
+
+
+def config(d, token, name, **extra):
+    base = dict(
+        server_url=SERVER,
+        token=token,
+        db_path=str(d / "db.sqlite"),
+        data_dir=str(d / "data"),
+        state_dir=str(d / "sync"),
+        device_name=name,
+        frequency=sn.SyncFrequency.MANUAL,
+        media_settle_secs=0,
+        request_retries=1,
+        retry_base_ms=200,
+        retry_max_ms=1000,
+    )
+    base.update(extra)
+    return sn.ManagerConfig(**base)
+
+
+class Listener(sn.SyncListener):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.progress = []
+        self.statuses = []
+        self.warnings = []
+
+    def on_progress(self, event):
+        with self.lock:
+            self.progress.append(event)
+
+    def on_status(self, status):
+        with self.lock:
+            self.statuses.append(status)
+
+    def on_warning(self, message):
+        with self.lock:
+            self.warnings.append(message)
+
+
+def add_transcription(db, words):
+    conn = sqlite3.connect(db, timeout=10)
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO audio_transcriptions (audio_chunk_id, offset_index, timestamp, transcription, device, is_input_device) "
+            "SELECT audio_chunk_id, offset_index, timestamp, ?, device, is_input_device "
+            "FROM audio_transcriptions ORDER BY id DESC LIMIT 1",
+            (words,),
+        )
+        assert cur.rowcount == 1
+    conn.close()
+
+
+def wait_until(what, timeout, check):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_two_devices_push_search_pull_and_the_background_service(tmp_path):
+    _, token = add_user()
+    a_dir = device_dir(tmp_path, "a", "SYNC_FIXTURE")
+    b_dir = device_dir(tmp_path, "b")
+
+    # Device A: a new account, its recovery phrase once, a push with progress events.
+    a = sn.SyncManager(config(a_dir, token, "desktop A"))
+    listener = Listener()
+    a.set_listener(listener)
+    assert not a.is_unlocked()
+    with pytest.raises(sn.SyncFfiError.Locked) as locked:
+        run(a.push())
+    assert locked.value.code == "locked"
+    created = run(a.init(PASSWORD))
+    assert created.is_new
+    assert len(created.recovery_phrase.split()) == 24
+    assert a.is_unlocked()
+    pushed = run(a.push())
+    assert pushed.uploaded_blobs > 0 and pushed.rows > 0 and pushed.media_files > 0
+    uploads = [e for e in listener.progress if e.stage == sn.ProgressStage.UPLOADING]
+    assert uploads and uploads[-1].done == uploads[-1].total > 0 and uploads[-1].is_bytes
+    assert any(e.stage == sn.ProgressStage.PACKAGING for e in listener.progress)
+    status = run(a.status())
+    assert status.unlocked and not status.running
+    assert status.storage_used > 0 and status.storage_limit == 100_000_000_000
+    assert status.device_count == 1 and status.pending_uploads == 0 and status.uploaded_blobs == pushed.uploaded_blobs
+    assert status.last_sync_ms is not None and status.device_id
+
+    # Device B: the same password unlocks the same account; no recovery phrase.
+    b = sn.SyncManager(config(b_dir, token, "phone B"))
+    b_listener = Listener()
+    b.set_listener(b_listener)
+    joined = run(b.init(PASSWORD))
+    assert not joined.is_new and joined.recovery_phrase is None
+
+    # Wrong password: a typed exception carrying the core's code.
+    c = sn.SyncManager(config(device_dir(tmp_path, "c"), token, "tablet C"))
+    with pytest.raises(sn.SyncFfiError.WrongPassword) as wrong:
+        run(c.init("not the password at all 42"))
+    assert wrong.value.code == "wrong_password"
+    with pytest.raises(sn.SyncFfiError) as wrong_again:
+        run(b.unlock("still not the password 17"))
+    assert isinstance(wrong_again.value, sn.SyncFfiError.WrongPassword)
+    assert b.is_unlocked(), "a failed unlock keeps the keys it had"
+
+    # Search on B: only the cloud has it; then pull and find it locally.
+    hits = run(b.search("budget review", None, None, 10))
+    assert hits and all(h.source == "cloud" for h in hits)
+    assert all("budget" in h.text.lower() and "review" in h.text.lower() for h in hits)
+    assert json.loads(hits[0].json)["device_id"] == status.device_id
+    pulled = run(b.pull(None, None))
+    assert pulled.imported_blobs > 0 and pulled.rows_inserted > 0 and not pulled.failures
+    assert any(e.stage == sn.ProgressStage.IMPORTING for e in b_listener.progress)
+    local = run(b.search("budget review", None, None, 10))
+    assert local and all(h.source == "local" for h in local)
+    assert len(local) == len(hits)
+
+    devices = run(a.list_devices())
+    assert {d.device_name for d in devices} == {"desktop A", "phone B", "tablet C"}
+    assert [d.device_name for d in devices if d.is_this_device] == ["desktop A"]
+
+    # The background service: rows written to A's database while it runs reach the cloud.
+    listener.statuses.clear()
+    run(a.set_config(config(a_dir, token, "desktop A", frequency=sn.SyncFrequency.FIVE_MINUTES, interval_override_secs=1)))
+    assert a.config().interval_override_secs == 1
+    run(a.start())
+    words = "zanzibar quokka marmalade"
+    add_transcription(a_dir / "db.sqlite", words)
+    wait_until("the service to push the new row", 60, lambda: len(run(b.search(words, None, None, 5))) == 1)
+    status = run(a.status())
+    assert status.running and status.completed_cycles >= 1
+    assert isinstance(status.state, (sn.SyncState.IDLE, sn.SyncState.SYNCING))
+    assert any(isinstance(s.state, sn.SyncState.SYNCING) for s in listener.statuses)
+    run(a.trigger_now())
+    run(a.stop())
+    assert not run(a.status()).running
+
+    # Locking drops the keys; unlocking brings them back.
+    run(b.lock())
+    assert not b.is_unlocked()
+    with pytest.raises(sn.SyncFfiError.Locked):
+        run(b.search("budget", None, None, 5))
+    run(b.unlock(PASSWORD))
+    assert run(b.search(words, None, None, 5))
+
+
+def test_quota_exceeded_is_a_typed_exception(tmp_path):
+    email, token = add_user()
+    conn = sqlite3.connect(os.path.join(SERVER_DATA, "metadata.sqlite3"), timeout=10)
+    with conn:
+        conn.execute("UPDATE users SET storage_used = 100000000000 - 1000 WHERE email = ?", (email,))
+    conn.close()
+    q = sn.SyncManager(config(device_dir(tmp_path, "q", "SYNC_FIXTURE"), token, "full"))
+    run(q.init(PASSWORD))
+    with pytest.raises(sn.SyncFfiError.QuotaExceeded) as full:
+        run(q.push())
+    assert full.value.code == "QUOTA_EXCEEDED"
+    assert "QUOTA_EXCEEDED" in str(full.value)
+    status = run(q.status())
+    assert status.pending_uploads > 0, "sealed blobs stay pending for later"
+    # The service shows the same error with its code, and does not retry it by backoff.
+    with pytest.raises(sn.SyncFfiError.QuotaExceeded):
+        run(q.trigger_now())
+    state = run(q.status()).state
+    assert isinstance(state, sn.SyncState.ERROR) and state.code == "QUOTA_EXCEEDED" and not state.retrying
+
+
+def test_password_change_recovery_and_viewer_crypto(tmp_path):
+    _, token = add_user()
+    a_dir = device_dir(tmp_path, "a", "SYNC_FIXTURE")
+    a = sn.SyncManager(config(a_dir, token, "A"))
+    phrase = run(a.init(PASSWORD)).recovery_phrase
+    run(a.push())
+    with pytest.raises(sn.SyncFfiError.WrongPassword):
+        run(a.change_password("wrong old password 99", "a brand new password 2027"))
+    run(a.change_password(PASSWORD, "a brand new password 2027"))
+    with pytest.raises(sn.SyncFfiError.WrongPassword):
+        run(a.unlock(PASSWORD))
+    run(a.unlock("a brand new password 2027"))
+    run(a.recover(phrase, PASSWORD))
+    run(a.unlock(PASSWORD))
+    device_id = run(a.status()).device_id
+
+    # A viewer: the envelope from POST /init, unlocked by the core, a text blob opened.
+    def api(path, body):
+        req = urllib.request.Request(
+            f"{SERVER}/api/sync{path}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "X-Device-Id": device_id, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
+    init = api("/init", {"device_id": device_id, "device_name": "A", "device_os": "linux"})
+    keys = sn.unlock_envelope(json.dumps(init["envelope"]), PASSWORD, json.dumps(init["keyring"]), None)
+    assert keys.key_version() == 1 and keys.key_ids() == [keys.key_id()]
+    with pytest.raises(sn.SyncFfiError.WrongPassword):
+        sn.unlock_envelope(json.dumps(init["envelope"]), "wrong", None, None)
+    with pytest.raises(sn.SyncFfiError.Rollback) as rollback:
+        sn.unlock_envelope(json.dumps(init["envelope"]), PASSWORD, None, 2)
+    assert rollback.value.code == "rollback"
+    with pytest.raises(sn.SyncFfiError.InvalidInput):
+        sn.unlock_envelope("{not json", PASSWORD, None, None)
+    by_phrase = sn.unlock_recovery_envelope(json.dumps(init["recovery_envelope"]), phrase, None, None)
+    assert by_phrase.key_id() == keys.key_id()
+
+    now_ms = int(time.time() * 1000)
+    listing = api("/download", {"time_range": {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}, "blob_types": ["text"], "limit": 5})
+    blob = listing["blobs"][0]
+    with urllib.request.urlopen(blob["download_url"] if blob["download_url"].startswith("http") else SERVER + blob["download_url"]) as r:
+        data = r.read()
+
+    def ms(text):
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+    ctx = sn.BlobContextRecord(
+        blob_id=blob["blob_id"],
+        blob_type="text",
+        device_id=blob["device_id"],
+        time_start_ms=ms(blob["time_start"]),
+        time_end_ms=ms(blob["time_end"]),
+    )
+    bundle = json.loads(keys.open_records_json(data, ctx))
+    assert bundle["device_id"] == device_id
+    assert keys.open_blob(data, ctx)
+    tampered = bytearray(data)
+    tampered[-1] ^= 1
+    with pytest.raises(sn.SyncFfiError.Integrity):
+        keys.open_blob(bytes(tampered), ctx)
+    tokens = keys.query_tokens("budget review", now_ms - 40 * 86_400_000, now_ms)
+    assert len(tokens) >= 4 and all(len(t) == 22 for t in tokens)
+    assert sn.search_terms("Budget review, budget!") == ["budget", "review"]
+    assert "QUOTA_EXCEEDED" in sn.error_codes() and "wrong_password" in sn.error_codes()
