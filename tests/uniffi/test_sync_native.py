@@ -262,7 +262,7 @@ def test_password_change_recovery_and_viewer_crypto(tmp_path):
     assert by_phrase.key_id() == keys.key_id()
 
     now_ms = int(time.time() * 1000)
-    listing = api("/download", {"time_range": {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}, "blob_types": ["text"], "limit": 5})
+    listing = api("/download", {"time_range": {"start": "2000-01-01T00:00:00.000Z", "end": "2100-01-01T00:00:00.000Z"}, "blob_types": ["text"], "limit": 5})
     blob = listing["blobs"][0]
     with urllib.request.urlopen(blob["download_url"] if blob["download_url"].startswith("http") else SERVER + blob["download_url"]) as r:
         data = r.read()
