@@ -301,34 +301,58 @@ impl Shared {
     }
 }
 
-/// Forwards the session's progress to the status and the listener, throttled.
-struct ServiceProgress {
-    shared: Arc<Shared>,
-    counters: Mutex<HashMap<Stage, (u64, u64, Option<Instant>)>>,
-}
-
 /// Least time between two progress events of one stage.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
+/// One stage's counters: done, total, when an event was last emitted.
+#[derive(Clone, Copy, Debug, Default)]
+struct StageCount {
+    done: u64,
+    total: u64,
+    last_emit: Option<Instant>,
+}
+
+/// Progress counters per stage, throttled to one event per [`PROGRESS_EVERY`] and stage (and
+/// always one when a stage finishes). Shared by the service and the uniffi bridge.
+#[derive(Debug, Default)]
+pub struct ProgressCounters {
+    stages: Mutex<HashMap<Stage, StageCount>>,
+}
+
+impl ProgressCounters {
+    /// Adds to a stage's counters; returns `(done, total)` when an event is due.
+    pub fn bump(&self, stage: Stage, add_done: u64, add_total: u64, force: bool) -> Option<(u64, u64)> {
+        let mut stages = lock(&self.stages);
+        let entry = stages.entry(stage).or_default();
+        entry.done = entry.done.saturating_add(add_done);
+        entry.total = entry.total.saturating_add(add_total).max(entry.done);
+        let now = Instant::now();
+        let due = force || entry.last_emit.is_none_or(|last| now.duration_since(last) >= PROGRESS_EVERY);
+        if due {
+            entry.last_emit = Some(now);
+        }
+        due.then_some((entry.done, entry.total))
+    }
+
+    /// True when the stage has had any event.
+    pub fn seen(&self, stage: Stage) -> bool {
+        lock(&self.stages).contains_key(&stage)
+    }
+}
+
+/// Forwards the session's progress to the status and the listener, throttled.
+struct ServiceProgress {
+    shared: Arc<Shared>,
+    counters: ProgressCounters,
+}
+
 impl ServiceProgress {
     fn new(shared: Arc<Shared>) -> ServiceProgress {
-        ServiceProgress { shared, counters: Mutex::new(HashMap::new()) }
+        ServiceProgress { shared, counters: ProgressCounters::default() }
     }
 
     fn bump(&self, stage: Stage, add_done: u64, add_total: u64, force: bool) {
-        let emit = {
-            let mut counters = lock(&self.counters);
-            let entry = counters.entry(stage).or_insert((0, 0, None));
-            entry.0 = entry.0.saturating_add(add_done);
-            entry.1 = entry.1.saturating_add(add_total).max(entry.0);
-            let now = Instant::now();
-            let due = force || entry.2.is_none_or(|last| now.duration_since(last) >= PROGRESS_EVERY);
-            if due {
-                entry.2 = Some(now);
-            }
-            due.then_some((entry.0, entry.1))
-        };
-        if let Some((done, total)) = emit {
+        if let Some((done, total)) = self.counters.bump(stage, add_done, add_total, force) {
             {
                 let mut status = lock(&self.shared.status);
                 if matches!(status.state, ServiceState::Syncing { .. }) {
@@ -358,8 +382,7 @@ impl Progress for ServiceProgress {
     }
 
     fn finish(&self, stage: Stage) {
-        let seen = lock(&self.counters).contains_key(&stage);
-        if seen {
+        if self.counters.seen(stage) {
             self.bump(stage, 0, 0, true);
         }
     }

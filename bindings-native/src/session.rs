@@ -504,7 +504,9 @@ impl SyncSession {
                 break;
             }
         }
-        while self.config.data_types.text {
+        // The text pass, unless text is left out; it repeats while rows remain.
+        let mut text = self.config.data_types.text;
+        while text {
             let (config, keys, device, state, p) =
                 (self.config.clone(), self.keys.clone(), self.device_id.clone(), self.state.clone(), progress.clone());
             let pass = blocking(move || {
@@ -517,9 +519,7 @@ impl SyncSession {
             report.text_json_bytes += pass.json_bytes;
             report.skipped_rows.extend(pass.bad_rows);
             self.upload_pending(&progress, &mut report).await?;
-            if !pass.more {
-                break;
-            }
+            text = pass.more;
         }
         progress.finish(Stage::Packaging);
         progress.finish(Stage::Uploading);

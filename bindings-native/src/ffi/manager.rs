@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sync_core::{DeviceId, UnixMillis};
 
@@ -12,7 +12,9 @@ use super::{FfiResult, SyncFfiError};
 use crate::config::{DataTypes, SyncConfig};
 use crate::progress::{Progress, Stage};
 use crate::query::{Content, SearchItem, SearchOptions};
-use crate::service::{ServiceListener, ServiceOptions, ServiceState, ServiceStatus, SyncInterval, SyncService};
+use crate::service::{
+    ProgressCounters, ServiceListener, ServiceOptions, ServiceState, ServiceStatus, SyncInterval, SyncService,
+};
 use crate::session::{self, InitOutcome, PullReport, PushReport, SyncSession};
 
 /// How often the background service syncs.
@@ -487,24 +489,14 @@ impl ServiceListener for ServiceBridge {
 /// Forwards the progress of an explicit push or pull to the foreign listener, throttled.
 struct ProgressBridge {
     listener: SharedListener,
-    counters: Mutex<std::collections::HashMap<Stage, (u64, u64, Option<Instant>)>>,
+    counters: ProgressCounters,
 }
 
 impl ProgressBridge {
     fn bump(&self, stage: Stage, add_done: u64, add_total: u64, force: bool) {
-        let emit = {
-            let mut counters = lock(&self.counters);
-            let entry = counters.entry(stage).or_insert((0, 0, None));
-            entry.0 = entry.0.saturating_add(add_done);
-            entry.1 = entry.1.saturating_add(add_total).max(entry.0);
-            let now = Instant::now();
-            let due = force || entry.2.is_none_or(|last| now.duration_since(last) >= Duration::from_millis(100));
-            if due {
-                entry.2 = Some(now);
-            }
-            due.then_some((entry.0, entry.1))
-        };
-        if let (Some((done, total)), Some(l)) = (emit, current(&self.listener)) {
+        if let (Some((done, total)), Some(l)) =
+            (self.counters.bump(stage, add_done, add_total, force), current(&self.listener))
+        {
             l.on_progress(ProgressEvent { stage: stage.into(), done, total, is_bytes: stage.is_bytes() });
         }
     }
@@ -523,7 +515,7 @@ impl Progress for ProgressBridge {
         }
     }
     fn finish(&self, stage: Stage) {
-        if lock(&self.counters).contains_key(&stage) {
+        if self.counters.seen(stage) {
             self.bump(stage, 0, 0, true);
         }
     }
@@ -573,7 +565,7 @@ impl SyncManager {
     }
 
     fn progress(&self) -> Arc<dyn Progress> {
-        Arc::new(ProgressBridge { listener: self.listener.clone(), counters: Mutex::new(Default::default()) })
+        Arc::new(ProgressBridge { listener: self.listener.clone(), counters: ProgressCounters::default() })
     }
 }
 

@@ -69,7 +69,7 @@ fn keyring(json: Option<String>) -> FfiResult<Vec<KeyringEntry>> {
 }
 
 fn guard(min_key_version: Option<u32>) -> KeyVersionGuard {
-    min_key_version.map(KeyVersionGuard::at_least).unwrap_or_else(KeyVersionGuard::new)
+    min_key_version.map(KeyVersionGuard::at_least).unwrap_or_default()
 }
 
 /// Unlocks the account's keys with the password (Argon2id: a fraction of a second to a few
