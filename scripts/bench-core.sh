@@ -5,13 +5,14 @@
 # Prints each figure and the ratios. Usage: scripts/bench-core.sh [BYTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 BYTES=${1:-1073741824}
 python3 -c 'import argon2' 2>/dev/null || python3 -m pip install -q argon2-cffi >/dev/null 2>&1 || true
 
 cargo build -q --release -p sync-core --example throughput
-cp target/release/examples/throughput /tmp/throughput-serial
+cp "$CARGO_TARGET_DIR/release/examples/throughput" /tmp/throughput-serial
 cargo build -q --release -p sync-core --features parallel-kdf --example throughput
-TP=target/release/examples/throughput
+TP="$CARGO_TARGET_DIR/release/examples/throughput"
 
 openssl_mbs() {
   openssl speed -evp chacha20-poly1305 -bytes 65536 -seconds 3 2>/dev/null \
