@@ -25,7 +25,7 @@ fi
 
 cd "$ROOT"
 step "native cross-implementation tool"
-cargo build --release -p sync-wasm --example native_cross
+cargo build -p sync-wasm --example native_cross
 
 step "wasm-bindgen-test in Node"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

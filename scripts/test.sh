@@ -12,7 +12,9 @@ log "core: unit, property, vector and primitive tests"
 cargo test -p sync-core --all-features
 
 log "core: vector files through the command-line verifier"
-cargo run -q --release -p sync-core --example vectors -- verify tests/vectors/*.json
+# The dev profile with the test's features reuses the library the tests built (dependencies are
+# optimised in dev too, see Cargo.toml); `--release` works the same, as the README shows.
+cargo run -q -p sync-core --all-features --example vectors -- verify tests/vectors/*.json
 
 log "core: wasm32 build"
 cargo build -p sync-core --target wasm32-unknown-unknown
@@ -20,7 +22,7 @@ cargo build -p sync-core --target wasm32-unknown-unknown
 log "core: fuzz smoke (a few seconds per target)"
 ensure_fuzz
 (cd core/fuzz && for t in blob_open envelope_keyring bundle_decode zstd_payload; do
-  cargo +nightly fuzz run --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
+  cargo +nightly fuzz run --dev --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
 done)
 
 log "server: SQLite + local files (the two-process tests start PostgreSQL + SeaweedFS)"

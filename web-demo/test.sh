@@ -29,7 +29,9 @@ step "unit tests (vitest)"
 npm test
 
 step "sync-server and screenpipe-sync (cargo build)"
-(cd "$ROOT" && cargo build -p sync-server -p sync-native --bins)
+# Two commands: built together, cargo unifies their features and rebuilds the dependencies the
+# earlier test builds already hold.
+(cd "$ROOT" && cargo build -p sync-server --bins && cargo build -p sync-native --bins)
 export SYNC_SERVER_BIN="$CARGO_TARGET_DIR/debug/sync-server"
 export SCREENPIPE_SYNC_BIN="$CARGO_TARGET_DIR/debug/screenpipe-sync"
 export CHROMIUM="$(command -v chromium)"

@@ -4,7 +4,7 @@
 // - blobs sealed in wasm open natively;
 // - a tampered native blob fails in wasm with code 'tampered' and releases no plaintext of the
 //   bad segment (only verified bytes of earlier segments, equal to the true plaintext).
-// The native tool is built here if needed (cargo build --release --example native_cross).
+// The native tool is built here if needed (cargo build -p sync-wasm --example native_cross; dependencies are optimised in the dev profile).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import * as sync from '../dist/node/index.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
-const tool = path.join(targetDir, 'release', 'examples', process.platform === 'win32' ? 'native_cross.exe' : 'native_cross');
+const tool = path.join(targetDir, 'debug', 'examples', process.platform === 'win32' ? 'native_cross.exe' : 'native_cross');
 const work = mkdtempSync(path.join(tmpdir(), 'sync-wasm-cross-'));
 const unb64 = (text) => new Uint8Array(Buffer.from(text, 'base64url'));
 const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
@@ -62,7 +62,7 @@ function stream(keys, blob, context, seed) {
 
 before(() => {
   if (!existsSync(tool)) {
-    execFileSync('cargo', ['build', '--release', '-p', 'sync-wasm', '--example', 'native_cross'], { cwd: root, stdio: 'inherit' });
+    execFileSync('cargo', ['build', '-p', 'sync-wasm', '--example', 'native_cross'], { cwd: root, stdio: 'inherit' });
   }
   assert.ok(existsSync(tool), `${tool} was not built`);
 });
