@@ -184,7 +184,7 @@ export function terms(text: string): string[];
 /** Every code a SyncError may carry. */
 export function errorCodes(): ErrorCode[];
 /** What this build is. */
-export function buildInfo(): { version: string; simd128: boolean; segmentAead: 'simd128' | 'rustcrypto' | 'ring'; features: string[] };
+export function buildInfo(): { version: string; simd128: boolean; segmentAead: 'simd128' | 'rustcrypto' | 'ring'; argon2: 'simd128' | 'rustcrypto'; features: string[] };
 /** True when `error` is a SyncError (with `code`, when given). */
 export function isSyncError(error: unknown, code?: ErrorCode): error is SyncError;
 /** A TransformStream decrypting a ciphertext stream (e.g. a `fetch()` body) with `decryptor`. */

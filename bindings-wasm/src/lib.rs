@@ -38,8 +38,9 @@ pub fn error_codes() -> js_sys::Array {
     convert::string_array(sync_core::Error::ALL_CODES.iter())
 }
 
-/// What this build is: `{version, simd128, segmentAead}`; `segmentAead` names the
-/// ChaCha20-Poly1305 implementation that seals and opens blob segments.
+/// What this build is: `{version, simd128, segmentAead, argon2, features}`; `segmentAead` names
+/// the ChaCha20-Poly1305 implementation that seals and opens blob segments, `argon2` the
+/// Argon2id implementation that unlocks.
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> JsResult<JsValue> {
     let out = Object::new();
@@ -48,6 +49,8 @@ pub fn build_info() -> JsResult<JsValue> {
     let aead = sync_core::primitives::segment_aead::SegmentAead::new(&[0; 32], Default::default())
         .map_err(|e| error::to_js(&e))?;
     convert::set(&out, "segmentAead", &JsValue::from_str(aead.implementation()))?;
+    let argon2 = sync_core::primitives::argon2id::Backend::default().implementation();
+    convert::set(&out, "argon2", &JsValue::from_str(argon2))?;
     convert::set(&out, "features", &convert::string_array(cfg!(feature = "testing").then_some("testing")))?;
     Ok(out.into())
 }

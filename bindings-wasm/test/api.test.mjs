@@ -45,6 +45,7 @@ test('ESM and CommonJS entries export the same API', async () => {
   const info = sync.buildInfo();
   assert.equal(info.simd128, true);
   assert.equal(info.segmentAead, 'simd128');
+  assert.equal(info.argon2, 'simd128');
   assert.deepEqual(info.features, []);
   assert.equal(sync.testingKdf, undefined, 'the published build has no testing exports');
 });

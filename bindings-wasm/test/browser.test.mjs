@@ -57,6 +57,7 @@ test('the ES module build loads in Chromium with SIMD', async () => {
   const info = await page.evaluate(() => window.sync.buildInfo());
   assert.equal(info.simd128, true);
   assert.equal(info.segmentAead, 'simd128');
+  assert.equal(info.argon2, 'simd128');
   assert.deepEqual(await page.evaluate(() => window.sync.terms('Hello Wörld')), ['hello', 'wörld']);
 });
 

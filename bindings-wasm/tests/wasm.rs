@@ -1,5 +1,8 @@
 //! wasm-bindgen-test suite, run in Node and in headless Chromium (see `test.sh`):
 //!
+//! - the wasm SIMD Argon2id (`sync_core::primitives::argon2_simd128`, the KDF's wasm backend)
+//!   against the RFC 9106 and libargon2 vectors and against the `argon2` crate on random
+//!   parameters;
 //! - the wasm SIMD ChaCha20-Poly1305 (`sync_core::primitives::chacha_simd128`, the segment AEAD's
 //!   wasm backend) against the Wycheproof vectors and against RustCrypto on random inputs;
 //! - the exported API as JavaScript sees it (`JsValue`s in and out): accounts, unlock, rollback,
@@ -16,6 +19,7 @@ use sync_core::blob::BlobContext;
 use sync_core::encoding::base64url;
 use sync_core::keys::Subkeys;
 use sync_core::keys::master::MasterSecret;
+use sync_core::primitives::argon2id::{Backend as Argon2Backend, argon2id_with};
 use sync_core::primitives::segment_aead::{Backend, SegmentAead, TAG_LEN};
 use sync_core::search::{TokenKey, query_tokens};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
@@ -129,6 +133,7 @@ fn the_wasm_build_uses_simd128() {
     assert_eq!(aead.implementation(), "simd128");
     let info = sync_wasm::build_info().unwrap();
     assert_eq!(get(&info, "segmentAead").as_string().unwrap(), "simd128");
+    assert_eq!(get(&info, "argon2").as_string().unwrap(), "simd128");
     assert_eq!(get(&info, "simd128").as_bool(), Some(true));
 }
 
@@ -235,6 +240,101 @@ fn simd128_equals_rustcrypto_on_random_inputs() {
             assert!(!simd.open_with_aad(&nonce, &aad2, &mut h, &tag_a), "case {case}: other AAD opened");
         }
     }
+}
+
+// --- the SIMD Argon2id ----------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn argon2id_vectors_on_both_wasm_backends() {
+    // RFC 9106 5.3 (with secret and associated data) and libargon2's outputs, among them the
+    // format's default parameters (64 MiB, t = 3, p = 4).
+    let doc: Value = serde_json::from_str(include_str!("../../tests/vectors/external/argon2id.json")).unwrap();
+    let tests = doc["tests"].as_array().unwrap();
+    assert!(tests[0]["comment"].as_str().unwrap().starts_with("RFC 9106"));
+    let mut checked = 0;
+    for t in tests {
+        let field = |name: &str| hex(t[name].as_str().unwrap());
+        let number = |name: &str| u32::try_from(t[name].as_u64().unwrap()).unwrap();
+        let tag = field("tag");
+        for backend in [Argon2Backend::Native, Argon2Backend::Portable] {
+            let mut out = vec![0u8; tag.len()];
+            argon2id_with(
+                backend,
+                &field("password"),
+                &field("salt"),
+                &field("secret"),
+                &field("ad"),
+                number("m_kib"),
+                number("t"),
+                number("p"),
+                &mut out,
+            )
+            .unwrap();
+            assert_eq!(out, tag, "{} on {}", t["comment"], backend.implementation());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * 5);
+}
+
+#[wasm_bindgen_test]
+fn argon2_simd128_equals_rustcrypto_on_random_parameters() {
+    assert_eq!(Argon2Backend::Native.implementation(), "simd128");
+    assert_eq!(Argon2Backend::Portable.implementation(), "rustcrypto");
+    let seed = 0x005e_eda2_u64;
+    let mut rng = Rng(seed);
+    for case in 0..40 {
+        let p = 1 + rng.below(if case % 4 == 0 { 16 } else { 5 }) as u32;
+        // From the least memory allowed (8 blocks per lane) to a few hundred KiB, not always a
+        // multiple of 4 * p (the remainder is unused).
+        let m_kib = 8 * p + rng.below(if case % 5 == 0 { 1200 } else { 100 }) as u32;
+        let t = 1 + rng.below(4) as u32;
+        let lengths = [rng.below(80), 8 + rng.below(57), 1 + rng.below(32), 1 + rng.below(32)];
+        let password = rng.bytes(lengths[0]);
+        let salt = rng.bytes(lengths[1]);
+        let secret = if case % 3 == 0 { rng.bytes(lengths[2]) } else { Vec::new() };
+        let ad = if case % 2 == 0 { rng.bytes(lengths[3]) } else { Vec::new() };
+        // Tags of 4 to 64 bytes (one BLAKE2b) and longer (H' chains BLAKE2b-512).
+        let out_len = match case % 4 {
+            0 => 32,
+            1 => 4 + rng.below(61),
+            2 => 65 + rng.below(200),
+            _ => 1024 + rng.below(3),
+        };
+        let mut simd = vec![0u8; out_len];
+        let mut rust = vec![0u8; out_len];
+        let args = (&password[..], &salt[..], &secret[..], &ad[..], m_kib, t, p);
+        argon2id_with(Argon2Backend::Native, args.0, args.1, args.2, args.3, m_kib, t, p, &mut simd).unwrap();
+        argon2id_with(Argon2Backend::Portable, args.0, args.1, args.2, args.3, m_kib, t, p, &mut rust).unwrap();
+        assert_eq!(
+            simd,
+            rust,
+            "seed {seed:#x} case {case}: m_kib {m_kib} t {t} p {p} out {out_len} password {} salt {} secret {} ad {}",
+            password.len(),
+            salt.len(),
+            secret.len(),
+            ad.len()
+        );
+    }
+    // What the `argon2` crate refuses, both refuse.
+    let refused = |m_kib: u32, t: u32, p: u32, salt_len: usize, out_len: usize, ad_len: usize| {
+        let codes: Vec<_> = [Argon2Backend::Native, Argon2Backend::Portable]
+            .into_iter()
+            .map(|backend| {
+                let mut out = vec![0u8; out_len];
+                argon2id_with(backend, b"pw", &vec![1; salt_len], &[], &vec![2; ad_len], m_kib, t, p, &mut out)
+                    .unwrap_err()
+                    .code()
+            })
+            .collect();
+        assert_eq!(codes[0], codes[1], "m_kib {m_kib} t {t} p {p} salt {salt_len} out {out_len} ad {ad_len}");
+    };
+    refused(15, 1, 2, 16, 32, 0); // m < 8 p
+    refused(64, 0, 1, 16, 32, 0); // t = 0
+    refused(64, 1, 0, 16, 32, 0); // p = 0
+    refused(64, 1, 1, 7, 32, 0); // salt < 8 bytes
+    refused(64, 1, 1, 16, 3, 0); // tag < 4 bytes
+    refused(64, 1, 1, 16, 32, 33); // associated data > 32 bytes (the crate's limit)
 }
 
 // --- accounts and keys -----------------------------------------------------------------------------
