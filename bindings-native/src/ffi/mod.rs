@@ -190,26 +190,8 @@ pub type FfiResult<T> = std::result::Result<T, SyncFfiError>;
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {
     let own = ["network", "io", "database", "schema", "config", "invalid_response", "checksum_mismatch", "locked"];
-    let core = [
-        "wrong_password",
-        "empty_password",
-        "weak_password",
-        "params_out_of_bounds",
-        "bad_mnemonic",
-        "rollback",
-        "unknown_key",
-        "wrong_key_or_context",
-        "tampered",
-        "truncated",
-        "malformed",
-        "unsupported",
-        "too_large",
-        "invalid_state",
-        "invalid_input",
-        "random_failure",
-        "not_initialized",
-        "state",
-    ];
+    // The core's codes come from the core; "not_initialized" and "state" are this client's.
+    let native = ["not_initialized", "state"];
     let server = [
         codes::UNAUTHORIZED,
         codes::NO_SUBSCRIPTION,
@@ -229,7 +211,12 @@ pub fn error_codes() -> Vec<String> {
         codes::RATE_LIMITED,
         codes::INTERNAL,
     ];
-    own.iter().chain(core.iter()).chain(server.iter()).map(|s| (*s).to_owned()).collect()
+    own.iter()
+        .chain(sync_core::Error::ALL_CODES)
+        .chain(native.iter())
+        .chain(server.iter())
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// The words of `text` as the cloud search indexes them (DESIGN.md 3.7).
