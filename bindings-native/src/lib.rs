@@ -39,6 +39,7 @@ pub mod packager;
 pub mod progress;
 pub mod query;
 pub mod screenpipe;
+mod segments;
 pub mod service;
 pub mod session;
 pub mod state;

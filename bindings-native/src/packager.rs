@@ -26,7 +26,7 @@
 //! from another device (listed in `screenpipe_sync_imports`) are never packaged.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -153,8 +153,8 @@ fn seal_media_file(
     staging: &Path,
     progress: &dyn Progress,
 ) -> Result<(PathBuf, u64, Checksum)> {
-    let mut input = std::fs::File::open(src).io_ctx(|| format!("open {}", src.display()))?;
-    let mut sealer = BlobSealer::new(
+    let input = std::fs::File::open(src).io_ctx(|| format!("open {}", src.display()))?;
+    let sealer = BlobSealer::new(
         keys.current_data_key(),
         keys.current_key_id(),
         ctx,
@@ -166,26 +166,19 @@ fn seal_media_file(
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let name = format!("{}.blob", ctx.blob_id);
+    let what = format!("{} sealed", src.display());
     let path = write_staged(staging, &name, |out| {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut sealed = Vec::with_capacity((1 << 20) + 4096);
-        loop {
-            let n = input.read(&mut buf).io_ctx(|| format!("read {}", src.display()))?;
-            if n == 0 {
-                break;
-            }
-            sealer.push(&buf[..n], &mut sealed)?;
-            hasher.update(&sealed);
-            size += sealed.len() as u64;
-            out.write_all(&sealed).io_ctx(|| "write a staged blob".to_owned())?;
-            sealed.clear();
-            progress.advance(Stage::Packaging, 0);
-        }
-        sealer.finish(&mut sealed)?;
-        hasher.update(&sealed);
-        size += sealed.len() as u64;
-        out.write_all(&sealed).io_ctx(|| "write a staged blob".to_owned())?;
-        Ok(())
+        crate::segments::seal_stream(
+            sealer,
+            input,
+            out,
+            |sealed| {
+                hasher.update(sealed);
+                size += sealed.len() as u64;
+                progress.advance(Stage::Packaging, 0);
+            },
+            &what,
+        )
     })?;
     let mut sum = [0u8; 32];
     sum.copy_from_slice(&hasher.finalize());

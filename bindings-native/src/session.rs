@@ -859,23 +859,9 @@ fn decrypt_file(
     dest: &Path,
     dir: &Path,
 ) -> Result<()> {
-    use std::io::{Read, Write};
-    let mut input = std::fs::File::open(cipher).io_ctx(|| format!("open {}", cipher.display()))?;
+    let input = std::fs::File::open(cipher).io_ctx(|| format!("open {}", cipher.display()))?;
     let mut output = std::fs::File::create(plain).io_ctx(|| format!("create {}", plain.display()))?;
-    let mut opener = BlobOpener::new(keys, ctx);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut out = Vec::with_capacity((1 << 20) + (1 << 16));
-    loop {
-        let n = input.read(&mut buf).io_ctx(|| format!("read {}", cipher.display()))?;
-        if n == 0 {
-            break;
-        }
-        opener.push(&buf[..n], &mut out)?;
-        output.write_all(&out).io_ctx(|| format!("write {}", plain.display()))?;
-        out.clear();
-    }
-    opener.finish(&mut out)?;
-    output.write_all(&out).io_ctx(|| format!("write {}", plain.display()))?;
+    crate::segments::open_stream(BlobOpener::new(keys, ctx), input, &mut output, &cipher.display().to_string())?;
     output.sync_all().io_ctx(|| format!("sync {}", plain.display()))?;
     drop(output);
     std::fs::rename(plain, dest).io_ctx(|| format!("rename to {}", dest.display()))?;

@@ -3,15 +3,22 @@
 //! ```text
 //! cargo run -q --release -p sync-core --example throughput -- seal BYTES
 //! cargo run -q --release -p sync-core --example throughput -- open BYTES
+//! cargo run -q --release -p sync-core --example throughput -- seal-push BYTES
+//! cargo run -q --release -p sync-core --example throughput -- open-push BYTES
 //! cargo run -q --release -p sync-core --features parallel-kdf --example throughput -- argon2 [ROUNDS]
 //! cargo run -q --release -p sync-core --example throughput -- tokens COUNT
 //! ```
 //!
-//! `seal` and `open` stream BYTES of payload in 64 KiB segments through [`BlobSealer`] and
-//! [`BlobOpener`] (1 MiB pushes, never holding the blob), time only the measured side, and print
-//! the peak RSS and, on the last line, the throughput in MB/s (10^6 bytes per second).
-//! `argon2` prints the median time of Argon2id at the default parameters (64 MiB, t=3, p=4);
-//! `tokens` prints search tokens per second.
+//! `seal` and `open` stream BYTES of payload in 64 KiB segments through the in-place paths
+//! ([`BlobSealer::seal_segment_in_place`], [`BlobOpener::open_segment_in_place`]), the way the
+//! desktop client seals and opens media: one segment buffer, which a producer fills (a file
+//! read) and the format seals and opens where it lies. Each segment is sealed, then opened and
+//! checked, so the buffer holds the next segment's plaintext again; like `openssl speed`, the
+//! figure leaves out the producer's write into the buffer. `seal-push` and `open-push` stream
+//! through the copying push API instead ([`BlobSealer::push`], [`BlobOpener::push`], 1 MiB
+//! pushes). Each times only the measured side and prints the peak RSS and, on the last line,
+//! the throughput in MB/s (10^6 bytes per second). `argon2` prints the median time of Argon2id
+//! at the default parameters (64 MiB, t=3, p=4); `tokens` prints search tokens per second.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -49,6 +56,8 @@ fn backend() -> Backend {
     }
 }
 
+/// Streams `total` payload bytes through the copying push APIs in 1 MiB pushes; returns the
+/// time spent sealing, or opening with `time_open`.
 fn stream(total: u64, time_open: bool) -> Duration {
     let key = DataKey::from_bytes([7; 32]);
     let key_id = KeyId([2; 16]);
@@ -89,13 +98,53 @@ fn stream(total: u64, time_open: bool) -> Duration {
     timed
 }
 
+/// Seals and opens `total` payload bytes segment by segment in one buffer; returns the time
+/// spent sealing and the time spent opening.
+fn stream_in_place(total: u64) -> (Duration, Duration) {
+    let key = DataKey::from_bytes([7; 32]);
+    let key_id = KeyId([2; 16]);
+    let mut sealer = BlobSealer::new(&key, key_id, &ctx(), 16, Flags::default(), backend(), &mut OsRandom).unwrap();
+    let mut opener = BlobOpener::with_backend(DataKeys::single(key_id, key.clone()), ctx(), backend());
+    let mut header = Vec::new();
+    sealer.emit_header(&mut header);
+    opener.push(&header, &mut Vec::new()).unwrap();
+    let size = sealer.segment_size() as u64;
+    let mut segment = Vec::with_capacity(size as usize + 16);
+    let (mut sealing, mut opening) = (Duration::ZERO, Duration::ZERO);
+    let mut left = total;
+    loop {
+        let last = left <= size;
+        let n = left.min(size) as usize;
+        segment.resize(n, 0x5a);
+        let t = Instant::now();
+        sealer.seal_segment_in_place(&mut segment, last).unwrap();
+        sealing += t.elapsed();
+        let t = Instant::now();
+        opener.open_segment_in_place(&mut segment, last).unwrap();
+        opening += t.elapsed();
+        assert!(
+            segment.len() == n
+                && segment.first().is_none_or(|&b| b == 0x5a)
+                && segment.last().is_none_or(|&b| b == 0x5a)
+        );
+        left -= n as u64;
+        if last {
+            return (sealing, opening);
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let what = args.first().map(String::as_str).unwrap_or("");
     match what {
-        "seal" | "open" => {
+        "seal" | "open" | "seal-push" | "open-push" => {
             let bytes: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 30);
-            let elapsed = stream(bytes, what == "open");
+            let elapsed = match what {
+                "seal" => stream_in_place(bytes).0,
+                "open" => stream_in_place(bytes).1,
+                _ => stream(bytes, what == "open-push"),
+            };
             println!("backend: {:?}", backend());
             if let Some(kib) = peak_rss_kib() {
                 println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0);
@@ -129,7 +178,7 @@ fn main() {
             println!("{:.2} million tokens/s", count as f64 / secs / 1e6);
         }
         _ => {
-            eprintln!("usage: throughput seal|open BYTES | argon2 [ROUNDS] | tokens COUNT");
+            eprintln!("usage: throughput seal|open|seal-push|open-push BYTES | argon2 [ROUNDS] | tokens COUNT");
             std::process::exit(2);
         }
     }

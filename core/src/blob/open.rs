@@ -75,13 +75,86 @@ impl Layers {
 #[derive(Debug)]
 enum Stage {
     Header,
-    Segments { aead: SegmentAead, chunk_len: usize, index: u64, layers: Layers },
+    Segments(Segments),
     Done,
     Failed,
 }
 
+/// The segment stage: the blob key, where the stream is, and the payload layers.
+#[derive(Debug)]
+struct Segments {
+    aead: SegmentAead,
+    /// `S + 16`: the length of every segment but the last.
+    chunk_len: usize,
+    index: u64,
+    layers: Layers,
+}
+
+impl Segments {
+    /// Opens `chunk` (ciphertext and tag) as the next segment, not the last, by copying it;
+    /// appends what the layers release to `out`.
+    fn open_nonfinal(&mut self, chunk: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
+        let nonce = SegmentNonce::new(self.index, false)?;
+        if self.layers.is_raw() {
+            open_segment(&self.aead, &nonce, chunk, out)?.then_some(()).ok_or(Error::Tampered("segment"))?;
+        } else {
+            scratch.clear();
+            open_segment(&self.aead, &nonce, chunk, scratch)?.then_some(()).ok_or(Error::Tampered("segment"))?;
+            self.layers.push(scratch, out)?;
+        }
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Opens `chunk` as the next segment, not the last, where it lies; on success `chunk` holds
+    /// what the layers release (the plaintext itself for a raw blob).
+    fn open_nonfinal_in_place(&mut self, chunk: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
+        let nonce = SegmentNonce::new(self.index, false)?;
+        let split = chunk.len().checked_sub(TAG_LEN).ok_or(Error::Truncated("segment shorter than its tag"))?;
+        let (ciphertext, tag) = chunk.split_at_mut(split);
+        let tag: [u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::Truncated("segment tag"))?;
+        if !self.aead.open_in_place(nonce.as_bytes(), ciphertext, &tag) {
+            return Err(Error::Tampered("segment"));
+        }
+        chunk.truncate(split);
+        if !self.layers.is_raw() {
+            scratch.clear();
+            self.layers.push(chunk, scratch)?;
+            std::mem::swap(chunk, scratch);
+        }
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Opens `chunk` as the last segment (the stream ended right after it), undoes the layers
+    /// and appends the rest of the plaintext to `out`.
+    fn open_final(mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if chunk.len() < TAG_LEN {
+            return Err(Error::Truncated("the stream ends inside a segment tag"));
+        }
+        let mut plain = Vec::with_capacity(chunk.len());
+        if open_segment(&self.aead, &SegmentNonce::new(self.index, true)?, chunk, &mut plain)? {
+            if plain.is_empty() && self.index > 0 {
+                return Err(Error::Malformed("an empty final segment after segment 0"));
+            }
+            self.layers.push(&plain, out)?;
+            return self.layers.finish(out);
+        }
+        if open_segment(&self.aead, &SegmentNonce::new(self.index, false)?, chunk, &mut plain)? {
+            return Err(Error::Truncated("the stream ends after a segment that is not the last"));
+        }
+        Err(Error::Tampered("final segment"))
+    }
+}
+
 /// Streaming opener. Memory: one segment (plus, for zstd payloads, the compressed frame up to
 /// its bound), whatever the blob size.
+///
+/// Two ways to feed it, which may follow one another while no partial segment is pending:
+/// - [`BlobOpener::push`] and [`BlobOpener::finish`] take any split of the blob and copy the
+///   plaintext out.
+/// - after the header has been pushed, [`BlobOpener::open_segment_in_place`] opens one whole
+///   segment where it lies, without copying it: the fast path for large media.
 #[derive(Debug)]
 pub struct BlobOpener {
     keys: DataKeys,
@@ -123,8 +196,17 @@ impl BlobOpener {
         let chunk_len = header.segment_size() + TAG_LEN;
         let layers = Layers::new(&header, self.context.blob_type);
         self.buf = Vec::with_capacity(chunk_len);
-        self.stage = Stage::Segments { aead, chunk_len, index: 0, layers };
+        self.stage = Stage::Segments(Segments { aead, chunk_len, index: 0, layers });
         Ok(())
+    }
+
+    /// The length of a whole sealed segment (`S + 16` bytes), known once the header has been
+    /// pushed and checked; `None` before that and after the end.
+    pub fn sealed_segment_len(&self) -> Option<usize> {
+        match &self.stage {
+            Stage::Segments(segments) => Some(segments.chunk_len),
+            _ => None,
+        }
     }
 
     /// Feeds ciphertext; appends the plaintext of every segment known not to be the last.
@@ -148,23 +230,10 @@ impl BlobOpener {
             }
             self.start()?;
         }
-        let Stage::Segments { aead, chunk_len, index, layers } = &mut self.stage else {
+        let Stage::Segments(segments) = &mut self.stage else {
             return Err(Error::InvalidState("the opener is finished or failed"));
         };
-        let chunk_len = *chunk_len;
-        let scratch = &mut self.scratch;
-        let mut open_nonfinal = |chunk: &[u8], out: &mut Vec<u8>| -> Result<()> {
-            let nonce = SegmentNonce::new(*index, false)?;
-            if layers.is_raw() {
-                open_segment(aead, &nonce, chunk, out)?.then_some(()).ok_or(Error::Tampered("segment"))?;
-            } else {
-                scratch.clear();
-                open_segment(aead, &nonce, chunk, scratch)?.then_some(()).ok_or(Error::Tampered("segment"))?;
-                layers.push(scratch, out)?;
-            }
-            *index += 1;
-            Ok(())
-        };
+        let chunk_len = segments.chunk_len;
         if !self.buf.is_empty() {
             let take = (chunk_len - self.buf.len()).min(input.len());
             self.buf.extend_from_slice(&input[..take]);
@@ -173,15 +242,63 @@ impl BlobOpener {
                 // Not a whole segment yet, or a whole one that may be the last.
                 return Ok(());
             }
-            open_nonfinal(&self.buf, out)?;
+            segments.open_nonfinal(&self.buf, out, &mut self.scratch)?;
             self.buf.clear();
         }
         while input.len() > chunk_len {
             let (chunk, rest) = input.split_at(chunk_len);
-            open_nonfinal(chunk, out)?;
+            segments.open_nonfinal(chunk, out, &mut self.scratch)?;
             input = rest;
         }
         self.buf.extend_from_slice(input);
+        Ok(())
+    }
+
+    /// Opens one sealed segment in place, without copying it.
+    ///
+    /// The header must have been pushed already, and no partial segment be pending from
+    /// [`BlobOpener::push`]. On entry `chunk` holds the next sealed segment: exactly
+    /// [`BlobOpener::sealed_segment_len`] bytes, or, when `last` says the stream ends right after
+    /// it, 0 to that many bytes. On success `chunk` holds the plaintext this segment releases
+    /// (the segment's own plaintext for a raw blob; for a padded or compressed blob what the
+    /// layers release, as with `push`), and after the `last` segment the plaintext is complete
+    /// and the opener done. On failure `chunk` is zeroed and emptied and the opener is spent;
+    /// the codes are those of `push` and `finish`.
+    pub fn open_segment_in_place(&mut self, chunk: &mut Vec<u8>, last: bool) -> Result<()> {
+        let result = self.open_in_place_inner(chunk, last);
+        match &result {
+            Ok(()) if last => self.stage = Stage::Done,
+            Ok(()) => {}
+            Err(Error::InvalidState(_) | Error::InvalidInput(_)) => {}
+            Err(_) => {
+                chunk.fill(0);
+                chunk.clear();
+                self.stage = Stage::Failed;
+            }
+        }
+        result
+    }
+
+    fn open_in_place_inner(&mut self, chunk: &mut Vec<u8>, last: bool) -> Result<()> {
+        let Stage::Segments(segments) = &mut self.stage else {
+            return Err(Error::InvalidState("push the header first; the opener may be finished or failed"));
+        };
+        if !self.buf.is_empty() {
+            return Err(Error::InvalidState("a partial segment given to push is pending"));
+        }
+        if chunk.len() > segments.chunk_len || (!last && chunk.len() != segments.chunk_len) {
+            return Err(Error::InvalidInput("a sealed segment holds exactly S + 16 bytes, the last one at most"));
+        }
+        if !last {
+            return segments.open_nonfinal_in_place(chunk, &mut self.scratch);
+        }
+        let Stage::Segments(segments) = std::mem::replace(&mut self.stage, Stage::Failed) else {
+            return Err(Error::InvalidState("the opener is finished or failed"));
+        };
+        let mut plain = std::mem::take(&mut self.scratch);
+        plain.clear();
+        segments.open_final(chunk, &mut plain)?;
+        std::mem::swap(chunk, &mut plain);
         Ok(())
     }
 
@@ -194,30 +311,11 @@ impl BlobOpener {
     }
 
     fn finish_inner(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let stage = std::mem::replace(&mut self.stage, Stage::Failed);
-        let (aead, index, mut layers) = match stage {
-            Stage::Header => return Err(Error::Malformed("short blob header")),
-            Stage::Segments { aead, index, layers, .. } => (aead, index, layers),
-            Stage::Done | Stage::Failed => {
-                return Err(Error::InvalidState("the opener is finished or failed"));
-            }
-        };
-        let chunk = std::mem::take(&mut self.buf);
-        if chunk.len() < TAG_LEN {
-            return Err(Error::Truncated("the stream ends inside a segment tag"));
+        match std::mem::replace(&mut self.stage, Stage::Failed) {
+            Stage::Header => Err(Error::Malformed("short blob header")),
+            Stage::Segments(segments) => segments.open_final(&std::mem::take(&mut self.buf), out),
+            Stage::Done | Stage::Failed => Err(Error::InvalidState("the opener is finished or failed")),
         }
-        let mut plain = Vec::with_capacity(chunk.len());
-        if open_segment(&aead, &SegmentNonce::new(index, true)?, &chunk, &mut plain)? {
-            if plain.is_empty() && index > 0 {
-                return Err(Error::Malformed("an empty final segment after segment 0"));
-            }
-            layers.push(&plain, out)?;
-            return layers.finish(out);
-        }
-        if open_segment(&aead, &SegmentNonce::new(index, false)?, &chunk, &mut plain)? {
-            return Err(Error::Truncated("the stream ends after a segment that is not the last"));
-        }
-        Err(Error::Tampered("final segment"))
     }
 }
 
@@ -232,6 +330,7 @@ fn open_segment(aead: &SegmentAead, nonce: &SegmentNonce, chunk: &[u8], dst: &mu
     if aead.open_in_place(nonce.as_bytes(), &mut dst[start..], tag) {
         Ok(true)
     } else {
+        dst[start..].fill(0);
         dst.truncate(start);
         Ok(false)
     }

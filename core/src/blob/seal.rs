@@ -36,9 +36,14 @@ impl SealOptions {
 
 /// Streaming sealer. Memory: one segment of pending plaintext, whatever the blob size.
 ///
-/// The first [`BlobSealer::push`] (or [`BlobSealer::finish`]) emits the 88-byte header. A full
-/// segment is sealed only once a later byte shows it is not the last, so that the last segment
-/// carries the final flag and a payload of `m * S` bytes has exactly `m` segments.
+/// Two ways to feed it, which may follow one another while no pushed byte is pending:
+/// - [`BlobSealer::push`] and [`BlobSealer::finish`] take any split of the payload and copy it
+///   into the output. The first call emits the 88-byte header. A full segment is sealed only once
+///   a later byte shows it is not the last, so that the last segment carries the final flag and
+///   a payload of `m * S` bytes has exactly `m` segments.
+/// - [`BlobSealer::seal_segment_in_place`] seals one segment where it lies, without copying it:
+///   the caller fills a segment buffer (from a file read, say) and says whether it is the last.
+///   This is the fast path for large media; padded blobs go through `push` and `finish`.
 #[derive(Debug)]
 pub struct BlobSealer {
     aead: SegmentAead,
@@ -96,10 +101,57 @@ impl BlobSealer {
         Ok(())
     }
 
-    fn emit_header(&mut self, out: &mut Vec<u8>) {
+    /// Appends the 88-byte header to `out` unless it was emitted already (the first `push`,
+    /// `finish` or `seal_segment_in_place` emits it otherwise).
+    pub fn emit_header(&mut self, out: &mut Vec<u8>) {
         if let Some(header) = self.header.take() {
             out.extend_from_slice(&header);
         }
+    }
+
+    /// The plaintext size `S` of one segment, in bytes.
+    pub fn segment_size(&self) -> usize {
+        self.segment_size
+    }
+
+    /// Seals one segment in place, without copying it.
+    ///
+    /// On entry `segment` holds the plaintext of the next segment: exactly `S` bytes
+    /// ([`BlobSealer::segment_size`]), or, when `last` is set, 0 to `S` bytes. On return it
+    /// holds the sealed segment (ciphertext, then the 16-byte tag), preceded by the header if
+    /// the header was not emitted yet (moving the segment once; call
+    /// [`BlobSealer::emit_header`] first to avoid that). After the `last` segment the sealer is
+    /// finished. A payload of `m * S` bytes ends with a full segment marked `last`: an empty
+    /// last segment is refused after the first. Not for padded blobs (use `push` and `finish`),
+    /// nor while bytes given to `push` are pending; on any error `segment` is left as it was.
+    pub fn seal_segment_in_place(&mut self, segment: &mut Vec<u8>, last: bool) -> Result<()> {
+        if self.finished {
+            return Err(Error::InvalidState("the sealer is finished"));
+        }
+        if self.pad {
+            return Err(Error::InvalidState("a padded blob is sealed through push and finish"));
+        }
+        if !self.pending.is_empty() {
+            return Err(Error::InvalidState("bytes given to push are pending"));
+        }
+        let len = segment.len();
+        if len > self.segment_size || (!last && len != self.segment_size) {
+            return Err(Error::InvalidInput("a segment holds exactly S bytes, the last one 0 to S"));
+        }
+        if last && len == 0 && self.index > 0 {
+            return Err(Error::InvalidInput("an empty last segment after the first: mark the full one before it last"));
+        }
+        let payload_len = self.payload_len.checked_add(len as u64).ok_or(Error::TooLarge("payload"))?;
+        let nonce = SegmentNonce::new(self.index, last).map_err(|_| Error::TooLarge("more than 2^32 segments"))?;
+        let tag = self.aead.seal_in_place(nonce.as_bytes(), segment)?;
+        segment.extend_from_slice(&tag);
+        if let Some(header) = self.header.take() {
+            segment.splice(0..0, header);
+        }
+        self.index += 1;
+        self.payload_len = payload_len;
+        self.finished = last;
+        Ok(())
     }
 
     fn push_payload(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<()> {
