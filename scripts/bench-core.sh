@@ -23,22 +23,29 @@ max() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"
 
 # On a shared machine the load moves between measurements: ROUNDS interleaved rounds of OpenSSL,
 # seal and open (a quarter of BYTES each), and the best of each; then one full BYTES stream
-# each way for the peak RSS.
+# each way for the peak RSS. `seal`/`open` are the in-place segment paths (one segment buffer,
+# as `openssl speed` encrypts one buffer); `seal-push`/`open-push` the copying push API.
 echo "== blob seal/open, 64 KiB segments, best of ${ROUNDS:-3} interleaved rounds of $((BYTES / 4)) bytes =="
-os=(); ss=(); ops=()
+os=(); ss=(); ops=(); sps=(); ops_push=()
 for _ in $(seq 1 "${ROUNDS:-3}"); do
   os+=("$(openssl_mbs 2)")
   ss+=("$($TP seal $((BYTES / 4)) | last)")
   ops+=("$($TP open $((BYTES / 4)) | last)")
+  sps+=("$($TP seal-push $((BYTES / 4)) | last)")
+  ops_push+=("$($TP open-push $((BYTES / 4)) | last)")
 done
 openssl=$(max "${os[@]}"); seal=$(max "${ss[@]}"); open=$(max "${ops[@]}")
+seal_push=$(max "${sps[@]}"); open_push=$(max "${ops_push[@]}")
 portable=$(SYNC_AEAD_BACKEND=portable $TP open $((BYTES / 4)) | last)
 seal_out=$($TP seal "$BYTES"); open_out=$($TP open "$BYTES")
+seal_push_out=$($TP seal-push "$BYTES"); open_push_out=$($TP open-push "$BYTES")
 echo "openssl chacha20-poly1305 (65536-byte blocks): $openssl MB/s (rounds: ${os[*]})"
-echo "seal (ring backend):     $seal MB/s (rounds: ${ss[*]}); $BYTES bytes: $(echo "$seal_out" | last) MB/s, $(echo "$seal_out" | grep RSS)"
-echo "open (ring backend):     $open MB/s (rounds: ${ops[*]}); $BYTES bytes: $(echo "$open_out" | last) MB/s, $(echo "$open_out" | grep RSS)"
-echo "open (RustCrypto, wasm's backend): $portable MB/s"
-python3 -c "print(f'ratios vs openssl: seal {$seal/$openssl:.2f}x, open {$open/$openssl:.2f}x, portable open {$portable/$openssl:.2f}x (target >= 0.90x)')"
+echo "seal in place (ring):  $seal MB/s (rounds: ${ss[*]}); $BYTES bytes: $(echo "$seal_out" | last) MB/s, $(echo "$seal_out" | grep RSS)"
+echo "open in place (ring):  $open MB/s (rounds: ${ops[*]}); $BYTES bytes: $(echo "$open_out" | last) MB/s, $(echo "$open_out" | grep RSS)"
+echo "seal push API (ring):  $seal_push MB/s (rounds: ${sps[*]}); $BYTES bytes: $(echo "$seal_push_out" | last) MB/s, $(echo "$seal_push_out" | grep RSS)"
+echo "open push API (ring):  $open_push MB/s (rounds: ${ops_push[*]}); $BYTES bytes: $(echo "$open_push_out" | last) MB/s, $(echo "$open_push_out" | grep RSS)"
+echo "open in place (RustCrypto, wasm's backend): $portable MB/s"
+python3 -c "print(f'ratios vs openssl: seal {$seal/$openssl:.2f}x, open {$open/$openssl:.2f}x in place (target >= 0.90x); push API seal {$seal_push/$openssl:.2f}x, open {$open_push/$openssl:.2f}x; portable open {$portable/$openssl:.2f}x')"
 
 echo "== Argon2id, m=64 MiB, t=3, p=4 (median of 5) =="
 cffi=$(python3 - <<'PY'

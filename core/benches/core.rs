@@ -1,13 +1,14 @@
 //! `cargo bench -p sync-core`: blob seal and open on 64 KiB and 16 MiB with both AEAD backends,
-//! Argon2id at the default parameters, and search tokens. For the side-by-side comparison with
+//! segments sealed and opened in place, Argon2id at the default parameters, and search tokens. For the side-by-side comparison with
 //! OpenSSL and argon2-cffi in one run, see `scripts/bench-core.sh`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sync_core::blob::{BlobContext, SealOptions, open_blob, seal_blob};
+use sync_core::blob::{BlobContext, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
 use sync_core::keys::{DataKey, DataKeys, KdfParams, SearchKey};
 use sync_core::primitives::random::OsRandom;
 use sync_core::primitives::segment_aead::Backend;
@@ -49,6 +50,43 @@ fn blobs(c: &mut Criterion) {
     }
 }
 
+/// Seals `iters` 64 KiB segments in place and opens each right after; returns the time spent
+/// sealing and the time spent opening.
+fn segments_in_place(iters: u64, backend: Backend) -> (Duration, Duration) {
+    let key = DataKey::from_bytes([7; 32]);
+    let key_id = KeyId([2; 16]);
+    let mut sealer = BlobSealer::new(&key, key_id, &ctx(), 16, Flags::default(), backend, &mut OsRandom).unwrap();
+    let mut opener = BlobOpener::with_backend(DataKeys::single(key_id, key), ctx(), backend);
+    let mut header = Vec::new();
+    sealer.emit_header(&mut header);
+    opener.push(&header, &mut Vec::new()).unwrap();
+    let mut segment = vec![0x5au8; 64 << 10];
+    let (mut sealing, mut opening) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..iters {
+        let t = Instant::now();
+        sealer.seal_segment_in_place(black_box(&mut segment), false).unwrap();
+        sealing += t.elapsed();
+        let t = Instant::now();
+        opener.open_segment_in_place(black_box(&mut segment), false).unwrap();
+        opening += t.elapsed();
+    }
+    (sealing, opening)
+}
+
+fn in_place(c: &mut Criterion) {
+    let mut group = c.benchmark_group("segment in place");
+    group.throughput(Throughput::Bytes(64 << 10));
+    for backend in [Backend::Native, Backend::Portable] {
+        group.bench_function(BenchmarkId::new(format!("seal/{backend:?}"), "64KiB"), |b| {
+            b.iter_custom(|iters| segments_in_place(iters, backend).0)
+        });
+        group.bench_function(BenchmarkId::new(format!("open/{backend:?}"), "64KiB"), |b| {
+            b.iter_custom(|iters| segments_in_place(iters, backend).1)
+        });
+    }
+    group.finish();
+}
+
 fn argon2(c: &mut Criterion) {
     let mut group = c.benchmark_group("argon2id");
     group.sample_size(10);
@@ -78,5 +116,5 @@ fn tokens(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, blobs, argon2, tokens);
+criterion_group!(benches, blobs, in_place, argon2, tokens);
 criterion_main!(benches);

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
+use common::{KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
 use sync_core::blob::{BlobContext, BlobHeader, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
 use sync_core::keys::{DataKey, DataKeys};
@@ -11,30 +14,6 @@ use sync_core::primitives::random::SeededRandom;
 use sync_core::primitives::segment_aead::Backend;
 use sync_core::testkit::craft::seal_segments;
 use sync_core::{BlobId, BlobType, DeviceId, Error, KeyId, UnixMillis};
-
-const KEY_ID: KeyId = KeyId([0x11; 16]);
-
-fn data_key() -> DataKey {
-    DataKey::from_bytes([0x42; 32])
-}
-
-fn keys() -> DataKeys {
-    DataKeys::single(KEY_ID, data_key())
-}
-
-fn ctx(blob_type: BlobType) -> BlobContext {
-    BlobContext {
-        blob_id: BlobId([7; 16]),
-        blob_type,
-        device_id: DeviceId::new("laptop-1").unwrap(),
-        time_start: UnixMillis(1_767_603_600_000),
-        time_end: UnixMillis(1_767_603_900_000),
-    }
-}
-
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8 ^ seed).collect()
-}
 
 fn seal(payload: &[u8], blob_type: BlobType, options: SealOptions) -> Vec<u8> {
     seal_blob(&data_key(), KEY_ID, &ctx(blob_type), payload, &options, &mut SeededRandom::new(9)).unwrap()

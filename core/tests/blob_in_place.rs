@@ -4,37 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
+use common::{KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
-use sync_core::blob::{BlobContext, BlobOpener, BlobSealer, Flags, HEADER_LEN, SealOptions, open_blob, seal_blob};
-use sync_core::keys::{DataKey, DataKeys};
+use sync_core::blob::{BlobOpener, BlobSealer, Flags, HEADER_LEN, SealOptions, open_blob, seal_blob};
 use sync_core::primitives::random::SeededRandom;
 use sync_core::primitives::segment_aead::Backend;
 use sync_core::testkit::craft::seal_segments;
-use sync_core::{BlobId, BlobType, DeviceId, Error, KeyId, UnixMillis};
-
-const KEY_ID: KeyId = KeyId([0x21; 16]);
-
-fn data_key() -> DataKey {
-    DataKey::from_bytes([0x52; 32])
-}
-
-fn keys() -> DataKeys {
-    DataKeys::single(KEY_ID, data_key())
-}
-
-fn ctx(blob_type: BlobType) -> BlobContext {
-    BlobContext {
-        blob_id: BlobId([9; 16]),
-        blob_type,
-        device_id: DeviceId::new("phone-2").unwrap(),
-        time_start: UnixMillis(1_767_603_600_000),
-        time_end: UnixMillis(1_767_603_960_000),
-    }
-}
-
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i as u32).wrapping_mul(2_246_822_519) >> 11) as u8 ^ seed).collect()
-}
+use sync_core::{BlobType, Error};
 
 fn sealer(k: u8, flags: Flags, backend: Backend, seed: u64) -> BlobSealer {
     BlobSealer::new(&data_key(), KEY_ID, &ctx(BlobType::Frames), k, flags, backend, &mut SeededRandom::new(seed))

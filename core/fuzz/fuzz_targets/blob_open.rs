@@ -1,10 +1,11 @@
-//! The blob opener on arbitrary bytes, pushed in arbitrary pieces. Half the inputs are
-//! mutations of a valid blob under the fuzzer's key, so the segment and layer code is reached
-//! past the commitment check.
+//! The blob opener on arbitrary bytes, pushed in arbitrary pieces, and opened again segment by
+//! segment in place: both paths must agree on the plaintext and the error code. Half the inputs
+//! are mutations of a valid blob under the fuzzer's key, so the segment and layer code is
+//! reached past the commitment check.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sync_core::blob::{BlobContext, BlobOpener, SealOptions, seal_blob};
+use sync_core::blob::{BlobContext, BlobOpener, HEADER_LEN, SealOptions, seal_blob};
 use sync_core::keys::{DataKey, DataKeys};
 use sync_core::testkit::SeededRandom;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
@@ -37,17 +38,43 @@ fuzz_target!(|input: &[u8]| {
     } else {
         rest.to_vec()
     };
-    let mut opener = BlobOpener::new(DataKeys::single(key_id, key), ctx(blob_type));
-    let mut out = Vec::new();
-    let step = 1 + usize::from(control >> 3 & 0x0f) * 97;
-    for piece in blob.chunks(step) {
-        if opener.push(piece, &mut out).is_err() {
-            return;
-        }
-    }
-    let ok = opener.finish(&mut out).is_ok();
+    let keys = DataKeys::single(key_id, key);
+    let pushed = open_pushed(BlobOpener::new(keys.clone(), ctx(blob_type)), &blob, 1 + usize::from(control >> 3 & 0x0f) * 97);
+    let in_place = open_in_place(BlobOpener::new(keys, ctx(blob_type)), &blob);
+    assert_eq!(pushed, in_place, "the push and in-place paths disagree");
     if control & 0xc0 == 0x80 {
-        assert!(ok, "an undamaged blob must open");
-        assert_eq!(out, rest);
+        assert_eq!(pushed, Ok(rest.to_vec()), "an undamaged blob must open");
     }
 });
+
+/// Pushes `blob` in pieces of `step` bytes: the whole plaintext, or the first error's code.
+fn open_pushed(mut opener: BlobOpener, blob: &[u8], step: usize) -> Result<Vec<u8>, &'static str> {
+    let mut out = Vec::new();
+    for piece in blob.chunks(step) {
+        opener.push(piece, &mut out).map_err(|e| e.code())?;
+    }
+    opener.finish(&mut out).map_err(|e| e.code())?;
+    Ok(out)
+}
+
+/// Pushes the header, then opens whole segments in place, the last chunk marked last.
+fn open_in_place(mut opener: BlobOpener, blob: &[u8]) -> Result<Vec<u8>, &'static str> {
+    let mut out = Vec::new();
+    let (header, mut rest) = blob.split_at(blob.len().min(HEADER_LEN));
+    opener.push(header, &mut out).map_err(|e| e.code())?;
+    let Some(chunk_len) = opener.sealed_segment_len() else {
+        opener.finish(&mut out).map_err(|e| e.code())?;
+        return Ok(out);
+    };
+    loop {
+        let last = rest.len() <= chunk_len;
+        let (chunk, tail) = rest.split_at(rest.len().min(chunk_len));
+        let mut buf = chunk.to_vec();
+        opener.open_segment_in_place(&mut buf, last).map_err(|e| e.code())?;
+        out.extend_from_slice(&buf);
+        rest = tail;
+        if last {
+            return Ok(out);
+        }
+    }
+}
