@@ -258,3 +258,25 @@ proptest! {
         prop_assert_eq!(opened, payload);
     }
 }
+
+#[test]
+fn debug_shows_the_state_never_the_bytes() {
+    let secret = b"the plaintext of a very private meeting".repeat(8);
+    let mut s = sealer(12, Flags::default(), Backend::Native, 12);
+    let mut out = Vec::new();
+    s.push(&secret, &mut out).unwrap();
+    let shown = format!("{s:?}");
+    assert!(shown.contains("pending_len: 312"), "{shown}");
+    let mut opener = BlobOpener::new(keys(), ctx(BlobType::Frames));
+    opener.push(&out, &mut Vec::new()).unwrap();
+    s.finish(&mut out).unwrap();
+    let mut spent = BlobOpener::new(keys(), ctx(BlobType::Frames));
+    spent.push(&out, &mut Vec::new()).unwrap();
+    spent.finish(&mut Vec::new()).unwrap();
+    for shown in [format!("{s:?}"), format!("{opener:?}"), format!("{spent:?}")] {
+        // Neither the plaintext (as bytes or text) nor the key appears; the state does.
+        assert!(!shown.contains("plaintext") && !shown.contains("112, 108, 97"), "{shown}");
+        assert!(!shown.contains("66, 66, 66"), "{shown}");
+        assert!(shown.contains("segment"), "{shown}");
+    }
+}

@@ -21,7 +21,6 @@ use crate::keys::keyset::DataKeys;
 use crate::primitives::segment_aead::{Backend, SegmentAead, TAG_LEN};
 
 /// The payload layers, undone in order: padding, then zstd.
-#[derive(Debug)]
 struct Layers {
     unpadder: Option<Unpadder>,
     /// The zstd frame, gathered until the end (bounded).
@@ -72,7 +71,7 @@ impl Layers {
     }
 }
 
-#[derive(Debug)]
+/// Where the opener is in the stream.
 enum Stage {
     Header,
     Segments(Segments),
@@ -81,7 +80,6 @@ enum Stage {
 }
 
 /// The segment stage: the blob key, where the stream is, and the payload layers.
-#[derive(Debug)]
 struct Segments {
     aead: SegmentAead,
     /// `S + 16`: the length of every segment but the last.
@@ -155,7 +153,8 @@ impl Segments {
 ///   plaintext out.
 /// - after the header has been pushed, [`BlobOpener::open_segment_in_place`] opens one whole
 ///   segment where it lies, without copying it: the fast path for large media.
-#[derive(Debug)]
+///
+/// `Debug` shows where the stream is, never the bytes it holds.
 pub struct BlobOpener {
     keys: DataKeys,
     context: BlobContext,
@@ -163,6 +162,27 @@ pub struct BlobOpener {
     stage: Stage,
     buf: Vec<u8>,
     scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for BlobOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stage = match &self.stage {
+            Stage::Header => "header",
+            Stage::Segments(_) => "segments",
+            Stage::Done => "done",
+            Stage::Failed => "failed",
+        };
+        let segments_opened = match &self.stage {
+            Stage::Segments(segments) => Some(segments.index),
+            _ => None,
+        };
+        f.debug_struct("BlobOpener")
+            .field("context", &self.context)
+            .field("stage", &stage)
+            .field("segments_opened", &segments_opened)
+            .field("buffered_len", &self.buf.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl BlobOpener {

@@ -44,7 +44,8 @@ impl SealOptions {
 /// - [`BlobSealer::seal_segment_in_place`] seals one segment where it lies, without copying it:
 ///   the caller fills a segment buffer (from a file read, say) and says whether it is the last.
 ///   This is the fast path for large media; padded blobs go through `push` and `finish`.
-#[derive(Debug)]
+///
+/// `Debug` shows where the stream is, never the pending plaintext.
 pub struct BlobSealer {
     aead: SegmentAead,
     header: Option<[u8; super::header::HEADER_LEN]>,
@@ -54,6 +55,19 @@ pub struct BlobSealer {
     pad: bool,
     payload_len: u64,
     finished: bool,
+}
+
+impl std::fmt::Debug for BlobSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobSealer")
+            .field("segment_size", &self.segment_size)
+            .field("segments_sealed", &self.index)
+            .field("pending_len", &self.pending.len())
+            .field("payload_len", &self.payload_len)
+            .field("pad", &self.pad)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BlobSealer {
