@@ -9,9 +9,11 @@ source scripts/lib.sh
 BYTES=${1:-1073741824}
 python3 -c 'import argon2' 2>/dev/null || python3 -m pip install -q argon2-cffi >/dev/null 2>&1 || true
 
+# The builds the clients use: the core's default Argon2id (single thread), and the Linux desktop
+# client's (parallel Argon2id lanes, OpenSSL for blob segments; `ring` and RustCrypto by name).
 cargo build -q --release -p sync-core --example throughput
 cp "$CARGO_TARGET_DIR/release/examples/throughput" /tmp/throughput-serial
-cargo build -q --release -p sync-core --features parallel-kdf --example throughput
+cargo build -q --release -p sync-core --features parallel-kdf,openssl-aead --example throughput
 TP="$CARGO_TARGET_DIR/release/examples/throughput"
 
 openssl_mbs() {
@@ -21,31 +23,42 @@ openssl_mbs() {
 last() { tail -n 1 | awk '{print $1}'; }
 max() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
 
-# On a shared machine the load moves between measurements: ROUNDS interleaved rounds of OpenSSL,
-# seal and open (a quarter of BYTES each), and the best of each; then one full BYTES stream
-# each way for the peak RSS. `seal`/`open` are the in-place segment paths (one segment buffer,
-# as `openssl speed` encrypts one buffer); `seal-push`/`open-push` the copying push API.
+# On a shared machine the load moves between measurements: ROUNDS interleaved rounds of OpenSSL's
+# own `speed` and the core's seal and open (a quarter of BYTES each), and the best of each; then
+# one full BYTES stream each way for the peak RSS. `seal`/`open` are the in-place segment paths
+# (one segment buffer, as `openssl speed` encrypts one buffer) with the native backend (OpenSSL
+# in this build); `ring` is the backend where OpenSSL is not built in; `seal-push`/`open-push`
+# the copying push API.
 echo "== blob seal/open, 64 KiB segments, best of ${ROUNDS:-3} interleaved rounds of $((BYTES / 4)) bytes =="
-os=(); ss=(); ops=(); sps=(); ops_push=()
+declare -A best rounds
+names=(openssl seal open ring-seal ring-open seal-push open-push)
 for _ in $(seq 1 "${ROUNDS:-3}"); do
-  os+=("$(openssl_mbs 2)")
-  ss+=("$($TP seal $((BYTES / 4)) | last)")
-  ops+=("$($TP open $((BYTES / 4)) | last)")
-  sps+=("$($TP seal-push $((BYTES / 4)) | last)")
-  ops_push+=("$($TP open-push $((BYTES / 4)) | last)")
+  for n in "${names[@]}"; do
+    case $n in
+      openssl) v=$(openssl_mbs 2) ;;
+      ring-*) v=$(SYNC_AEAD_BACKEND=ring $TP "${n#ring-}" $((BYTES / 4)) | last) ;;
+      *) v=$($TP "$n" $((BYTES / 4)) | last) ;;
+    esac
+    rounds[$n]="${rounds[$n]:-} $v"
+    best[$n]=$(max "$v" "${best[$n]:-0}")
+  done
 done
-openssl=$(max "${os[@]}"); seal=$(max "${ss[@]}"); open=$(max "${ops[@]}")
-seal_push=$(max "${sps[@]}"); open_push=$(max "${ops_push[@]}")
 portable=$(SYNC_AEAD_BACKEND=portable $TP open $((BYTES / 4)) | last)
-seal_out=$($TP seal "$BYTES"); open_out=$($TP open "$BYTES")
-seal_push_out=$($TP seal-push "$BYTES"); open_push_out=$($TP open-push "$BYTES")
-echo "openssl chacha20-poly1305 (65536-byte blocks): $openssl MB/s (rounds: ${os[*]})"
-echo "seal in place (ring):  $seal MB/s (rounds: ${ss[*]}); $BYTES bytes: $(echo "$seal_out" | last) MB/s, $(echo "$seal_out" | grep RSS)"
-echo "open in place (ring):  $open MB/s (rounds: ${ops[*]}); $BYTES bytes: $(echo "$open_out" | last) MB/s, $(echo "$open_out" | grep RSS)"
-echo "seal push API (ring):  $seal_push MB/s (rounds: ${sps[*]}); $BYTES bytes: $(echo "$seal_push_out" | last) MB/s, $(echo "$seal_push_out" | grep RSS)"
-echo "open push API (ring):  $open_push MB/s (rounds: ${ops_push[*]}); $BYTES bytes: $(echo "$open_push_out" | last) MB/s, $(echo "$open_push_out" | grep RSS)"
+echo "openssl speed chacha20-poly1305 (65536-byte blocks): ${best[openssl]} MB/s (rounds:${rounds[openssl]})"
+for n in seal open ring-seal ring-open seal-push open-push; do
+  printf '%-10s %8s MB/s (rounds:%s)\n' "$n" "${best[$n]}" "${rounds[$n]}"
+done
 echo "open in place (RustCrypto, wasm's backend): $portable MB/s"
-python3 -c "print(f'ratios vs openssl: seal {$seal/$openssl:.2f}x, open {$open/$openssl:.2f}x in place (target >= 0.90x); push API seal {$seal_push/$openssl:.2f}x, open {$open_push/$openssl:.2f}x; portable open {$portable/$openssl:.2f}x')"
+echo "segment AEAD of seal/open: $($TP seal 65536 | grep 'segment AEAD')"
+for n in seal open; do
+  out=$($TP $n "$BYTES"); echo "$n $BYTES bytes: $(echo "$out" | last) MB/s, $(echo "$out" | grep RSS)"
+done
+python3 - "${best[openssl]}" "${best[seal]}" "${best[open]}" "${best[ring-seal]}" "${best[ring-open]}" "${best[seal-push]}" "${best[open-push]}" "$portable" <<'PY'
+import sys
+o, seal, opn, rs, ro, sp, op, port = map(float, sys.argv[1:])
+print(f"ratios vs openssl speed: seal {seal/o:.2f}x, open {opn/o:.2f}x in place (target >= 0.90x); "
+      f"ring seal {rs/o:.2f}x, open {ro/o:.2f}x; push API seal {sp/o:.2f}x, open {op/o:.2f}x; portable open {port/o:.2f}x")
+PY
 
 echo "== Argon2id, m=64 MiB, t=3, p=4 (median of 5) =="
 cffi=$(python3 - <<'PY'

@@ -11,6 +11,11 @@ log() { printf '\n\033[1m== %s\033[0m (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 ensure_rust() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   rustup target add wasm32-unknown-unknown >/dev/null
+  # The Linux desktop client links the system's OpenSSL (sync-core's `openssl-aead`): headers and
+  # pkg-config to build it (on the base image; apt-get where missing, CI runs as root).
+  if ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
+  fi
 }
 
 ensure_fuzz() {

@@ -1,7 +1,7 @@
 //! Whole-process throughput of the blob format, for comparison with `openssl speed`.
 //!
 //! ```text
-//! cargo run -q --release -p sync-core --example throughput -- seal BYTES
+//! cargo run -q --release -p sync-core --features openssl-aead --example throughput -- seal BYTES
 //! cargo run -q --release -p sync-core --example throughput -- open BYTES
 //! cargo run -q --release -p sync-core --example throughput -- seal-push BYTES
 //! cargo run -q --release -p sync-core --example throughput -- open-push BYTES
@@ -49,9 +49,12 @@ fn ctx() -> BlobContext {
     }
 }
 
+/// `SYNC_AEAD_BACKEND`: `native` (default: OpenSSL with the `openssl-aead` feature, else
+/// `ring`), `ring` or `portable`.
 fn backend() -> Backend {
     match std::env::var("SYNC_AEAD_BACKEND").as_deref() {
         Ok("portable") => Backend::Portable,
+        Ok("ring") => Backend::Ring,
         _ => Backend::Native,
     }
 }
@@ -145,7 +148,8 @@ fn main() {
                 "open" => stream_in_place(bytes).1,
                 _ => stream(bytes, what == "open-push"),
             };
-            println!("backend: {:?}", backend());
+            let aead = sync_core::primitives::segment_aead::SegmentAead::new(&[0; 32], backend()).unwrap();
+            println!("segment AEAD: {}", aead.implementation());
             if let Some(kib) = peak_rss_kib() {
                 println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0);
             }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{KEY_ID, ctx, data, data_key, keys};
+use common::{BACKENDS, KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
 use sync_core::blob::{BlobContext, BlobHeader, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
 use sync_core::keys::{DataKey, DataKeys};
@@ -231,19 +231,18 @@ proptest! {
         seed in any::<u8>(),
         seal_cuts in prop::collection::vec(0usize..80_000, 0..6),
         open_cuts in prop::collection::vec(0usize..90_000, 0..6),
-        seal_native in any::<bool>(),
-        open_native in any::<bool>(),
+        seal_backend in prop::sample::select(BACKENDS.to_vec()),
+        open_backend in prop::sample::select(BACKENDS.to_vec()),
     ) {
         let payload = data(len, seed);
-        let backend = |native| if native { Backend::Native } else { Backend::Portable };
         let blob_type = if pad { BlobType::Text } else { BlobType::Frames };
         let blob = if compress {
-            let options = SealOptions { segment_exp: k, compress, pad, backend: backend(seal_native) };
+            let options = SealOptions { segment_exp: k, compress, pad, backend: seal_backend };
             seal_blob(&data_key(), KEY_ID, &ctx(blob_type), &payload, &options, &mut SeededRandom::new(2)).unwrap()
         } else {
             // Streaming seal with arbitrary splits.
             let flags = Flags { zstd: false, padded: pad };
-            let mut sealer = BlobSealer::new(&data_key(), KEY_ID, &ctx(blob_type), k, flags, backend(seal_native), &mut SeededRandom::new(2)).unwrap();
+            let mut sealer = BlobSealer::new(&data_key(), KEY_ID, &ctx(blob_type), k, flags, seal_backend, &mut SeededRandom::new(2)).unwrap();
             let mut out = Vec::new();
             let mut cuts: Vec<usize> = seal_cuts.iter().map(|&c| c.min(len)).collect();
             cuts.sort_unstable();
@@ -256,7 +255,7 @@ proptest! {
             sealer.finish(&mut out).unwrap();
             out
         };
-        let (out, result) = open_split(&blob, &open_cuts, &ctx(blob_type), backend(open_native));
+        let (out, result) = open_split(&blob, &open_cuts, &ctx(blob_type), open_backend);
         result.unwrap();
         prop_assert_eq!(out, payload);
     }

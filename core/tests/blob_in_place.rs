@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{KEY_ID, ctx, data, data_key, keys};
+use common::{BACKENDS, KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
 use sync_core::blob::{BlobOpener, BlobSealer, Flags, HEADER_LEN, SealOptions, open_blob, seal_blob};
 use sync_core::primitives::random::SeededRandom;
@@ -89,7 +89,7 @@ fn in_place_sealing_makes_the_bytes_of_the_push_path() {
         let payload = data(len, 1);
         let pushed = seal_pushed(&payload, 12, 3);
         for header_first in [false, true] {
-            for backend in [Backend::Native, Backend::Portable] {
+            for backend in BACKENDS {
                 assert_eq!(seal_in_place(&payload, 12, 3, header_first, backend), pushed, "len {len}");
             }
         }
@@ -103,7 +103,7 @@ fn in_place_opening_releases_what_the_push_path_releases() {
     for len in [0, 1, s - 1, s, s + 1, 2 * s, 3 * s + 5] {
         let payload = data(len, 2);
         let blob = seal_pushed(&payload, 12, 4);
-        for backend in [Backend::Native, Backend::Portable] {
+        for backend in BACKENDS {
             let (out, result) = open_in_place(&blob, BlobType::Frames, backend);
             result.unwrap();
             assert_eq!(out, payload, "len {len}");
@@ -229,16 +229,15 @@ proptest! {
         k in prop::sample::select(vec![12u8, 13]),
         seed in any::<u8>(),
         in_place in prop::option::of(0usize..6),
-        seal_native in any::<bool>(),
-        open_native in any::<bool>(),
+        seal_backend in prop::sample::select(BACKENDS.to_vec()),
+        open_backend in prop::sample::select(BACKENDS.to_vec()),
     ) {
-        let backend = |native| if native { Backend::Native } else { Backend::Portable };
         let payload = data(len, seed);
         let blob = match in_place {
-            None => seal_in_place(&payload, k, u64::from(seed), false, backend(seal_native)),
+            None => seal_in_place(&payload, k, u64::from(seed), false, seal_backend),
             Some(n) => {
                 // n whole segments in place (each with more bytes after it), then push.
-                let mut s = sealer(k, Flags::default(), backend(seal_native), u64::from(seed));
+                let mut s = sealer(k, Flags::default(), seal_backend, u64::from(seed));
                 let size = s.segment_size();
                 let n = n.min(len.saturating_sub(1) / size);
                 let mut out = Vec::new();
@@ -253,7 +252,7 @@ proptest! {
             }
         };
         prop_assert_eq!(&blob, &seal_pushed(&payload, k, u64::from(seed)));
-        let (opened, result) = open_in_place(&blob, BlobType::Frames, backend(open_native));
+        let (opened, result) = open_in_place(&blob, BlobType::Frames, open_backend);
         result.unwrap();
         prop_assert_eq!(opened, payload);
     }

@@ -1,5 +1,6 @@
 //! The public vectors (RFC 9106 / libargon2 and Project Wycheproof) through the primitives
-//! exactly as the core uses them: both ChaCha20-Poly1305 backends, XChaCha20-Poly1305, HKDF,
+//! exactly as the core uses them: every ChaCha20-Poly1305 backend built (OpenSSL with the
+//! `openssl-aead` feature, `ring`, RustCrypto), XChaCha20-Poly1305, HKDF,
 //! HMAC, Argon2id. Copies of `../shared/vectors/` live in `tests/vectors/external/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -31,7 +32,7 @@ fn tests(file: &Value) -> Vec<(&Value, &Value)> {
 }
 
 #[test]
-fn chacha20_poly1305_both_backends() {
+fn chacha20_poly1305_every_backend() {
     let file = load("wycheproof/chacha20_poly1305_test.json");
     let mut checked = 0;
     let mut unrepresentable = 0;
@@ -49,17 +50,31 @@ fn chacha20_poly1305_both_backends() {
         let key: [u8; 32] = key.try_into().unwrap();
         let iv: [u8; 12] = iv.try_into().unwrap();
         let tag: [u8; 16] = tag.try_into().unwrap();
-        for backend in [Backend::Native, Backend::Portable] {
-            let aead = SegmentAead::new(&key, backend).unwrap();
+        for backend in [Backend::Native, Backend::Ring, Backend::Portable] {
+            // One keyed instance for every step: a failed open must not disturb the next call.
+            let mut aead = SegmentAead::new(&key, backend).unwrap();
+            let mut wrong_tag = tag;
+            wrong_tag[0] ^= 0x80;
+            if valid {
+                let mut buf = ct.clone();
+                assert!(
+                    !aead.open_with_aad(&iv, &aad, &mut buf, &wrong_tag),
+                    "tcId {} {}",
+                    t["tcId"],
+                    aead.implementation()
+                );
+            }
             let mut buf = ct.clone();
             let opened = aead.open_with_aad(&iv, &aad, &mut buf, &tag);
-            assert_eq!(opened, valid, "tcId {} backend {backend:?}", t["tcId"]);
+            assert_eq!(opened, valid, "tcId {} {}", t["tcId"], aead.implementation());
             if valid {
                 assert_eq!(buf, msg, "tcId {}", t["tcId"]);
                 let mut sealed = msg.clone();
                 let new_tag = aead.seal_with_aad(&iv, &aad, &mut sealed).unwrap();
-                assert_eq!(sealed, ct);
+                assert_eq!(sealed, ct, "tcId {} {}", t["tcId"], aead.implementation());
                 assert_eq!(new_tag, tag);
+                let mut again = ct.clone();
+                assert!(aead.open_with_aad(&iv, &aad, &mut again, &tag) && again == msg);
             }
         }
         checked += 1;
@@ -69,9 +84,13 @@ fn chacha20_poly1305_both_backends() {
 }
 
 #[test]
-fn native_backend_is_really_native() {
-    let aead = SegmentAead::new(&[1; 32], Backend::Native).unwrap();
-    assert_eq!(aead.backend(), Backend::Native);
+fn each_backend_is_the_implementation_it_names() {
+    let native = SegmentAead::new(&[1; 32], Backend::Native).unwrap();
+    let expected = if cfg!(feature = "openssl-aead") { "openssl" } else { "ring" };
+    assert_eq!(native.implementation(), expected);
+    assert_eq!(native.backend(), if expected == "ring" { Backend::Ring } else { Backend::Native });
+    assert_eq!(SegmentAead::new(&[1; 32], Backend::Ring).unwrap().implementation(), "ring");
+    assert_eq!(SegmentAead::new(&[1; 32], Backend::Portable).unwrap().implementation(), "rustcrypto");
 }
 
 #[test]

@@ -94,10 +94,10 @@ impl Segments {
     fn open_nonfinal(&mut self, chunk: &[u8], out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
         let nonce = SegmentNonce::new(self.index, false)?;
         if self.layers.is_raw() {
-            open_segment(&self.aead, &nonce, chunk, out)?.then_some(()).ok_or(Error::Tampered("segment"))?;
+            open_segment(&mut self.aead, &nonce, chunk, out)?.then_some(()).ok_or(Error::Tampered("segment"))?;
         } else {
             scratch.clear();
-            open_segment(&self.aead, &nonce, chunk, scratch)?.then_some(()).ok_or(Error::Tampered("segment"))?;
+            open_segment(&mut self.aead, &nonce, chunk, scratch)?.then_some(()).ok_or(Error::Tampered("segment"))?;
             self.layers.push(scratch, out)?;
         }
         self.index += 1;
@@ -131,14 +131,14 @@ impl Segments {
             return Err(Error::Truncated("the stream ends inside a segment tag"));
         }
         let mut plain = Vec::with_capacity(chunk.len());
-        if open_segment(&self.aead, &SegmentNonce::new(self.index, true)?, chunk, &mut plain)? {
+        if open_segment(&mut self.aead, &SegmentNonce::new(self.index, true)?, chunk, &mut plain)? {
             if plain.is_empty() && self.index > 0 {
                 return Err(Error::Malformed("an empty final segment after segment 0"));
             }
             self.layers.push(&plain, out)?;
             return self.layers.finish(out);
         }
-        if open_segment(&self.aead, &SegmentNonce::new(self.index, false)?, chunk, &mut plain)? {
+        if open_segment(&mut self.aead, &SegmentNonce::new(self.index, false)?, chunk, &mut plain)? {
             return Err(Error::Truncated("the stream ends after a segment that is not the last"));
         }
         Err(Error::Tampered("final segment"))
@@ -341,7 +341,7 @@ impl BlobOpener {
 
 /// Appends the plaintext of `chunk` (ciphertext and tag) to `dst` if it authenticates under
 /// `nonce`; otherwise leaves `dst` as it was and returns `false`.
-fn open_segment(aead: &SegmentAead, nonce: &SegmentNonce, chunk: &[u8], dst: &mut Vec<u8>) -> Result<bool> {
+fn open_segment(aead: &mut SegmentAead, nonce: &SegmentNonce, chunk: &[u8], dst: &mut Vec<u8>) -> Result<bool> {
     let split = chunk.len().checked_sub(TAG_LEN).ok_or(Error::Truncated("segment shorter than its tag"))?;
     let (ciphertext, tag) = chunk.split_at(split);
     let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::Truncated("segment tag"))?;

@@ -23,7 +23,7 @@ pub fn seal_segments(
     let mut header = BlobHeader { segment_exp, flags, key_id, salt, commitment: [0; 32] };
     let (key, commitment) = derive_blob_key(data_key, &header.prefix(), &header.salt, context)?;
     header.commitment = commitment;
-    let aead = SegmentAead::new(key.expose(), Backend::Portable)?;
+    let mut aead = SegmentAead::new(key.expose(), Backend::Portable)?;
     let mut blob = header.to_bytes().to_vec();
     for (i, (plain, last)) in segments.iter().enumerate() {
         let mut seg = plain.to_vec();

@@ -4,6 +4,7 @@
 
 use sync_core::blob::BlobContext;
 use sync_core::keys::{DataKey, DataKeys};
+use sync_core::primitives::segment_aead::Backend;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 /// The id of the tests' data key.
@@ -34,3 +35,6 @@ pub fn ctx(blob_type: BlobType) -> BlobContext {
 pub fn data(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8 ^ seed).collect()
 }
+
+/// Every segment AEAD backend (those not built fall back, so each name is always valid).
+pub const BACKENDS: [Backend; 3] = [Backend::Native, Backend::Ring, Backend::Portable];
