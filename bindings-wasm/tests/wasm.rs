@@ -164,7 +164,7 @@ fn wycheproof_chacha20_poly1305_on_both_wasm_backends() {
             };
             let key: [u8; 32] = key.as_slice().try_into().unwrap();
             for backend in [Backend::Native, Backend::Portable] {
-                let aead = SegmentAead::new(&key, backend).unwrap();
+                let mut aead = SegmentAead::new(&key, backend).unwrap();
                 let tag16: Option<[u8; TAG_LEN]> = tag.as_slice().try_into().ok();
                 let mut buf = ct.clone();
                 let opened = tag16.is_some_and(|tag| aead.open_with_aad(&nonce, &aad, &mut buf, &tag));
@@ -204,8 +204,8 @@ fn simd128_equals_rustcrypto_on_random_inputs() {
         let aad_len = if case % 3 == 0 { 0 } else { rng.below(100) };
         let aad = rng.bytes(aad_len);
         let msg = rng.bytes(len);
-        let simd = SegmentAead::new(&key, Backend::Native).unwrap();
-        let rust = SegmentAead::new(&key, Backend::Portable).unwrap();
+        let mut simd = SegmentAead::new(&key, Backend::Native).unwrap();
+        let mut rust = SegmentAead::new(&key, Backend::Portable).unwrap();
         assert_eq!((simd.implementation(), rust.implementation()), ("simd128", "rustcrypto"));
         let mut a = msg.clone();
         let tag_a = simd.seal_with_aad(&nonce, &aad, &mut a).unwrap();

@@ -85,8 +85,9 @@ impl SegmentAead {
         self.seal_with_aad(nonce, &[], buf)
     }
 
-    /// Decrypts `buf` in place with empty AAD if `tag` authenticates it; on failure `buf`
-    /// holds no plaintext the caller may use, and `false` is returned.
+    /// Decrypts `buf` in place with empty AAD if `tag` authenticates it; on failure `false` is
+    /// returned and `buf` holds no plaintext: the ciphertext as it was (RustCrypto, wasm SIMD)
+    /// or zeros (`ring`, OpenSSL).
     #[must_use]
     pub fn open_in_place(&mut self, nonce: &[u8; 12], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
         self.open_with_aad(nonce, &[], buf, tag)
@@ -137,7 +138,15 @@ impl SegmentAead {
                 )
                 .is_ok(),
             #[cfg(all(feature = "openssl-aead", not(target_arch = "wasm32")))]
-            Inner::OpenSsl(ctx) => openssl_open(ctx, nonce, aad, buf, tag).is_some(),
+            Inner::OpenSsl(ctx) => {
+                // OpenSSL decrypts before it checks the tag: wipe what a failed open wrote, as
+                // `ring` does.
+                let opened = openssl_open(ctx, nonce, aad, buf, tag).is_some();
+                if !opened {
+                    buf.fill(0);
+                }
+                opened
+            }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Inner::Simd128(cipher) => cipher.open_in_place(nonce, aad, buf, tag),
         }
