@@ -1,6 +1,7 @@
-//! `cargo bench -p sync-core`: blob seal and open on 64 KiB and 16 MiB with both AEAD backends,
-//! segments sealed and opened in place, Argon2id at the default parameters, and search tokens. For the side-by-side comparison with
-//! OpenSSL and argon2-cffi in one run, see `scripts/bench-core.sh`.
+//! `cargo bench -p sync-core [--features openssl-aead]`: blob seal and open on 64 KiB and 16 MiB
+//! with every AEAD backend built, segments sealed and opened in place, Argon2id at the default
+//! parameters, and search tokens. For the side-by-side comparison with OpenSSL and argon2-cffi
+//! in one run, see `scripts/bench-core.sh`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -25,13 +26,24 @@ fn ctx() -> BlobContext {
     }
 }
 
+/// The segment AEAD backends to compare: the native one (OpenSSL with `--features openssl-aead`,
+/// else `ring`), `ring` by name when it is not the native one, and RustCrypto.
+fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Native];
+    if cfg!(feature = "openssl-aead") {
+        all.push(Backend::Ring);
+    }
+    all.push(Backend::Portable);
+    all
+}
+
 fn blobs(c: &mut Criterion) {
     let key = DataKey::from_bytes([7; 32]);
     let key_id = KeyId([2; 16]);
     let keys = DataKeys::single(key_id, key.clone());
     for (name, size) in [("64KiB", 64 << 10), ("16MiB", 16 << 20)] {
         let data = vec![0x5au8; size];
-        for backend in [Backend::Native, Backend::Portable] {
+        for backend in backends() {
             let options = SealOptions { segment_exp: 16, compress: false, pad: false, backend };
             let mut group = c.benchmark_group("blob");
             group.throughput(Throughput::Bytes(size as u64));
@@ -76,7 +88,7 @@ fn segments_in_place(iters: u64, backend: Backend) -> (Duration, Duration) {
 fn in_place(c: &mut Criterion) {
     let mut group = c.benchmark_group("segment in place");
     group.throughput(Throughput::Bytes(64 << 10));
-    for backend in [Backend::Native, Backend::Portable] {
+    for backend in backends() {
         group.bench_function(BenchmarkId::new(format!("seal/{backend:?}"), "64KiB"), |b| {
             b.iter_custom(|iters| segments_in_place(iters, backend).0)
         });
