@@ -411,15 +411,28 @@ impl<'a> Packager<'a> {
         Ok((UnixMillis(start), UnixMillis(end)))
     }
 
+    /// The rows `sql` selects with `?1 = lo` and `?2 = hi`, each mapped by `map`; errors name
+    /// `table`.
+    fn rows_in<T>(
+        &self,
+        table: &str,
+        sql: &str,
+        lo: i64,
+        hi: i64,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).ctx(table)?;
+        let rows = stmt.query_map(params![lo, hi], map).ctx(table)?;
+        rows.collect::<std::result::Result<_, _>>().ctx(table)
+    }
+
     /// New chunk rows of a pass (not imported).
     fn new_chunk_ids(&self, table: &str, lo: i64, hi: i64) -> Result<Vec<i64>> {
         let sql = format!(
             "SELECT id FROM {table} WHERE id > ?1 AND id <= ?2 AND {} ORDER BY id",
             self.not_imported(table, &format!("{table}.id"))
         );
-        let mut stmt = self.conn.prepare(&sql).ctx(table)?;
-        let rows = stmt.query_map(params![lo, hi], |r| r.get::<_, i64>(0)).ctx(table)?;
-        rows.collect::<std::result::Result<_, _>>().ctx(table)
+        self.rows_in(table, &sql, lo, hi, |r| r.get::<_, i64>(0))
     }
 
     /// The time a chunk row is filed under: its own timestamp (audio), else its earliest frame
@@ -492,9 +505,7 @@ impl<'a> Packager<'a> {
             t.col_or_null("frames", "device_name"),
             self.not_imported("frames", "frames.id"),
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("frames")?;
-        let rows = stmt.query_map(params![lo, hi], frame_row).ctx("frames")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("frames")
+        self.rows_in("frames", &sql, lo, hi, frame_row)
     }
 
     fn ocr_in(&self, lo: i64, hi: i64) -> Result<Vec<OcrRecord>> {
@@ -510,23 +521,19 @@ impl<'a> Packager<'a> {
             t.col_or_null("ocr_text", "focused"),
             self.not_imported("ocr_text", "ocr_text.rowid"),
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("ocr_text")?;
-        let rows = stmt
-            .query_map(params![lo, hi], |r| {
-                Ok(OcrRecord {
-                    row_id: r.get(0)?,
-                    frame_row_id: r.get(1)?,
-                    text: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    text_json: r.get(3)?,
-                    ocr_engine: r.get(4)?,
-                    text_length: r.get(5)?,
-                    app_name: r.get(6)?,
-                    window_name: r.get(7)?,
-                    focused: opt_bool(r, 8)?,
-                })
+        self.rows_in("ocr_text", &sql, lo, hi, |r| {
+            Ok(OcrRecord {
+                row_id: r.get(0)?,
+                frame_row_id: r.get(1)?,
+                text: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                text_json: r.get(3)?,
+                ocr_engine: r.get(4)?,
+                text_length: r.get(5)?,
+                app_name: r.get(6)?,
+                window_name: r.get(7)?,
+                focused: opt_bool(r, 8)?,
             })
-            .ctx("ocr_text")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("ocr_text")
+        })
     }
 
     fn video_chunk(&self, state: &StateDb, id: i64) -> Result<Option<VideoChunkRecord>> {
@@ -609,26 +616,22 @@ impl<'a> Packager<'a> {
             c("text_length"),
             self.not_imported("audio_transcriptions", "audio_transcriptions.id"),
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("audio_transcriptions")?;
-        let rows = stmt
-            .query_map(params![lo, hi], |r| {
-                Ok(TranscriptionRecord {
-                    row_id: r.get(0)?,
-                    audio_chunk_row_id: r.get(1)?,
-                    offset_index: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                    timestamp: opt_text(r, 3)?.unwrap_or_default(),
-                    transcription: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    device: r.get(5)?,
-                    is_input_device: opt_bool(r, 6)?,
-                    speaker_id: r.get(7)?,
-                    transcription_engine: r.get(8)?,
-                    start_time: r.get(9)?,
-                    end_time: r.get(10)?,
-                    text_length: r.get(11)?,
-                })
+        self.rows_in("audio_transcriptions", &sql, lo, hi, |r| {
+            Ok(TranscriptionRecord {
+                row_id: r.get(0)?,
+                audio_chunk_row_id: r.get(1)?,
+                offset_index: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                timestamp: opt_text(r, 3)?.unwrap_or_default(),
+                transcription: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                device: r.get(5)?,
+                is_input_device: opt_bool(r, 6)?,
+                speaker_id: r.get(7)?,
+                transcription_engine: r.get(8)?,
+                start_time: r.get(9)?,
+                end_time: r.get(10)?,
+                text_length: r.get(11)?,
             })
-            .ctx("audio_transcriptions")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("audio_transcriptions")
+        })
     }
 
     fn accessibility_in(&self, lo: i64, hi: i64) -> Result<Vec<AccessibilityRecord>> {
@@ -642,20 +645,16 @@ impl<'a> Packager<'a> {
             c("browser_url"),
             self.not_imported("accessibility", "accessibility.id"),
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("accessibility")?;
-        let rows = stmt
-            .query_map(params![lo, hi], |r| {
-                Ok(AccessibilityRecord {
-                    row_id: r.get(0)?,
-                    timestamp: opt_text(r, 1)?.unwrap_or_default(),
-                    app_name: r.get(2)?,
-                    window_name: r.get(3)?,
-                    text_content: r.get(4)?,
-                    browser_url: r.get(5)?,
-                })
+        self.rows_in("accessibility", &sql, lo, hi, |r| {
+            Ok(AccessibilityRecord {
+                row_id: r.get(0)?,
+                timestamp: opt_text(r, 1)?.unwrap_or_default(),
+                app_name: r.get(2)?,
+                window_name: r.get(3)?,
+                text_content: r.get(4)?,
+                browser_url: r.get(5)?,
             })
-            .ctx("accessibility")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("accessibility")
+        })
     }
 
     fn ui_events_in(&self, lo: i64, hi: i64) -> Result<Vec<UiEventRecord>> {
@@ -678,29 +677,25 @@ impl<'a> Packager<'a> {
             c("text_content"),
             self.not_imported("ui_events", "ui_events.id"),
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("ui_events")?;
-        let rows = stmt
-            .query_map(params![lo, hi], |r| {
-                let mut extra = BTreeMap::new();
-                for (i, name) in extra_cols.iter().enumerate() {
-                    let v = sql_value_to_json(r.get_ref(7 + i)?);
-                    if !v.is_null() {
-                        extra.insert(name.clone(), v);
-                    }
+        self.rows_in("ui_events", &sql, lo, hi, |r| {
+            let mut extra = BTreeMap::new();
+            for (i, name) in extra_cols.iter().enumerate() {
+                let v = sql_value_to_json(r.get_ref(7 + i)?);
+                if !v.is_null() {
+                    extra.insert(name.clone(), v);
                 }
-                Ok(UiEventRecord {
-                    row_id: r.get(0)?,
-                    timestamp: opt_text(r, 1)?.unwrap_or_default(),
-                    event_type: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    app_name: r.get(3)?,
-                    window_title: r.get(4)?,
-                    browser_url: r.get(5)?,
-                    text_content: r.get(6)?,
-                    extra,
-                })
+            }
+            Ok(UiEventRecord {
+                row_id: r.get(0)?,
+                timestamp: opt_text(r, 1)?.unwrap_or_default(),
+                event_type: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                app_name: r.get(3)?,
+                window_title: r.get(4)?,
+                browser_url: r.get(5)?,
+                text_content: r.get(6)?,
+                extra,
             })
-            .ctx("ui_events")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("ui_events")
+        })
     }
 
     /// The text pass: packages the rows past the cursors into bundles, seals them into the
