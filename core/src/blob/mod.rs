@@ -20,5 +20,5 @@ pub mod zstd;
 
 pub use context::BlobContext;
 pub use header::{BlobHeader, Flags, HEADER_LEN};
-pub use open::{BlobOpener, open_blob};
+pub use open::{BlobOpener, open_blob, open_blob_with};
 pub use seal::{BlobSealer, SealOptions, seal_blob};

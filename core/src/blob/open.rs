@@ -108,13 +108,8 @@ impl Segments {
     /// what the layers release (the plaintext itself for a raw blob).
     fn open_nonfinal_in_place(&mut self, chunk: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
         let nonce = SegmentNonce::new(self.index, false)?;
-        let split = chunk.len().checked_sub(TAG_LEN).ok_or(Error::Truncated("segment shorter than its tag"))?;
-        let (ciphertext, tag) = chunk.split_at_mut(split);
-        let tag: [u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::Truncated("segment tag"))?;
-        if !self.aead.open_in_place(nonce.as_bytes(), ciphertext, &tag) {
-            return Err(Error::Tampered("segment"));
-        }
-        chunk.truncate(split);
+        let len = open_sealed_in_place(&mut self.aead, &nonce, chunk)?.ok_or(Error::Tampered("segment"))?;
+        chunk.truncate(len);
         if !self.layers.is_raw() {
             scratch.clear();
             self.layers.push(chunk, scratch)?;
@@ -166,15 +161,11 @@ pub struct BlobOpener {
 
 impl std::fmt::Debug for BlobOpener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let stage = match &self.stage {
-            Stage::Header => "header",
-            Stage::Segments(_) => "segments",
-            Stage::Done => "done",
-            Stage::Failed => "failed",
-        };
-        let segments_opened = match &self.stage {
-            Stage::Segments(segments) => Some(segments.index),
-            _ => None,
+        let (stage, segments_opened) = match &self.stage {
+            Stage::Header => ("header", None),
+            Stage::Segments(segments) => ("segments", Some(segments.index)),
+            Stage::Done => ("done", None),
+            Stage::Failed => ("failed", None),
         };
         f.debug_struct("BlobOpener")
             .field("context", &self.context)
@@ -339,26 +330,41 @@ impl BlobOpener {
     }
 }
 
+/// Opens `sealed` (ciphertext, then tag) where it lies: if it authenticates under `nonce`, the
+/// length of the plaintext now at its front; otherwise `None`, with `sealed` wiped to zeros.
+fn open_sealed_in_place(aead: &mut SegmentAead, nonce: &SegmentNonce, sealed: &mut [u8]) -> Result<Option<usize>> {
+    let split = sealed.len().checked_sub(TAG_LEN).ok_or(Error::Truncated("segment shorter than its tag"))?;
+    let (ciphertext, tag) = sealed.split_at_mut(split);
+    let tag: [u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::Truncated("segment tag"))?;
+    if aead.open_in_place(nonce.as_bytes(), ciphertext, &tag) {
+        Ok(Some(split))
+    } else {
+        sealed.fill(0);
+        Ok(None)
+    }
+}
+
 /// Appends the plaintext of `chunk` (ciphertext and tag) to `dst` if it authenticates under
 /// `nonce`; otherwise leaves `dst` as it was and returns `false`.
 fn open_segment(aead: &mut SegmentAead, nonce: &SegmentNonce, chunk: &[u8], dst: &mut Vec<u8>) -> Result<bool> {
-    let split = chunk.len().checked_sub(TAG_LEN).ok_or(Error::Truncated("segment shorter than its tag"))?;
-    let (ciphertext, tag) = chunk.split_at(split);
-    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::Truncated("segment tag"))?;
-    let start = dst.len();
-    dst.extend_from_slice(ciphertext);
-    if aead.open_in_place(nonce.as_bytes(), &mut dst[start..], tag) {
-        Ok(true)
-    } else {
-        dst[start..].fill(0);
-        dst.truncate(start);
-        Ok(false)
+    if chunk.len() < TAG_LEN {
+        return Err(Error::Truncated("segment shorter than its tag"));
     }
+    let start = dst.len();
+    dst.extend_from_slice(chunk);
+    let opened = open_sealed_in_place(aead, nonce, &mut dst[start..])?;
+    dst.truncate(start + opened.unwrap_or(0));
+    Ok(opened.is_some())
 }
 
 /// Opens a whole blob in memory.
 pub fn open_blob(keys: &DataKeys, context: &BlobContext, blob: &[u8]) -> Result<Vec<u8>> {
-    let mut opener = BlobOpener::new(keys.clone(), context.clone());
+    open_blob_with(keys, context, blob, Backend::Native)
+}
+
+/// [`open_blob`] with a chosen AEAD backend (the vector verifier checks that all agree).
+pub fn open_blob_with(keys: &DataKeys, context: &BlobContext, blob: &[u8], backend: Backend) -> Result<Vec<u8>> {
+    let mut opener = BlobOpener::with_backend(keys.clone(), context.clone(), backend);
     let mut out = Vec::with_capacity(blob.len());
     opener.push(blob, &mut out)?;
     opener.finish(&mut out)?;

@@ -105,14 +105,25 @@ impl BlobSealer {
         })
     }
 
-    fn seal_segment(&mut self, plaintext: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
-        let nonce = SegmentNonce::new(self.index, last).map_err(|_| Error::TooLarge("more than 2^32 segments"))?;
-        let start = out.len();
-        out.extend_from_slice(plaintext);
-        let tag = self.aead.seal_in_place(nonce.as_bytes(), &mut out[start..])?;
-        out.extend_from_slice(&tag);
+    /// The nonce of the next segment (`too_large` past 2^32 segments).
+    fn next_nonce(&self, last: bool) -> Result<SegmentNonce> {
+        SegmentNonce::new(self.index, last).map_err(|_| Error::TooLarge("more than 2^32 segments"))
+    }
+
+    /// Seals `buf[start..]`, the next segment's plaintext, where it lies and appends its tag.
+    fn seal_tail(&mut self, nonce: SegmentNonce, buf: &mut Vec<u8>, start: usize) -> Result<()> {
+        let tag = self.aead.seal_in_place(nonce.as_bytes(), &mut buf[start..])?;
+        buf.extend_from_slice(&tag);
         self.index += 1;
         Ok(())
+    }
+
+    /// Appends `plaintext` sealed as the next segment to `out` (copying it once).
+    fn seal_segment(&mut self, plaintext: &[u8], last: bool, out: &mut Vec<u8>) -> Result<()> {
+        let nonce = self.next_nonce(last)?;
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        self.seal_tail(nonce, out, start)
     }
 
     /// Appends the 88-byte header to `out` unless it was emitted already (the first `push`,
@@ -156,13 +167,11 @@ impl BlobSealer {
             return Err(Error::InvalidInput("an empty last segment after the first: mark the full one before it last"));
         }
         let payload_len = self.payload_len.checked_add(len as u64).ok_or(Error::TooLarge("payload"))?;
-        let nonce = SegmentNonce::new(self.index, last).map_err(|_| Error::TooLarge("more than 2^32 segments"))?;
-        let tag = self.aead.seal_in_place(nonce.as_bytes(), segment)?;
-        segment.extend_from_slice(&tag);
+        let nonce = self.next_nonce(last)?;
+        self.seal_tail(nonce, segment, 0)?;
         if let Some(header) = self.header.take() {
             segment.splice(0..0, header);
         }
-        self.index += 1;
         self.payload_len = payload_len;
         self.finished = last;
         Ok(())
