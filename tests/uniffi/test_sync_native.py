@@ -93,17 +93,28 @@ class Listener(sn.SyncListener):
             self.warnings.append(message)
 
 
+# Runs in a child process, as screenpipe itself would. The library under test links its own
+# SQLite, and two SQLite libraries in one process break each other's POSIX locks on the same
+# database: closing this connection dropped the service's locks, the next opener truncated the
+# shared -shm file under the service's mapping, and the process died of SIGBUS
+# (https://sqlite.org/howtocorrupt.html, section 2.2).
+ADD_TRANSCRIPTION = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=10)
+with conn:
+    cur = conn.execute(
+        "INSERT INTO audio_transcriptions (audio_chunk_id, offset_index, timestamp, transcription, device, is_input_device) "
+        "SELECT audio_chunk_id, offset_index, timestamp, ?, device, is_input_device "
+        "FROM audio_transcriptions ORDER BY id DESC LIMIT 1",
+        (sys.argv[2],),
+    )
+    assert cur.rowcount == 1, cur.rowcount
+conn.close()
+"""
+
+
 def add_transcription(db, words):
-    conn = sqlite3.connect(db, timeout=10)
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO audio_transcriptions (audio_chunk_id, offset_index, timestamp, transcription, device, is_input_device) "
-            "SELECT audio_chunk_id, offset_index, timestamp, ?, device, is_input_device "
-            "FROM audio_transcriptions ORDER BY id DESC LIMIT 1",
-            (words,),
-        )
-        assert cur.rowcount == 1
-    conn.close()
+    subprocess.run([sys.executable, "-c", ADD_TRANSCRIPTION, str(db), words], check=True)
 
 
 def wait_until(what, timeout, check):
