@@ -6,6 +6,7 @@
 //! key creation and update, blob state changes) are single transactions in the implementation,
 //! so the routes hold no locks of their own.
 
+mod columns;
 pub mod postgres;
 pub mod sqlite;
 

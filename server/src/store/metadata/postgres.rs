@@ -24,11 +24,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use sync_core::wire::{Checksum, Envelope, KeyringEntry, RecoveryEnvelope, SyncTier};
-use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
+use sync_core::wire::{Envelope, KeyringEntry, RecoveryEnvelope, SyncTier};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use super::columns::{
+    MetaColumns, array, corrupt, from_json, pack_tokens, parse_tier, to_i64, to_json, to_u64, type_code,
+};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
@@ -149,26 +152,6 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     }
 }
 
-fn to_i64(value: u64) -> StoreResult<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a database integer")))
-}
-
-fn to_u64(value: i64) -> StoreResult<u64> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative count {value}")))
-}
-
-fn corrupt(what: &str) -> impl Fn(sync_core::Error) -> StoreError + '_ {
-    move |err| StoreError::Corrupt(format!("{what}: {err}"))
-}
-
-fn array<const N: usize>(bytes: &[u8], what: &str) -> StoreResult<[u8; N]> {
-    <[u8; N]>::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes", bytes.len())))
-}
-
-fn parse_tier(text: &str) -> StoreResult<SyncTier> {
-    text.parse::<SyncTier>().map_err(corrupt("tier"))
-}
-
 fn row_to_user(row: &Row) -> StoreResult<User> {
     Ok(User {
         id: row.try_get(0)?,
@@ -180,46 +163,22 @@ fn row_to_user(row: &Row) -> StoreResult<User> {
 
 /// Reads [`META_COLUMNS`] starting at column `offset`.
 fn row_to_meta(row: &Row, offset: usize) -> StoreResult<BlobMeta> {
-    let blob_id: &[u8] = row.try_get(offset)?;
-    let blob_type: &str = row.try_get(offset + 1)?;
-    let device_id: String = row.try_get(offset + 2)?;
-    let checksum: &[u8] = row.try_get(offset + 6)?;
-    let key_id: &[u8] = row.try_get(offset + 7)?;
-    Ok(BlobMeta {
-        blob_id: BlobId(array(blob_id, "blob_id")?),
-        blob_type: blob_type.parse::<BlobType>().map_err(corrupt("blob_type"))?,
-        device_id: DeviceId::new(device_id).map_err(corrupt("device_id"))?,
-        time_start: UnixMillis(row.try_get(offset + 3)?),
-        time_end: UnixMillis(row.try_get(offset + 4)?),
-        size_bytes: to_u64(row.try_get(offset + 5)?)?,
-        checksum: Checksum(array(checksum, "checksum")?),
-        key_id: KeyId(array(key_id, "key_id")?),
-    })
-}
-
-/// The small integer a blob type has in the token index (as in the SQLite store).
-fn type_code(blob_type: BlobType) -> i16 {
-    match blob_type {
-        BlobType::Text => 0,
-        BlobType::Frames => 1,
-        BlobType::Audio => 2,
+    MetaColumns {
+        blob_id: row.try_get(offset)?,
+        blob_type: row.try_get(offset + 1)?,
+        device_id: row.try_get(offset + 2)?,
+        time_start: row.try_get(offset + 3)?,
+        time_end: row.try_get(offset + 4)?,
+        size_bytes: row.try_get(offset + 5)?,
+        checksum: row.try_get(offset + 6)?,
+        key_id: row.try_get(offset + 7)?,
     }
+    .into_meta()
 }
 
-fn pack_tokens(tokens: &[TokenBytes]) -> Vec<u8> {
-    tokens.iter().flat_map(|t| t.iter().copied()).collect()
-}
-
-fn unpack_tokens(packed: &[u8]) -> Vec<Vec<u8>> {
-    packed.chunks_exact(16).map(<[u8]>::to_vec).collect()
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialise: {e}")))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+/// A packed token column as the `bytea[]` parameter of `token = ANY($n)`.
+fn token_params(packed: &[u8]) -> Vec<&[u8]> {
+    packed.chunks_exact(16).collect()
 }
 
 /// Locks the account's row for the rest of the transaction; false when there is no account.
@@ -267,7 +226,7 @@ async fn remove_blob_rows(tx: &impl GenericClient, rows: &[Row]) -> StoreResult<
         let tokens: &[u8] = row.try_get(4)?;
         let state: i16 = row.try_get(5)?;
         if state == COMPLETE {
-            tx.execute(&del_tokens, &[&user_id, &unpack_tokens(tokens), &id]).await?;
+            tx.execute(&del_tokens, &[&user_id, &token_params(tokens), &id]).await?;
         }
         tx.execute(&del_blob, &[&id]).await?;
         if state == COMPLETE {
@@ -510,10 +469,7 @@ impl MetadataStore for PostgresMetadata {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         lock_user(&tx, user_id).await?;
-        let rows =
-            tx.query("DELETE FROM blobs WHERE user_id = $1 RETURNING blob_id, state, size_bytes", &[&user_id]).await?;
-        let removed = removed_of(user_id, &rows)?;
-        tx.execute("DELETE FROM blob_tokens WHERE user_id = $1", &[&user_id]).await?;
+        let removed = remove_all_blob_rows(&tx, user_id).await?;
         tx.execute("DELETE FROM devices WHERE user_id = $1", &[&user_id]).await?;
         tx.execute("DELETE FROM account_keys WHERE user_id = $1", &[&user_id]).await?;
         tx.execute("DELETE FROM users WHERE id = $1", &[&user_id]).await?;
@@ -838,7 +794,7 @@ impl MetadataStore for PostgresMetadata {
                  SELECT $1, t, $3, $4, $5, $6 FROM UNNEST($2::bytea[]) AS t ON CONFLICT DO NOTHING",
             )
             .await?;
-        tx.execute(&index, &[&user_id, &unpack_tokens(row.try_get(3)?), &id, &start, &end, &code]).await?;
+        tx.execute(&index, &[&user_id, &token_params(row.try_get(3)?), &id, &start, &end, &code]).await?;
         let usage = tx.prepare_cached("UPDATE users SET storage_used = $2 WHERE id = $1").await?;
         tx.execute(&usage, &[&user_id, &to_i64(after)?]).await?;
         let sync =
@@ -985,10 +941,7 @@ impl MetadataStore for PostgresMetadata {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         lock_user(&tx, user_id).await?;
-        let rows =
-            tx.query("DELETE FROM blobs WHERE user_id = $1 RETURNING blob_id, state, size_bytes", &[&user_id]).await?;
-        let removed = removed_of(user_id, &rows)?;
-        tx.execute("DELETE FROM blob_tokens WHERE user_id = $1", &[&user_id]).await?;
+        let removed = remove_all_blob_rows(&tx, user_id).await?;
         tx.execute("UPDATE users SET storage_used = 0 WHERE id = $1", &[&user_id]).await?;
         tx.commit().await?;
         Ok(removed)
@@ -1119,10 +1072,13 @@ impl MetadataStore for PostgresMetadata {
     }
 }
 
-/// What deleting rows `(blob_id, state, size_bytes)` of one account removed.
-fn removed_of(user_id: i64, rows: &[Row]) -> StoreResult<RemovedBlobs> {
+/// Removes every blob row of an account with its index, in one go (the account is being emptied
+/// or deleted, so its `storage_used` is the caller's to reset).
+async fn remove_all_blob_rows(tx: &impl GenericClient, user_id: i64) -> StoreResult<RemovedBlobs> {
+    let rows =
+        tx.query("DELETE FROM blobs WHERE user_id = $1 RETURNING blob_id, state, size_bytes", &[&user_id]).await?;
     let mut removed = RemovedBlobs::default();
-    for row in rows {
+    for row in &rows {
         let blob_id: &[u8] = row.try_get(0)?;
         if row.try_get::<_, i16>(1)? == COMPLETE {
             removed.completed += 1;
@@ -1130,5 +1086,6 @@ fn removed_of(user_id: i64, rows: &[Row]) -> StoreResult<RemovedBlobs> {
         }
         removed.objects.push(ObjectKey { user_id, blob_id: BlobId(array(blob_id, "blob_id")?) });
     }
+    tx.execute("DELETE FROM blob_tokens WHERE user_id = $1", &[&user_id]).await?;
     Ok(removed)
 }

@@ -16,9 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
-use sync_core::wire::{Checksum, Envelope, KeyringEntry, RecoveryEnvelope, SyncTier};
-use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
+use sync_core::wire::{Envelope, KeyringEntry, RecoveryEnvelope, SyncTier};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
+use super::columns::{
+    MetaColumns, array, corrupt, from_json, pack_tokens, parse_tier, to_i64, to_json, to_u64, type_code, unpack_tokens,
+};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
@@ -128,26 +131,6 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-fn to_i64(value: u64) -> StoreResult<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a database integer")))
-}
-
-fn to_u64(value: i64) -> StoreResult<u64> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative count {value}")))
-}
-
-fn corrupt(what: &str) -> impl Fn(sync_core::Error) -> StoreError + '_ {
-    move |err| StoreError::Corrupt(format!("{what}: {err}"))
-}
-
-fn array<const N: usize>(bytes: &[u8], what: &str) -> StoreResult<[u8; N]> {
-    <[u8; N]>::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes", bytes.len())))
-}
-
-fn parse_tier(text: &str) -> StoreResult<SyncTier> {
-    text.parse::<SyncTier>().map_err(corrupt("tier"))
-}
-
 fn row_to_user(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, i64)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
@@ -156,7 +139,7 @@ fn make_user((id, email, tier, created_at): (i64, String, String, i64)) -> Store
     Ok(User { id, email, tier: parse_tier(&tier)?, created_at: UnixMillis(created_at) })
 }
 
-/// Raw columns of a blob's metadata.
+/// Raw columns of a blob's metadata, read inside rusqlite's row closures.
 type MetaRow = (Vec<u8>, String, String, i64, i64, i64, Vec<u8>, Vec<u8>);
 
 fn read_meta_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<MetaRow> {
@@ -173,47 +156,23 @@ fn read_meta_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Met
 }
 
 fn row_to_meta(raw: MetaRow) -> StoreResult<BlobMeta> {
-    let (blob_id, blob_type, device_id, time_start, time_end, size, checksum, key_id) = raw;
-    Ok(BlobMeta {
-        blob_id: BlobId(array(&blob_id, "blob_id")?),
-        blob_type: blob_type.parse::<BlobType>().map_err(corrupt("blob_type"))?,
-        device_id: DeviceId::new(device_id).map_err(corrupt("device_id"))?,
-        time_start: UnixMillis(time_start),
-        time_end: UnixMillis(time_end),
-        size_bytes: to_u64(size)?,
-        checksum: Checksum(array(&checksum, "checksum")?),
-        key_id: KeyId(array(&key_id, "key_id")?),
-    })
-}
-
-/// The small integer a blob type has in the token index.
-fn type_code(blob_type: BlobType) -> i64 {
-    match blob_type {
-        BlobType::Text => 0,
-        BlobType::Frames => 1,
-        BlobType::Audio => 2,
+    let (blob_id, blob_type, device_id, time_start, time_end, size_bytes, checksum, key_id) = raw;
+    MetaColumns {
+        blob_id: &blob_id,
+        blob_type: &blob_type,
+        device_id,
+        time_start,
+        time_end,
+        size_bytes,
+        checksum: &checksum,
+        key_id: &key_id,
     }
+    .into_meta()
 }
 
 const INSERT_TOKEN: &str =
     "INSERT OR IGNORE INTO blob_tokens (user_id, token, blob_ref, time_start, time_end, type_code)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-fn pack_tokens(tokens: &[TokenBytes]) -> Vec<u8> {
-    tokens.iter().flat_map(|t| t.iter().copied()).collect()
-}
-
-fn unpack_tokens(packed: &[u8]) -> Vec<TokenBytes> {
-    packed.chunks_exact(16).filter_map(|c| <[u8; 16]>::try_from(c).ok()).collect()
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialise: {e}")))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
 
 fn read_keys(tx: &Connection, user_id: i64) -> StoreResult<Option<AccountKeys>> {
     let row = tx
@@ -263,6 +222,28 @@ fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<
         }
         removed.objects.push(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) });
     }
+    Ok(removed)
+}
+
+/// Removes every blob row of an account with its index, in one go (the account is being emptied
+/// or deleted, so its `storage_used` is the caller's to reset).
+fn remove_all_blob_rows(tx: &Transaction<'_>, user_id: i64) -> StoreResult<RemovedBlobs> {
+    let mut removed = RemovedBlobs::default();
+    {
+        let mut stmt = tx.prepare("SELECT blob_id, state, size_bytes FROM blobs WHERE user_id = ?1")?;
+        let rows =
+            stmt.query_map([user_id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (blob_id, state, size) = row?;
+            if state == COMPLETE {
+                removed.completed += 1;
+                removed.freed_bytes = removed.freed_bytes.saturating_add(to_u64(size)?);
+            }
+            removed.objects.push(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) });
+        }
+    }
+    tx.execute("DELETE FROM blob_tokens WHERE user_id = ?1", [user_id])?;
+    tx.execute("DELETE FROM blobs WHERE user_id = ?1", [user_id])?;
     Ok(removed)
 }
 
@@ -349,7 +330,7 @@ impl SqliteMetadata {
                     continue;
                 }
                 let blob_ref = tx.last_insert_rowid();
-                let code = type_code(meta.blob_type);
+                let code = i64::from(type_code(meta.blob_type));
                 rows.extend(tokens.iter().map(|t| (*t, blob_ref, meta.time_start.0, meta.time_end.0, code)));
                 inserted += 1;
                 added = added.saturating_add(meta.size_bytes);
@@ -515,23 +496,7 @@ impl MetadataStore for SqliteMetadata {
 
     async fn delete_user(&self, user_id: i64) -> StoreResult<RemovedBlobs> {
         self.write(move |tx| {
-            let mut removed = RemovedBlobs::default();
-            {
-                let mut stmt = tx.prepare("SELECT blob_id, state, size_bytes FROM blobs WHERE user_id = ?1")?;
-                let rows = stmt.query_map([user_id], |r| {
-                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-                })?;
-                for row in rows {
-                    let (blob_id, state, size) = row?;
-                    if state == COMPLETE {
-                        removed.completed += 1;
-                        removed.freed_bytes = removed.freed_bytes.saturating_add(to_u64(size)?);
-                    }
-                    removed.objects.push(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) });
-                }
-            }
-            tx.execute("DELETE FROM blob_tokens WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM blobs WHERE user_id = ?1", [user_id])?;
+            let removed = remove_all_blob_rows(tx, user_id)?;
             tx.execute("DELETE FROM devices WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM account_keys WHERE user_id = ?1", [user_id])?;
             tx.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
@@ -907,7 +872,7 @@ impl MetadataStore for SqliteMetadata {
         self.read(move |conn| {
             // Count matching tokens per blob straight from the index (its entries carry the
             // time range and type, so filters need no blob rows), then read only the page.
-            let types: Option<Vec<i64>> = filter.blob_types.as_ref().map(|t| t.iter().map(|b| type_code(*b)).collect());
+            let types: Option<Vec<i64>> = filter.blob_types.as_ref().map(|t| t.iter().map(|b| i64::from(type_code(*b))).collect());
             let filtered = filter.time_range.is_some() || types.is_some();
             // `(blob_ref, time_end)` of every matching entry; each token's entries come in
             // `blob_ref` order, so a run-aware stable sort merges them in O(n log tokens).
@@ -1015,23 +980,7 @@ impl MetadataStore for SqliteMetadata {
 
     async fn delete_all_blobs(&self, user_id: i64) -> StoreResult<RemovedBlobs> {
         self.write(move |tx| {
-            let mut removed = RemovedBlobs::default();
-            {
-                let mut stmt = tx.prepare("SELECT blob_id, state, size_bytes FROM blobs WHERE user_id = ?1")?;
-                let rows = stmt.query_map([user_id], |r| {
-                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-                })?;
-                for row in rows {
-                    let (blob_id, state, size) = row?;
-                    if state == COMPLETE {
-                        removed.completed += 1;
-                        removed.freed_bytes = removed.freed_bytes.saturating_add(to_u64(size)?);
-                    }
-                    removed.objects.push(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) });
-                }
-            }
-            tx.execute("DELETE FROM blob_tokens WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM blobs WHERE user_id = ?1", [user_id])?;
+            let removed = remove_all_blob_rows(tx, user_id)?;
             tx.execute("UPDATE users SET storage_used = 0 WHERE id = ?1", [user_id])?;
             Ok(removed)
         })
