@@ -148,7 +148,9 @@ impl BlobSealer {
     /// [`BlobSealer::emit_header`] first to avoid that). After the `last` segment the sealer is
     /// finished. A payload of `m * S` bytes ends with a full segment marked `last`: an empty
     /// last segment is refused after the first. Not for padded blobs (use `push` and `finish`),
-    /// nor while bytes given to `push` are pending; on any error `segment` is left as it was.
+    /// nor while bytes given to `push` are pending. A refused call leaves `segment` as it was
+    /// (every check comes first); only a failure inside the AEAD library itself, which no
+    /// valid input causes, may leave it partly encrypted.
     pub fn seal_segment_in_place(&mut self, segment: &mut Vec<u8>, last: bool) -> Result<()> {
         if self.finished {
             return Err(Error::InvalidState("the sealer is finished"));
