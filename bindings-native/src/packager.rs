@@ -37,7 +37,7 @@ use sync_core::blob::header::DEFAULT_SEGMENT_EXP;
 use sync_core::blob::{BlobContext, BlobSealer, Flags, SealOptions, seal_blob};
 use sync_core::encoding::Tuple;
 use sync_core::keys::KeySet;
-use sync_core::primitives::segment_aead::Backend;
+use sync_core::blob::AeadBackend as Backend;
 use sync_core::records::{
     AccessibilityRecord, AudioChunkRecord, FrameRecord, MAX_EXTRA_FIELDS, OcrRecord, RecordsBundle,
     TranscriptionRecord, UiEventRecord, VideoChunkRecord, bundle_tokens, parse_timestamp,

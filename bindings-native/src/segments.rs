@@ -107,7 +107,7 @@ mod tests {
     use super::*;
     use sync_core::blob::{BlobContext, Flags, open_blob};
     use sync_core::keys::{DataKey, DataKeys};
-    use sync_core::primitives::segment_aead::Backend;
+    use sync_core::blob::AeadBackend as Backend;
     use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
     /// A reader that hands out at most `step` bytes per call, and is interrupted once.

@@ -22,3 +22,7 @@ pub use context::BlobContext;
 pub use header::{BlobHeader, Flags, HEADER_LEN};
 pub use open::{BlobOpener, open_blob, open_blob_with};
 pub use seal::{BlobSealer, SealOptions, seal_blob};
+
+/// Which ChaCha20-Poly1305 implementation seals and opens blob segments (the segment AEAD's
+/// backend, re-exported so that callers need not reach into the primitives).
+pub use crate::primitives::segment_aead::Backend as AeadBackend;
