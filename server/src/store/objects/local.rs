@@ -1,6 +1,6 @@
 //! The embedded object store: one file per object under `DATA_DIR/objects`, reached through
-//! URLs that this server signs ([`crate::signed_url`]) and answers itself
-//! (`routes::objects`).
+//! URLs that this server signs ([`super::signed_url`]) and answers itself
+//! (`http::objects`).
 //!
 //! Layout: `objects/USER_ID/AB/BLOB_ID` (`AB` = first two hex digits of the blob id), and
 //! `objects/.partial/RANDOM.part` for uploads in progress. An upload streams to a partial file
@@ -21,7 +21,7 @@ use sync_core::wire::Checksum;
 use tokio::io::AsyncWriteExt;
 
 use super::{ObjectDigest, ObjectStore};
-use crate::signed_url::{SignedParams, UrlError, UrlMethod, UrlSigner};
+use super::signed_url::{SignedParams, UrlError, UrlMethod, UrlSigner};
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
 const PARTIAL_DIR: &str = ".partial";
@@ -85,7 +85,7 @@ impl LocalObjects {
         E: std::fmt::Display,
     {
         let mut name = [0u8; 16];
-        getrandom::fill(&mut name).map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
+        getrandom::fill(&mut name).map_err(StoreError::from)?;
         let partial = self.root.join(PARTIAL_DIR).join(format!("{}.part", hex::encode(&name)));
         let result = self.write_partial(&partial, size, body).await;
         if let Err(err) = result {

@@ -8,22 +8,14 @@
 
 pub mod local;
 pub mod s3;
+pub mod signed_url;
 
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use sync_core::wire::Checksum;
 
 use super::{ObjectKey, StoreResult};
-
-/// Size and SHA-256 of a stored object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ObjectDigest {
-    /// Bytes stored.
-    pub size: u64,
-    /// SHA-256 of those bytes.
-    pub sha256: Checksum,
-}
+pub use crate::domain::model::ObjectDigest;
 
 /// Where objects live.
 #[async_trait]

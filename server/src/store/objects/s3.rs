@@ -39,7 +39,8 @@ use sync_core::BlobId;
 use sync_core::wire::Checksum;
 
 use super::{ObjectDigest, ObjectStore};
-use crate::store::{ObjectKey, StoreError, StoreResult};
+use crate::redact;
+use crate::store::{ObjectKey, StoreResult};
 
 /// Where the bucket is and how to reach it. Unset fields come from the usual AWS environment
 /// variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`
@@ -61,6 +62,7 @@ pub struct S3Config {
     pub prefix: Option<String>,
 }
 
+/// Shows everything but the secret access key (`<redacted>`).
 impl std::fmt::Debug for S3Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("S3Config")
@@ -68,7 +70,7 @@ impl std::fmt::Debug for S3Config {
             .field("bucket", &self.bucket)
             .field("region", &self.region)
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "..."))
+            .field("secret_access_key", &redact::secret(&self.secret_access_key))
             .field("prefix", &self.prefix)
             .finish()
     }
@@ -79,10 +81,6 @@ pub struct S3Objects {
     store: AmazonS3,
     /// `""` or `"some/prefix/"`.
     prefix: String,
-}
-
-fn s3_error(err: object_store::Error) -> StoreError {
-    StoreError::Io(std::io::Error::other(format!("object store: {err}")))
 }
 
 impl S3Objects {
@@ -101,7 +99,7 @@ impl S3Objects {
         if let Some(secret) = &config.secret_access_key {
             builder = builder.with_secret_access_key(secret);
         }
-        let store = builder.build().map_err(s3_error)?;
+        let store = builder.build()?;
         let prefix = config.prefix.as_deref().unwrap_or("").trim_matches('/');
         let prefix = if prefix.is_empty() { String::new() } else { format!("{prefix}/") };
         Ok(S3Objects { store, prefix })
@@ -128,7 +126,7 @@ impl S3Objects {
         let mut listing = self.store.list(if self.prefix.is_empty() { None } else { Some(&prefix) });
         let mut out = Vec::new();
         while let Some(meta) = listing.next().await {
-            out.push(meta.map_err(s3_error)?.location.to_string());
+            out.push(meta?.location.to_string());
         }
         Ok(out)
     }
@@ -142,7 +140,7 @@ impl S3Objects {
     ) -> StoreResult<String> {
         let secs = expires.saturating_sub(crate::time::now_secs()).max(1);
         let expires_in = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        let url = self.store.signed_url_opts(method, &self.path(key), expires_in, options).await.map_err(s3_error)?;
+        let url = self.store.signed_url_opts(method, &self.path(key), expires_in, options).await?;
         Ok(url.to_string())
     }
 }
@@ -163,13 +161,13 @@ impl ObjectStore for S3Objects {
         let result = match self.store.get(&self.path(key)).await {
             Ok(result) => result,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(err) => return Err(s3_error(err)),
+            Err(err) => return Err(err.into()),
         };
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut stream = result.into_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(s3_error)?;
+            let chunk = chunk?;
             size = size.saturating_add(chunk.len() as u64);
             hasher.update(&chunk);
         }
@@ -180,7 +178,7 @@ impl ObjectStore for S3Objects {
     async fn delete(&self, key: &ObjectKey) -> StoreResult<()> {
         match self.store.delete(&self.path(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(err) => Err(s3_error(err)),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -205,7 +203,7 @@ impl ObjectStore for S3Objects {
         let mut keys = Vec::new();
         let mut seen = 0usize;
         while let Some(meta) = listing.next().await {
-            let meta = meta.map_err(s3_error)?;
+            let meta = meta?;
             seen += 1;
             if meta.last_modified.timestamp_millis() < cutoff
                 && let Some(key) = self.key_of(&meta.location)

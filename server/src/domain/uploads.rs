@@ -1,0 +1,182 @@
+//! The life of a blob: declared at `/upload` (pending, invisible), its object `PUT` to the
+//! upload URL, checked and completed at `/upload/complete` (visible, counted in the quota).
+//!
+//! - Declaring is idempotent: the same blob id declared again while pending refreshes it (new
+//!   metadata, tokens replaced); a completed blob declared again with the same metadata is
+//!   "already uploaded", with other metadata a conflict.
+//! - Completing checks the stored object's size and SHA-256 against the declaration, then the
+//!   quota once more; only then does the blob become visible.
+
+use sync_core::wire::Checksum;
+
+use super::model::{BlobMeta, BlobRecord, BlobState, CompleteOutcome, DeclareOutcome, ObjectDigest};
+use super::quota;
+
+/// What declaring a blob does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclareDecision {
+    /// No blob with this id: insert it, pending.
+    Insert,
+    /// A pending blob with this id: replace its metadata and tokens (it stays pending).
+    Refresh,
+    /// A completed blob with the same metadata: nothing to upload.
+    AlreadyComplete,
+    /// A completed blob with other metadata: refused, nothing changes.
+    Conflict,
+}
+
+impl DeclareDecision {
+    /// The outcome the store reports once the decision is applied.
+    pub fn outcome(self) -> DeclareOutcome {
+        match self {
+            DeclareDecision::Insert | DeclareDecision::Refresh => DeclareOutcome::Pending,
+            DeclareDecision::AlreadyComplete => DeclareOutcome::AlreadyComplete,
+            DeclareDecision::Conflict => DeclareOutcome::Conflict,
+        }
+    }
+}
+
+/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata).
+pub fn declare(existing: Option<(BlobState, &BlobMeta)>, declared: &BlobMeta) -> DeclareDecision {
+    match existing {
+        None => DeclareDecision::Insert,
+        Some((BlobState::Pending, _)) => DeclareDecision::Refresh,
+        Some((BlobState::Complete, meta)) if meta == declared => DeclareDecision::AlreadyComplete,
+        Some((BlobState::Complete, _)) => DeclareDecision::Conflict,
+    }
+}
+
+/// What the object store holds for a pending blob, compared with its declaration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadCheck {
+    /// Nothing was uploaded yet.
+    NotUploaded,
+    /// The object's size or SHA-256 differs from the declaration: delete it, upload again.
+    Mismatch {
+        /// Bytes stored.
+        size: u64,
+        /// Their SHA-256.
+        sha256: Checksum,
+    },
+    /// The object is exactly the declared one.
+    Verified,
+}
+
+/// Checks the stored object (`None`: nothing stored) against the declared metadata.
+pub fn check_upload(declared: &BlobMeta, stored: Option<ObjectDigest>) -> UploadCheck {
+    match stored {
+        None => UploadCheck::NotUploaded,
+        Some(digest) if digest.size != declared.size_bytes || digest.sha256 != declared.checksum => {
+            UploadCheck::Mismatch { size: digest.size, sha256: digest.sha256 }
+        }
+        Some(_) => UploadCheck::Verified,
+    }
+}
+
+/// Completing the user's blob of state and size `blob` (`None`: no such blob) when `used` bytes
+/// are stored under `limit`. [`CompleteOutcome::Completed`] is the one decision that changes
+/// anything: the store marks the blob complete, indexes its tokens and stores the new usage.
+pub fn complete(blob: Option<(BlobState, u64)>, used: u64, limit: u64) -> CompleteOutcome {
+    match blob {
+        None => CompleteOutcome::NotFound,
+        Some((BlobState::Complete, _)) => CompleteOutcome::AlreadyComplete { storage_used: used },
+        Some((BlobState::Pending, size)) => match quota::storage_after(used, size, limit) {
+            Some(after) => CompleteOutcome::Completed { storage_used: after },
+            None => CompleteOutcome::QuotaExceeded { storage_used: used },
+        },
+    }
+}
+
+/// Whether a signed upload URL for `signed_size` bytes may write the object of `blob`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectWrite {
+    /// A pending blob of that size: write it.
+    Accept,
+    /// The blob is gone (removed, abandoned, its data deleted).
+    NoBlob,
+    /// The blob is complete: its object is final.
+    Completed,
+    /// The blob was declared again with another size since the URL was signed.
+    SizeChanged,
+}
+
+/// Decides a write through a local signed upload URL.
+pub fn object_write(blob: Option<&BlobRecord>, signed_size: u64) -> ObjectWrite {
+    match blob {
+        None => ObjectWrite::NoBlob,
+        Some(record) if record.state == BlobState::Complete => ObjectWrite::Completed,
+        Some(record) if record.meta.size_bytes != signed_size => ObjectWrite::SizeChanged,
+        Some(_) => ObjectWrite::Accept,
+    }
+}
+
+/// Whether a local signed download URL for `signed_size` bytes may read the object of `blob`:
+/// only a completed blob of that size is visible.
+pub fn object_readable(blob: Option<&BlobRecord>, signed_size: u64) -> bool {
+    blob.is_some_and(|record| record.state == BlobState::Complete && record.meta.size_bytes == signed_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
+
+    use super::*;
+
+    fn meta(size: u64) -> BlobMeta {
+        BlobMeta {
+            blob_id: BlobId([1; 16]),
+            blob_type: BlobType::Text,
+            device_id: DeviceId::new("d1").unwrap(),
+            time_start: UnixMillis(1),
+            time_end: UnixMillis(2),
+            size_bytes: size,
+            checksum: Checksum([3; 32]),
+            key_id: KeyId([4; 16]),
+        }
+    }
+
+    #[test]
+    fn declaring() {
+        let m = meta(10);
+        assert_eq!(declare(None, &m), DeclareDecision::Insert);
+        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m), DeclareDecision::Refresh);
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m), DeclareDecision::AlreadyComplete);
+        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m), DeclareDecision::Conflict);
+        assert_eq!(DeclareDecision::Refresh.outcome(), DeclareOutcome::Pending);
+        assert_eq!(DeclareDecision::Conflict.outcome(), DeclareOutcome::Conflict);
+    }
+
+    #[test]
+    fn checking_and_completing() {
+        let m = meta(10);
+        assert_eq!(check_upload(&m, None), UploadCheck::NotUploaded);
+        let good = ObjectDigest { size: 10, sha256: Checksum([3; 32]) };
+        assert_eq!(check_upload(&m, Some(good)), UploadCheck::Verified);
+        let short = ObjectDigest { size: 9, ..good };
+        assert_eq!(check_upload(&m, Some(short)), UploadCheck::Mismatch { size: 9, sha256: Checksum([3; 32]) });
+        let other = ObjectDigest { sha256: Checksum([0; 32]), ..good };
+        assert!(matches!(check_upload(&m, Some(other)), UploadCheck::Mismatch { .. }));
+
+        assert_eq!(complete(None, 5, 100), CompleteOutcome::NotFound);
+        assert_eq!(complete(Some((BlobState::Pending, 10)), 90, 100), CompleteOutcome::Completed { storage_used: 100 });
+        assert_eq!(complete(Some((BlobState::Pending, 10)), 91, 100), CompleteOutcome::QuotaExceeded { storage_used: 91 });
+        assert_eq!(
+            complete(Some((BlobState::Complete, 10)), 500, 100),
+            CompleteOutcome::AlreadyComplete { storage_used: 500 }
+        );
+    }
+
+    #[test]
+    fn local_object_access() {
+        let pending = BlobRecord { meta: meta(10), state: BlobState::Pending };
+        let done = BlobRecord { meta: meta(10), state: BlobState::Complete };
+        assert_eq!(object_write(None, 10), ObjectWrite::NoBlob);
+        assert_eq!(object_write(Some(&pending), 10), ObjectWrite::Accept);
+        assert_eq!(object_write(Some(&pending), 11), ObjectWrite::SizeChanged);
+        assert_eq!(object_write(Some(&done), 10), ObjectWrite::Completed);
+        assert!(object_readable(Some(&done), 10));
+        assert!(!object_readable(Some(&done), 11));
+        assert!(!object_readable(Some(&pending), 10));
+        assert!(!object_readable(None, 10));
+    }
+}
