@@ -1,5 +1,6 @@
-//! Wiring: open the stores, build the shared state and the router, run the HTTP server and
-//! the background cleanup job, and shut both down gracefully.
+//! Wiring: open the stores, build the shared state ([`AppState`]) and the router
+//! ([`crate::http::router`]), run the HTTP server and the background cleanup job
+//! ([`crate::cleanup`]), and shut both down gracefully.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+pub use crate::http::AppState;
 use crate::store::StoreError;
 use crate::store::metadata::MetadataStore;
 use crate::store::metadata::postgres::PostgresMetadata;
@@ -21,22 +23,6 @@ use crate::store::objects::s3::S3Objects;
 pub const DATABASE_FILE: &str = "metadata.sqlite3";
 /// Name of the objects directory inside the data directory.
 pub const OBJECTS_DIR: &str = "objects";
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// Base of the URLs this server signs (no trailing slash).
-    pub public_url: Arc<str>,
-    /// Accounts, devices, keys, blob index.
-    pub metadata: Arc<dyn MetadataStore>,
-    /// Where objects live.
-    pub objects: Arc<dyn ObjectStore>,
-    /// The local object store, when objects are local: its signed URLs are answered by this
-    /// server (`/api/sync/objects/...`).
-    pub local_objects: Option<Arc<LocalObjects>>,
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +113,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let (metadata, objects, local_objects) = open_stores(&config, &public_url).await?;
     let state = AppState { config: Arc::new(config), public_url: public_url.into(), metadata, objects, local_objects };
     let (shutdown, mut stop) = watch::channel(false);
-    let app = crate::routes::router(state.clone());
+    let app = crate::http::router(state.clone());
     let mut stop_server = stop.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -138,7 +124,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     });
     let cleanup_state = state.clone();
     let cleanup = tokio::spawn(async move {
-        crate::retention::run_periodically(cleanup_state, async move {
+        crate::cleanup::run_periodically(cleanup_state, async move {
             let _ = stop.wait_for(|stop| *stop).await;
         })
         .await;

@@ -1,4 +1,5 @@
-//! The background cleanup job: tier retention and abandoned uploads.
+//! The background cleanup job: tier retention and abandoned uploads (what expires is
+//! [`crate::domain::retention`]).
 //!
 //! Every `cleanup_interval` (and once at start) it removes
 //! - completed blobs older than their owner's tier retention (`time_end` before now minus the
@@ -15,9 +16,9 @@
 use std::future::Future;
 
 use sync_core::UnixMillis;
-use sync_core::wire::SyncTier;
 
-use crate::app::AppState;
+use crate::domain::{retention, tiers};
+use crate::http::AppState;
 use crate::store::StoreResult;
 use crate::store::metadata::RemovedBlobs;
 
@@ -73,9 +74,8 @@ async fn delete_objects(state: &AppState, removed: &RemovedBlobs) {
 /// One cleanup pass as of `now`.
 pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupReport> {
     let mut report = CleanupReport::default();
-    for tier in [SyncTier::None, SyncTier::Starter, SyncTier::Pro, SyncTier::Team] {
-        let Some(days) = tier.retention_days() else { continue };
-        let cutoff = UnixMillis(now.0.saturating_sub(i64::from(days) * 86_400_000));
+    for tier in tiers::ALL {
+        let Some(cutoff) = retention::expiry_cutoff(tier, now) else { continue };
         loop {
             let removed = state.metadata.remove_expired_blobs(tier, cutoff, BATCH).await?;
             delete_objects(state, &removed).await;
@@ -86,8 +86,7 @@ pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupR
             }
         }
     }
-    let abandoned_ms = i64::try_from(state.config.abandoned_upload_after.as_millis()).unwrap_or(i64::MAX);
-    let cutoff = UnixMillis(now.0.saturating_sub(abandoned_ms));
+    let cutoff = retention::abandoned_cutoff(now, state.config.abandoned_upload_after);
     loop {
         let removed = state.metadata.remove_abandoned_uploads(cutoff, BATCH).await?;
         delete_objects(state, &removed).await;

@@ -15,8 +15,9 @@ use sync_core::wire::SyncTier;
 use tracing_subscriber::EnvFilter;
 
 use crate::app;
-use crate::auth;
 use crate::config::{self, Config, ConfigError, LogFormat, Overrides};
+use crate::domain::accounts;
+use crate::redact;
 use crate::store::StoreError;
 use crate::store::metadata::{CreateUserOutcome, MetadataStore};
 
@@ -55,8 +56,9 @@ pub enum Command {
     },
 }
 
-/// Storage flags, shared by `serve` and `user` (both open the stores).
-#[derive(Clone, Debug, Default, Args)]
+/// Storage flags, shared by `serve` and `user` (both open the stores). `Debug` hides the
+/// database password and the S3 secret.
+#[derive(Clone, Default, Args)]
 pub struct StorageArgs {
     /// PostgreSQL metadata: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=require]. Unset: SQLite in the data directory.
     #[arg(long, env = "SYNC_SERVER_DATABASE_URL", global = true, hide_env_values = true)]
@@ -84,8 +86,8 @@ pub struct StorageArgs {
     pub s3_prefix: Option<String>,
 }
 
-/// Flags of `serve`.
-#[derive(Debug, Default, Args)]
+/// Flags of `serve`. `Debug` hides the Stripe webhook secret.
+#[derive(Default, Args)]
 pub struct ServeArgs {
     /// Listening address. Default: 127.0.0.1:8787.
     #[arg(long, env = "SYNC_SERVER_BIND")]
@@ -247,10 +249,10 @@ pub async fn user_command(
     match command {
         UserCommand::Add { email, tier } => {
             let tier = parse_tier(&tier)?;
-            let email = auth::normalize_email(&email)
+            let email = accounts::normalize_email(&email)
                 .ok_or_else(|| CliError::Usage(format!("{email:?} is not an e-mail address")))?;
-            let token = auth::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
-            match metadata.create_user(&email, tier, auth::hash_token(&token), crate::time::now_ms()).await? {
+            let token = accounts::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
+            match metadata.create_user(&email, tier, accounts::hash_token(&token), crate::time::now_ms()).await? {
                 CreateUserOutcome::Created(user) => {
                     emit(out, format!("created user {} (tier {})", user.email, tier.as_str()))?;
                     emit(out, "bearer token (shown once; the server keeps only its hash):".to_owned())?;
@@ -286,8 +288,8 @@ pub async fn user_command(
         }
         UserCommand::RotateToken { email } => {
             let user = find(metadata.as_ref(), &email).await?;
-            let token = auth::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
-            if !metadata.set_token_hash(user.id, auth::hash_token(&token)).await? {
+            let token = accounts::new_token().map_err(|e| CliError::Usage(format!("no randomness: {e}")))?;
+            if !metadata.set_token_hash(user.id, accounts::hash_token(&token)).await? {
                 return Err(CliError::Usage(format!("no user {email}")));
             }
             emit(out, format!("new bearer token for {} (the old one no longer works; shown once):", user.email))?;
@@ -308,6 +310,65 @@ pub async fn user_command(
 }
 
 async fn find(metadata: &dyn MetadataStore, email: &str) -> Result<crate::store::metadata::User, CliError> {
-    let normalized = auth::normalize_email(email).unwrap_or_else(|| email.to_owned());
+    let normalized = accounts::normalize_email(email).unwrap_or_else(|| email.to_owned());
     metadata.user_by_email(&normalized).await?.ok_or_else(|| CliError::Usage(format!("no user {email}")))
+}
+
+impl std::fmt::Debug for StorageArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageArgs")
+            .field("database_url", &redact::url(&self.database_url))
+            .field("database_pool_size", &self.database_pool_size)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field("s3_secret_access_key", &redact::secret(&self.s3_secret_access_key))
+            .field("s3_prefix", &self.s3_prefix)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("static_dir", &self.static_dir)
+            .field("log_format", &self.log_format)
+            .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
+            .field("download_url_ttl_secs", &self.download_url_ttl_secs)
+            .field("abandoned_upload_secs", &self.abandoned_upload_secs)
+            .field("cleanup_interval_secs", &self.cleanup_interval_secs)
+            .field("stripe_webhook_secret", &redact::secret(&self.stripe_webhook_secret))
+            .field("stripe_prices", &self.stripe_prices)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets_given_as_flags() {
+        let cli = Cli::try_parse_from([
+            "sync-server",
+            "--database-url=postgres://sync:hunter2@db/sync",
+            "--s3-bucket=b",
+            "--s3-secret-access-key=s3cret",
+            "serve",
+            "--stripe-webhook-secret=whsec_live",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        for secret in ["hunter2", "s3cret", "whsec_live"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(debug.contains("postgres://sync:***@db/sync"), "{debug}");
+        assert!(debug.contains("stripe_webhook_secret: Some(<redacted>)"), "{debug}");
+        assert!(debug.contains("s3_secret_access_key: Some(<redacted>)"), "{debug}");
+    }
 }

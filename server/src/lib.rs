@@ -1,33 +1,35 @@
 //! # sync-server
 //!
-//! The self-hostable sync server of screenpipe's end-to-end encrypted sync (DESIGN.md
-//! section 5). It stores ciphertext, sizes, time ranges and opaque search tokens; it never
-//! sees a key, a password or a plaintext, and builds the core without its crypto half.
+//! The self-hostable sync server of screenpipe's end-to-end encrypted sync: the API of
+//! `docs/openapi.yaml` over the formats of `docs/FORMAT.md`. It stores ciphertext, sizes, time
+//! ranges and opaque search tokens; it never sees a key, a password or a plaintext, and builds
+//! the core without its crypto half.
 //!
+//! Layers, from the outside in:
 //! - [`cli`], [`config`]: the `sync-server` command and its settings.
-//! - [`app`]: wiring, start and graceful shutdown.
-//! - [`routes`]: the HTTP API under `/api/sync`, signed object URLs, `/openapi.yaml`, the
-//!   static viewer.
-//! - [`auth`], [`json`], [`errors`], [`request_id`]: request handling shared by routes.
-//! - [`signed_url`]: HMAC-signed, expiring URLs of the local object store.
-//! - [`store`]: the metadata and object store traits and their embedded implementations
-//!   (SQLite, local directory).
+//! - [`app`]: opening the stores, start and graceful shutdown.
+//! - [`http`]: the HTTP layer: shared state, the router, one file per route group, errors,
+//!   extractors, validation.
+//! - [`domain`]: the rules (quotas, device limits, uploads, keys, retention, tiers, Stripe
+//!   events, search ranking), written once as plain functions that the HTTP layer and both
+//!   stores call.
+//! - [`store`]: the metadata and object store traits and their implementations (SQLite or
+//!   PostgreSQL; a local directory or S3), which hold only the SQL and the I/O.
+//! - [`cleanup`]: the background job (tier retention, abandoned uploads, orphans).
 //! - [`stripe`]: webhook signature verification and subscription events.
-//! - [`retention`]: the cleanup job (tier retention, abandoned uploads).
+//! - [`time`]: the server's clock.
 
 pub mod app;
-pub mod auth;
+pub mod cleanup;
 pub mod cli;
 pub mod config;
-pub mod errors;
-pub mod json;
-pub mod request_id;
-pub mod retention;
-pub mod routes;
-pub mod signed_url;
+pub mod domain;
+pub mod http;
+mod redact;
 pub mod store;
 pub mod stripe;
 pub mod time;
 
-pub use app::{AppState, RunningServer, start};
+pub use app::{RunningServer, start};
 pub use config::Config;
+pub use http::AppState;

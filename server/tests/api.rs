@@ -380,11 +380,11 @@ async fn signed_urls_expire_and_resist_tampering() {
     api.get_object(&url).await.expect_error(403, "BAD_SIGNATURE");
     // An expired but genuine URL.
     let secret = ts.server().state.metadata.url_signing_secret().await.unwrap();
-    let signer = sync_server::signed_url::UrlSigner::new(secret);
+    let signer = sync_server::store::objects::signed_url::UrlSigner::new(secret);
     let user_id: i64 = url.split("/objects/").nth(1).unwrap().split('/').next().unwrap().parse().unwrap();
     let key = sync_server::store::ObjectKey { user_id, blob_id: sync_core::BlobId::from_hex(&blob.id).unwrap() };
     let past = sync_server::time::now_secs() - 10;
-    let expired = signer.url(&ts.base, sync_server::signed_url::UrlMethod::Put, &key, 10_000, past);
+    let expired = signer.url(&ts.base, sync_server::store::objects::signed_url::UrlMethod::Put, &key, 10_000, past);
     api.put_object(&expired, &blob.bytes).await.expect_error(403, "URL_EXPIRED");
     // Bodies longer or shorter than signed.
     let mut longer = blob.bytes.clone();
@@ -405,7 +405,7 @@ async fn signed_urls_expire_and_resist_tampering() {
     let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
     let download = got["blobs"][0]["download_url"].as_str().unwrap().to_owned();
     api.put_object(&download, &blob.bytes).await.expect_error(403, "BAD_SIGNATURE");
-    let expired_get = signer.url(&ts.base, sync_server::signed_url::UrlMethod::Get, &key, 10_000, past);
+    let expired_get = signer.url(&ts.base, sync_server::store::objects::signed_url::UrlMethod::Get, &key, 10_000, past);
     api.get_object(&expired_get).await.expect_error(403, "URL_EXPIRED");
     assert_eq!(api.get_object(&download).await.body.as_ref(), blob.bytes.as_slice());
 }
@@ -761,7 +761,7 @@ async fn retention_and_abandoned_upload_cleanup() {
     assert_eq!(ts.object_files().await, 4);
 
     let state = &ts.server().state;
-    let report = sync_server::retention::run_once(state, sync_core::UnixMillis(now)).await.unwrap();
+    let report = sync_server::cleanup::run_once(state, sync_core::UnixMillis(now)).await.unwrap();
     assert_eq!(report.expired_blobs, 1);
     assert_eq!(report.abandoned_uploads, 0);
     starter.post("/download", json!({"blob_ids": [old.id]})).await.expect_error(404, "NOT_FOUND");
@@ -776,7 +776,7 @@ async fn retention_and_abandoned_upload_cleanup() {
 
     // A day and more later the pending upload is abandoned: its row and object go.
     let later = sync_core::UnixMillis(now + 25 * 3600 * 1000);
-    let report = sync_server::retention::run_once(state, later).await.unwrap();
+    let report = sync_server::cleanup::run_once(state, later).await.unwrap();
     assert_eq!(report.abandoned_uploads, 1);
     assert_eq!(ts.object_files().await, 2);
     starter.post("/upload/complete", json!({"blob_id": pending.id})).await.expect_error(404, "NOT_FOUND");
@@ -786,7 +786,7 @@ async fn retention_and_abandoned_upload_cleanup() {
         // blob row names. The next pass deletes it.
         assert_eq!(late_put.status, 200);
         assert_eq!(ts.object_files().await, 3);
-        let report = sync_server::retention::run_once(state, later).await.unwrap();
+        let report = sync_server::cleanup::run_once(state, later).await.unwrap();
         assert_eq!(report.orphan_objects, 1);
         assert_eq!(ts.object_files().await, 2);
     } else {
@@ -796,7 +796,7 @@ async fn retention_and_abandoned_upload_cleanup() {
     // objects of blobs stay.
     let stray = ts.plant_stray().await;
     assert!(ts.stray_exists(&stray).await);
-    let report = sync_server::retention::run_once(state, later).await.unwrap();
+    let report = sync_server::cleanup::run_once(state, later).await.unwrap();
     assert_eq!(report.partial_files + report.orphan_objects, 1);
     assert!(!ts.stray_exists(&stray).await);
     assert_eq!(ts.object_files().await, 2);

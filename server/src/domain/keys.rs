@@ -85,7 +85,7 @@ pub enum UpdateDecision {
     /// The current revision is not the expected one (it is this one); nothing changes.
     Stale(u64),
     /// Store these keys (the revision raised by one).
-    Apply(AccountKeys),
+    Apply(Box<AccountKeys>),
 }
 
 /// Applying `update` to the `current` keys, if their revision is `expected_revision`.
@@ -98,12 +98,12 @@ pub fn update(current: Option<AccountKeys>, expected_revision: u64, update: Keys
         Some((keyring, recovery)) => (keyring, Some(recovery)),
         None => (current.keyring, current.recovery_envelope),
     };
-    UpdateDecision::Apply(AccountKeys {
+    UpdateDecision::Apply(Box::new(AccountKeys {
         envelope: update.envelope,
         recovery_envelope,
         keyring,
         revision: current.revision.saturating_add(1),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -115,9 +115,11 @@ mod tests {
     use super::*;
 
     fn envelope(key: u8, version: u32) -> Envelope {
-        serde_json::from_value(json!({"v": 1, "kdf": {"alg": "argon2id", "version": 19, "m_kib": 65536, "t": 3, "p": 4},
+        serde_json::from_value(
+            json!({"v": 1, "kdf": {"alg": "argon2id", "version": 19, "m_kib": 65536, "t": 3, "p": 4},
             "salt": base64url::encode(&[key; 32]), "key_id": hex::encode(&[key; 16]), "key_version": version,
-            "nonce": base64url::encode(&[version as u8; 24]), "wrapped_key": base64url::encode(&[key ^ 0x55; 48])}))
+            "nonce": base64url::encode(&[version as u8; 24]), "wrapped_key": base64url::encode(&[key ^ 0x55; 48])}),
+        )
         .unwrap()
     }
 
@@ -168,7 +170,7 @@ mod tests {
         assert_eq!(changed.revision, 2);
         assert_eq!(changed.recovery_envelope, Some(recovery(1, 1)));
         let rotation = KeysUpdate { envelope: envelope(2, 2), rotation: Some((vec![entry(1)], recovery(2, 2))) };
-        let UpdateDecision::Apply(rotated) = update(Some(changed), 2, rotation) else { panic!() };
+        let UpdateDecision::Apply(rotated) = update(Some(*changed), 2, rotation) else { panic!() };
         assert_eq!(rotated.revision, 3);
         assert_eq!(rotated.keyring, vec![entry(1)]);
         assert_eq!(rotated.recovery_envelope, Some(recovery(2, 2)));

@@ -50,9 +50,18 @@ mod tests {
             limits(SyncTier::Starter),
             TierLimits { storage_bytes: 20_000_000_000, devices: Some(3), retention_days: Some(183) }
         );
-        assert_eq!(limits(SyncTier::Pro), TierLimits { storage_bytes: 100_000_000_000, devices: Some(10), retention_days: None });
-        assert_eq!(limits(SyncTier::Team), TierLimits { storage_bytes: 500_000_000_000, devices: None, retention_days: None });
-        assert_eq!(limits(SyncTier::None), TierLimits { storage_bytes: 0, devices: Some(0), retention_days: Some(183) });
+        assert_eq!(
+            limits(SyncTier::Pro),
+            TierLimits { storage_bytes: 100_000_000_000, devices: Some(10), retention_days: None }
+        );
+        assert_eq!(
+            limits(SyncTier::Team),
+            TierLimits { storage_bytes: 500_000_000_000, devices: None, retention_days: None }
+        );
+        assert_eq!(
+            limits(SyncTier::None),
+            TierLimits { storage_bytes: 0, devices: Some(0), retention_days: Some(183) }
+        );
         assert!(!is_subscribed(SyncTier::None));
         assert!(ALL.iter().filter(|t| is_subscribed(**t)).count() == 3);
     }

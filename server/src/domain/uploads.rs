@@ -159,7 +159,10 @@ mod tests {
 
         assert_eq!(complete(None, 5, 100), CompleteOutcome::NotFound);
         assert_eq!(complete(Some((BlobState::Pending, 10)), 90, 100), CompleteOutcome::Completed { storage_used: 100 });
-        assert_eq!(complete(Some((BlobState::Pending, 10)), 91, 100), CompleteOutcome::QuotaExceeded { storage_used: 91 });
+        assert_eq!(
+            complete(Some((BlobState::Pending, 10)), 91, 100),
+            CompleteOutcome::QuotaExceeded { storage_used: 91 }
+        );
         assert_eq!(
             complete(Some((BlobState::Complete, 10)), 500, 100),
             CompleteOutcome::AlreadyComplete { storage_used: 500 }

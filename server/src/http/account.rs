@@ -5,33 +5,43 @@
 //! calls `/init` again) and keeps its blobs. Deleting data removes every blob of the account,
 //! pending or complete, with its objects; the account, its keys and devices stay.
 
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
 use serde::Deserialize;
 use sync_core::DeviceId;
 use sync_core::wire::{
     DeleteDataResponse, DeviceInfo, DevicesResponse, Quota, RemoveDeviceResponse, Stats, StatusResponse,
-    StorageBreakdown, SyncTier,
+    StorageBreakdown,
 };
 
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use crate::domain::{quota, tiers};
+
+/// `GET /status`, `GET /devices`, `DELETE /devices`, `DELETE /data`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/status", get(status))
+        .route("/devices", get(devices).delete(remove_device))
+        .route("/data", delete(delete_data))
+}
 
 /// `GET /status`.
 pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatusResponse>> {
     let tier = caller.user.tier;
     let usage = state.metadata.usage(caller.user.id).await?;
     let used = usage.storage_used();
-    let limit = tier.storage_limit();
+    let limits = tiers::limits(tier);
     Ok(Json(StatusResponse {
         quota: Quota {
             storage_used: used,
-            storage_limit: limit,
+            storage_limit: limits.storage_bytes,
             device_count: usage.device_count,
-            device_limit: tier.device_limit(),
-            can_sync: tier != SyncTier::None && used < limit,
+            device_limit: limits.devices,
+            can_sync: quota::can_sync(tier, used),
             sync_tier: tier,
         },
         stats: Stats {

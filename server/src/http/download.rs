@@ -7,19 +7,25 @@
 //!   `(time_start, blob_id)` order, `limit` per page (default 100, at most 1000), continued with
 //!   the opaque `next_cursor` (`null` on the last page).
 
-use axum::Json;
 use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
 use sync_core::wire::limits::MAX_IDS_PER_DOWNLOAD;
 use sync_core::wire::{BlobDownload, DownloadRequest, DownloadResponse};
 use sync_core::{BlobId, UnixMillis};
 
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::extract::ApiJson;
 use super::validate;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
-use crate::json::ApiJson;
 use crate::store::ObjectKey;
 use crate::store::metadata::{BlobMeta, ListCursor};
+
+/// `POST /download`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/download", post(download))
+}
 
 fn encode_cursor(meta: &BlobMeta) -> String {
     format!("{}.{}", meta.time_start.0, meta.blob_id.to_hex())

@@ -1,8 +1,9 @@
 //! Typed API errors and their one JSON form, `{"error": message, "code": CODE}`.
 //!
 //! Every handler returns [`ApiError`] on failure; its [`IntoResponse`] picks the HTTP status
-//! and the stable code from [`sync_core::wire::api::codes`]. Internal faults are logged with
-//! their cause and answered with a generic message, so no server detail leaks to a client.
+//! and the stable code from [`sync_core::wire::api::codes`]. Internal faults keep their cause
+//! as their source, are logged with it and answered with a generic message, so no server
+//! detail leaks to a client.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -10,7 +11,11 @@ use axum::response::{IntoResponse, Response};
 use sync_core::wire::ErrorBody;
 use sync_core::wire::api::codes;
 
+use crate::domain::keys::KeyRuleError;
 use crate::store::StoreError;
+
+/// The cause of an internal fault.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// A failure answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +85,7 @@ pub enum ApiError {
     AccountExists,
     /// A server fault; the cause is logged, not answered (500).
     #[error("internal server error")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 impl ApiError {
@@ -141,11 +146,23 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::NotFound(message.into())
     }
+
+    /// A 500 `INTERNAL` caused by `cause`.
+    pub fn internal(cause: impl Into<Cause>) -> ApiError {
+        ApiError::Internal(cause.into())
+    }
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
-        ApiError::Internal(err.to_string())
+        ApiError::Internal(Box::new(err))
+    }
+}
+
+/// A broken key rule is a 400 `INVALID_REQUEST` naming the rule.
+impl From<KeyRuleError> for ApiError {
+    fn from(err: KeyRuleError) -> ApiError {
+        ApiError::InvalidRequest(err.to_string())
     }
 }
 
@@ -175,5 +192,20 @@ mod tests {
         assert_eq!(ApiError::StaleRevision { current: 3 }.code(), "STALE_REVISION");
         assert_eq!(ApiError::Internal("disk".into()).to_string(), "internal server error");
         assert_eq!(ApiError::DeviceLimitExceeded { limit: 3 }.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn internal_faults_keep_their_source() {
+        use std::error::Error as _;
+        let err = ApiError::from(StoreError::from(std::io::Error::other("disk full")));
+        assert_eq!((err.status(), err.code()), (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"));
+        assert_eq!(err.to_string(), "internal server error");
+        let source = err.source().and_then(|s| s.downcast_ref::<StoreError>());
+        assert!(matches!(source, Some(StoreError::Io(_))));
+        let rule = ApiError::from(KeyRuleError::RotationKeepsVersion);
+        assert_eq!(
+            (rule.status(), rule.to_string().as_str()),
+            (StatusCode::BAD_REQUEST, "a rotation raises key_version")
+        );
     }
 }

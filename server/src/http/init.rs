@@ -10,29 +10,23 @@
 //! - Without an envelope on an account without keys: `is_new_user: true`, `envelope: null`,
 //!   revision 0.
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::request::Parts;
+use axum::routing::post;
+use axum::{Json, Router};
 use sync_core::wire::limits::{MAX_APP_VERSION_LEN, MAX_DEVICE_NAME_LEN};
 use sync_core::wire::{InitRequest, InitResponse};
 
+use super::AppState;
+use super::auth::AuthUser;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, DeviceHeader};
 use super::validate;
-use crate::app::AppState;
-use crate::auth::{AuthUser, device_header};
-use crate::errors::{ApiError, ApiResult};
-use crate::json::ApiJson;
+use crate::domain::{keys, tiers};
 use crate::store::metadata::{AccountKeys, CreateKeysOutcome, NewDevice, RegisterOutcome};
-use sync_core::wire::SyncTier;
 
-/// The device header, read from the request parts.
-pub struct DeviceHeader(pub sync_core::DeviceId);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DeviceHeader {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        device_header(parts).map(DeviceHeader)
-    }
+/// `POST /init`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/init", post(init))
 }
 
 fn answer(keys: Option<AccountKeys>, is_new_user: bool) -> InitResponse {
@@ -74,26 +68,21 @@ pub async fn init(
         (Some(envelope), Some(recovery)) => {
             envelope.check_version().map_err(|e| ApiError::invalid(format!("envelope: {e}")))?;
             recovery.check_version().map_err(|e| ApiError::invalid(format!("recovery_envelope: {e}")))?;
-            if recovery.key_id != envelope.key_id || recovery.key_version != envelope.key_version {
-                return Err(ApiError::invalid("recovery_envelope wraps another key than envelope"));
-            }
+            keys::check_pair(&envelope, &recovery)?;
             Some((envelope, recovery))
         }
         _ => return Err(ApiError::invalid("a new account sends envelope and recovery_envelope together")),
     };
 
     let existing = state.metadata.keys(user.id).await?;
-    let same_keys = |keys: &AccountKeys, new: &(sync_core::wire::Envelope, sync_core::wire::RecoveryEnvelope)| {
-        keys.envelope == new.0 && keys.recovery_envelope.as_ref() == Some(&new.1)
-    };
-    if let (Some(keys), Some(new)) = (&existing, &new_keys)
-        && !same_keys(keys, new)
+    if let (Some(stored), Some((envelope, recovery))) = (&existing, &new_keys)
+        && !keys::same_keys(stored, envelope, recovery)
     {
         return Err(ApiError::AccountExists);
     }
 
     let known = state.metadata.device(user.id, &req.device_id).await?.is_some();
-    if !known && user.tier == SyncTier::None {
+    if !known && !tiers::is_subscribed(user.tier) {
         return Err(ApiError::NoSubscription);
     }
     let device = NewDevice {
@@ -102,7 +91,7 @@ pub async fn init(
         device_os: req.device_os,
         app_version: req.app_version,
     };
-    let limit = user.tier.device_limit();
+    let limit = tiers::limits(user.tier).devices;
     match state.metadata.register_device(user.id, device, limit, crate::time::now_ms()).await? {
         RegisterOutcome::LimitExceeded => {
             return Err(ApiError::DeviceLimitExceeded { limit: limit.unwrap_or(u32::MAX) });
@@ -112,16 +101,17 @@ pub async fn init(
     }
 
     let response = match (existing, new_keys) {
-        (Some(keys), _) => answer(Some(keys), false),
+        (Some(stored), _) => answer(Some(stored), false),
         (None, None) => answer(None, true),
         (None, Some((envelope, recovery))) => {
-            let new = (envelope.clone(), recovery.clone());
-            match state.metadata.create_keys(user.id, envelope, recovery).await? {
-                CreateKeysOutcome::Created(keys) => {
+            match state.metadata.create_keys(user.id, envelope.clone(), recovery.clone()).await? {
+                CreateKeysOutcome::Created(created) => {
                     tracing::info!(user = user.id, "account keys created");
-                    answer(Some(keys), true)
+                    answer(Some(created), true)
                 }
-                CreateKeysOutcome::Exists(keys) if same_keys(&keys, &new) => answer(Some(keys), false),
+                CreateKeysOutcome::Exists(stored) if keys::same_keys(&stored, &envelope, &recovery) => {
+                    answer(Some(stored), false)
+                }
                 CreateKeysOutcome::Exists(_) => return Err(ApiError::AccountExists),
             }
         }

@@ -1,79 +1,89 @@
-//! The HTTP surface: every route of DESIGN.md section 5 under `/api/sync`, the signed object
-//! URLs of the local store, `/openapi.yaml`, and the static viewer at `/`.
+//! The HTTP layer: every route under `/api/sync` (the contract is `docs/openapi.yaml`), the
+//! signed object URLs of the local store, `/openapi.yaml`, and the static viewer at `/`.
 //!
-//! Layers, outermost first: request id (set and echoed as `x-request-id`), tracing span per
-//! request (method, path, request id; never the query, which holds URL signatures), the JSON
-//! body limit. Unknown routes and wrong methods answer in the one error shape.
+//! Each route file exports its own `router()`; [`router`] assembles them with the shared
+//! [`AppState`]. Layers, outermost first: request id (set and echoed as `x-request-id`),
+//! tracing span per request (method, path, request id; never the query, which holds URL
+//! signatures), the JSON body limit (not on the object routes, which stream). Unknown routes and
+//! wrong methods answer in the one error shape ([`error`]).
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | `error` | [`error::ApiError`] and its JSON form `{"error","code"}` |
+//! | `auth` | bearer-token and registered-device extractors |
+//! | `extract` | JSON and raw body extractors, the `X-Device-Id` header |
+//! | `validate` | checks of request values shared by routes (limits, filters, tokens, text) |
+//! | `request_id` | `x-request-id` generation |
+//! | `init`, `upload`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
+//! | `objects` | `PUT`/`GET` of the local store's signed URLs |
+//! | `site` | `/openapi.yaml`, the static viewer, unknown routes and methods |
 
-mod account;
-mod download;
-mod init;
-mod keys;
-mod objects;
-mod search;
-mod upload;
-mod validate;
-mod webhooks;
+pub mod account;
+pub mod auth;
+pub mod download;
+pub mod error;
+pub mod extract;
+pub mod init;
+pub mod keys;
+pub mod objects;
+pub mod request_id;
+pub mod search;
+pub mod site;
+pub mod upload;
+pub mod validate;
+pub mod webhooks;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, header};
-use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
+use axum::http::{Request, header};
 use sync_core::wire::BASE_PATH;
 use sync_core::wire::limits::MAX_JSON_BODY;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::app::AppState;
-use crate::errors::ApiError;
-use crate::request_id::{MakeId, REQUEST_ID_HEADER};
+use crate::config::Config;
+use crate::store::metadata::MetadataStore;
+use crate::store::objects::ObjectStore;
+use crate::store::objects::local::LocalObjects;
+use request_id::{MakeId, REQUEST_ID_HEADER};
+pub use site::OPENAPI_YAML;
 
-/// The OpenAPI document of this server, served at `/openapi.yaml`.
-pub const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
-
-async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/yaml"))], OPENAPI_YAML)
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Base of the URLs this server signs (no trailing slash).
+    pub public_url: Arc<str>,
+    /// Accounts, devices, keys, blob index.
+    pub metadata: Arc<dyn MetadataStore>,
+    /// Where objects live.
+    pub objects: Arc<dyn ObjectStore>,
+    /// The local object store, when objects are local: its signed URLs are answered by this
+    /// server (`/api/sync/objects/...`).
+    pub local_objects: Option<Arc<LocalObjects>>,
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route")
-}
-
-async fn method_not_allowed() -> impl IntoResponse {
-    let mut response = ApiError::invalid("method not allowed on this route").into_response();
-    *response.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
-    response
+/// The API under [`BASE_PATH`]: the JSON routes under the body limit, then the object routes.
+fn api() -> Router<AppState> {
+    let json = Router::new()
+        .merge(init::router())
+        .merge(upload::router())
+        .merge(download::router())
+        .merge(search::router())
+        .merge(account::router())
+        .merge(keys::router())
+        .merge(webhooks::router())
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
+    json.merge(objects::router()).fallback(site::not_found).method_not_allowed_fallback(site::method_not_allowed)
 }
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/init", post(init::init))
-        .route("/upload", post(upload::upload))
-        .route("/upload/complete", post(upload::complete))
-        .route("/download", post(download::download))
-        .route("/search", post(search::search))
-        .route("/status", get(account::status))
-        .route("/devices", get(account::devices).delete(account::remove_device))
-        .route("/data", delete(account::delete_data))
-        .route("/keys", post(keys::keys))
-        .route("/webhooks/stripe", post(webhooks::stripe))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .route(
-            "/objects/{user_id}/{blob_id}",
-            put(objects::put_object).get(objects::get_object).layer(DefaultBodyLimit::disable()),
-        )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
-
-    let mut app = Router::new().nest(BASE_PATH, api).route("/openapi.yaml", get(openapi));
-    app = match &state.config.static_dir {
-        Some(dir) => app.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
-        None => app.fallback(not_found),
-    };
+    let app = Router::new().nest(BASE_PATH, api()).merge(site::router(state.config.static_dir.as_deref()));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<axum::body::Body>| {
             let request_id =

@@ -1,29 +1,39 @@
 //! The local object store's signed URLs: `PUT` and `GET /api/sync/objects/{user_id}/{blob_id}`
-//! with `?size=&expires=&sig=` (see [`crate::signed_url`]). No bearer token: the signature is
-//! the credential.
+//! with `?size=&expires=&sig=` (see [`crate::store::objects::signed_url`]). No bearer token: the
+//! signature is the credential. With an S3 store these routes answer `404` (clients use the
+//! store's presigned URLs).
 //!
 //! `PUT` streams the body to disk (never whole in memory) and only for a pending blob of that
 //! size: a body longer than the signed size is `413 PAYLOAD_TOO_LARGE`, a shorter one
-//! `400 CHECKSUM_MISMATCH`, a completed blob `409 CONFLICT`. `GET` serves completed blobs only.
+//! `400 CHECKSUM_MISMATCH`, a completed blob `409 CONFLICT` ([`crate::domain::uploads`]). `GET`
+//! serves completed blobs only.
 //! A bad signature is `403 BAD_SIGNATURE`, an expired URL `403 URL_EXPIRED`.
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::put;
 use bytes::Bytes;
 use sync_core::BlobId;
 use tokio::io::AsyncReadExt;
 
-use crate::app::AppState;
-use crate::errors::{ApiError, ApiResult};
-use crate::signed_url::{SignedParams, UrlError, UrlMethod};
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::domain::uploads::{self, ObjectWrite};
 use crate::store::ObjectKey;
-use crate::store::metadata::BlobState;
 use crate::store::objects::local::{LocalObjects, WriteError};
+use crate::store::objects::signed_url::{SignedParams, UrlError, UrlMethod};
 
 const READ_CHUNK: usize = 256 * 1024;
+
+/// `PUT` and `GET /objects/{user_id}/{blob_id}`, without the JSON body limit (bodies stream).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/objects/{user_id}/{blob_id}", put(put_object).get(get_object).layer(DefaultBodyLimit::disable()))
+}
 
 fn bad_signature(message: &'static str) -> ApiError {
     ApiError::BadSignature { message, status: StatusCode::FORBIDDEN }
@@ -69,16 +79,16 @@ pub async fn put_object(
             )));
         }
     }
-    let record = state
-        .metadata
-        .blob(key.user_id, key.blob_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the blob of this URL no longer exists: call /upload again"))?;
-    if record.state == BlobState::Complete {
-        return Err(ApiError::Conflict("the blob is complete already".into()));
-    }
-    if record.meta.size_bytes != size {
-        return Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()));
+    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
+    match uploads::object_write(record.as_ref(), size) {
+        ObjectWrite::Accept => {}
+        ObjectWrite::NoBlob => {
+            return Err(ApiError::not_found("the blob of this URL no longer exists: call /upload again"));
+        }
+        ObjectWrite::Completed => return Err(ApiError::Conflict("the blob is complete already".into())),
+        ObjectWrite::SizeChanged => {
+            return Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()));
+        }
     }
     match local.write_stream(&key, size, body.into_data_stream()).await {
         Ok(()) => Ok(StatusCode::OK.into_response()),
@@ -98,17 +108,13 @@ pub async fn get_object(
     query: Result<Query<SignedParams>, QueryRejection>,
 ) -> ApiResult<Response> {
     let (local, key, size) = check(&state, UrlMethod::Get, path.0, query)?;
-    let visible = state
-        .metadata
-        .blob(key.user_id, key.blob_id)
-        .await?
-        .is_some_and(|record| record.state == BlobState::Complete && record.meta.size_bytes == size);
-    if !visible {
+    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
+    if !uploads::object_readable(record.as_ref(), size) {
         return Err(ApiError::not_found("no such blob"));
     }
     let (file, len) = local.open(&key).await?.ok_or_else(|| ApiError::not_found("no such blob"))?;
     if len != size {
-        return Err(ApiError::Internal(format!("object {key} has {len} bytes, its blob {size}")));
+        return Err(ApiError::internal(format!("object {key} has {len} bytes, its blob {size}")));
     }
     let stream = futures::stream::unfold(Some(file), |file| async move {
         let mut file = file?;

@@ -3,18 +3,25 @@
 //! At most `MAX_TOKENS_PER_SEARCH` tokens (`413 PAYLOAD_TOO_LARGE` beyond); duplicates count
 //! once; an empty list matches nothing. Optional `time_range` (overlap) and `blob_types`
 //! filters; `limit` (default 100, at most 1000). Matches come most tokens first, then newest
-//! `time_end` first; `total_matches` counts every match before the limit.
+//! `time_end` first; `total_matches` counts every match before the limit
+//! ([`crate::domain::search`]).
 
-use axum::Json;
 use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
 use sync_core::wire::limits::MAX_TOKENS_PER_SEARCH;
 use sync_core::wire::{SearchMatch, SearchRequest, SearchResponse};
 
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiResult;
+use super::extract::ApiJson;
 use super::validate;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::errors::ApiResult;
-use crate::json::ApiJson;
+
+/// `POST /search`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/search", post(search))
+}
 
 /// The handler.
 pub async fn search(

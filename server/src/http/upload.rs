@@ -1,5 +1,6 @@
 //! `POST /upload` (declare a blob, get a signed upload URL) and `POST /upload/complete`
-//! (verify the uploaded object, make the blob visible).
+//! (verify the uploaded object, make the blob visible). The rules are
+//! [`crate::domain::uploads`] and [`crate::domain::quota`].
 //!
 //! Declaring is idempotent: the same metadata again refreshes a pending blob (new URL, tokens
 //! replaced) or, for a completed blob, answers `already_uploaded: true` with an empty URL; a
@@ -8,21 +9,34 @@
 //! SHA-256 against the declaration (`400 CHECKSUM_MISMATCH`, and the bad object is deleted so a
 //! fresh `PUT` can follow), then the quota once more, atomically.
 
-use axum::Json;
 use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use sync_core::BlobId;
 use sync_core::wire::limits::{MAX_BLOB_SIZE, MAX_TOKENS_PER_UPLOAD};
-use sync_core::wire::{CompleteRequest, CompleteResponse, SyncTier, UploadRequest, UploadResponse};
+use sync_core::wire::{CompleteRequest, CompleteResponse, UploadRequest, UploadResponse};
 
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use super::extract::ApiJson;
 use super::validate;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::errors::{ApiError, ApiResult};
-use crate::json::ApiJson;
+use crate::domain::uploads::{self, DeclareDecision, UploadCheck};
+use crate::domain::{quota, tiers};
 use crate::store::ObjectKey;
 use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
 
+/// `POST /upload` and `POST /upload/complete`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/upload", post(upload)).route("/upload/complete", post(complete))
+}
+
 fn already_uploaded(req: &UploadRequest) -> Json<UploadResponse> {
     Json(UploadResponse { blob_id: req.blob_id, upload_url: String::new(), expires_in: 0, already_uploaded: true })
+}
+
+fn conflict(blob_id: BlobId) -> ApiError {
+    ApiError::Conflict(format!("blob {blob_id} was uploaded before with other metadata"))
 }
 
 /// `POST /upload`.
@@ -45,7 +59,7 @@ pub async fn upload(
     }
     let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_UPLOAD)?;
     let user = &caller.user;
-    if user.tier == SyncTier::None {
+    if !tiers::is_subscribed(user.tier) {
         return Err(ApiError::NoSubscription);
     }
     let meta = BlobMeta {
@@ -58,25 +72,22 @@ pub async fn upload(
         checksum: req.checksum,
         key_id: req.key_id,
     };
-    if let Some(existing) = state.metadata.blob(user.id, req.blob_id).await?
-        && existing.state == BlobState::Complete
-    {
-        if existing.meta == meta {
-            return Ok(already_uploaded(&req));
-        }
-        return Err(ApiError::Conflict(format!("blob {} was uploaded before with other metadata", req.blob_id)));
+    // A completed blob answers before the quota is looked at (it is counted already).
+    let existing = state.metadata.blob(user.id, req.blob_id).await?;
+    match uploads::declare(existing.as_ref().map(|r| (r.state, &r.meta)), &meta) {
+        DeclareDecision::AlreadyComplete => return Ok(already_uploaded(&req)),
+        DeclareDecision::Conflict => return Err(conflict(req.blob_id)),
+        DeclareDecision::Insert | DeclareDecision::Refresh => {}
     }
-    let limit = user.tier.storage_limit();
+    let limit = tiers::limits(user.tier).storage_bytes;
     let used = state.metadata.storage_used(user.id).await?;
-    if used.saturating_add(req.size_bytes) > limit {
+    if quota::storage_after(used, req.size_bytes, limit).is_none() {
         return Err(ApiError::QuotaExceeded { used, limit, size: req.size_bytes });
     }
     match state.metadata.declare_blob(user.id, meta, tokens, crate::time::now_ms()).await? {
         DeclareOutcome::Pending => {}
         DeclareOutcome::AlreadyComplete => return Ok(already_uploaded(&req)),
-        DeclareOutcome::Conflict => {
-            return Err(ApiError::Conflict(format!("blob {} was uploaded before with other metadata", req.blob_id)));
-        }
+        DeclareOutcome::Conflict => return Err(conflict(req.blob_id)),
     }
     let ttl = state.config.upload_url_ttl.as_secs();
     let expires = crate::time::now_secs().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
@@ -92,22 +103,25 @@ pub async fn complete(
     ApiJson(req): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<CompleteResponse>> {
     let user = &caller.user;
-    let limit = user.tier.storage_limit();
+    let limit = tiers::limits(user.tier).storage_bytes;
     let record =
         state.metadata.blob(user.id, req.blob_id).await?.ok_or_else(|| {
             ApiError::not_found(format!("no blob {} for this account: call /upload first", req.blob_id))
         })?;
     if record.state == BlobState::Pending {
         let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
-        let digest = state.objects.digest(&key).await?.ok_or(ApiError::NotUploaded)?;
-        if digest.size != record.meta.size_bytes || digest.sha256 != record.meta.checksum {
-            state.objects.delete(&key).await?;
-            return Err(ApiError::ChecksumMismatch(format!(
-                "the uploaded object ({} bytes, SHA-256 {}) differs from the declared one ({} bytes, SHA-256 {}); upload it again",
-                digest.size, digest.sha256, record.meta.size_bytes, record.meta.checksum
-            )));
+        match uploads::check_upload(&record.meta, state.objects.digest(&key).await?) {
+            UploadCheck::NotUploaded => return Err(ApiError::NotUploaded),
+            UploadCheck::Mismatch { size, sha256 } => {
+                state.objects.delete(&key).await?;
+                return Err(ApiError::ChecksumMismatch(format!(
+                    "the uploaded object ({size} bytes, SHA-256 {sha256}) differs from the declared one ({} bytes, SHA-256 {}); upload it again",
+                    record.meta.size_bytes, record.meta.checksum
+                )));
+            }
+            UploadCheck::Verified => {}
         }
-        if user.tier == SyncTier::None {
+        if !tiers::is_subscribed(user.tier) {
             return Err(ApiError::NoSubscription);
         }
     }

@@ -4,7 +4,7 @@ use sync_core::wire::limits::{DEFAULT_PAGE_LIMIT, MAX_IDS_PER_DOWNLOAD, MAX_PAGE
 use sync_core::wire::{SearchToken, TimeRange};
 use sync_core::{BlobType, DeviceId};
 
-use crate::errors::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
 use crate::store::metadata::{BlobFilter, TokenBytes};
 
 /// A page size: the default when absent, `1..=MAX_PAGE_LIMIT` otherwise.

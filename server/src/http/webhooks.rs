@@ -1,4 +1,5 @@
-//! `POST /webhooks/stripe`: subscription events set tiers (see [`crate::stripe`]).
+//! `POST /webhooks/stripe`: subscription events set tiers (see [`crate::stripe`] and
+//! [`crate::domain::subscriptions`]).
 //!
 //! No bearer token: the `Stripe-Signature` is the credential (`400 BAD_SIGNATURE` when it
 //! fails, as Stripe expects a 4xx). A replayed event id changes nothing. Every verified event
@@ -7,14 +8,15 @@
 //! `ignored` (another event type), so Stripe does not retry what cannot succeed. Without a
 //! configured secret the route answers `404 NOT_FOUND`.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::app::AppState;
-use crate::errors::{ApiError, ApiResult};
-use crate::json::ApiBytes;
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::ApiBytes;
 use crate::store::metadata::{SubscriptionChange, SubscriptionOutcome};
 use crate::stripe::{self, SubscriptionUpdate};
 
@@ -25,6 +27,11 @@ pub struct WebhookResponse {
     pub received: bool,
     /// What the event did.
     pub result: &'static str,
+}
+
+/// `POST /webhooks/stripe`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/stripe", post(stripe))
 }
 
 fn ack(result: &'static str) -> Json<WebhookResponse> {

@@ -92,7 +92,7 @@ mod tests {
         let parse = parse.err().map(|e| (e.to_string(), e.source().is_some()));
         assert_eq!(parse, Some(("corrupt stored value: size: not a number".to_owned(), true)));
         assert!(StoreError::corrupt("x").source().is_none());
-        let url = "postgres://a b".parse::<tokio_postgres::Config>().map_err(StoreError::DatabaseUrl);
+        let url = "postgres://h:port/db".parse::<tokio_postgres::Config>().map_err(StoreError::DatabaseUrl);
         assert!(url.err().is_some_and(|e| e.source().is_some_and(|s| s.is::<tokio_postgres::Error>())));
     }
 }

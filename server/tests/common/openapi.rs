@@ -16,7 +16,7 @@ pub struct Spec {
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let doc: Value = serde_norway::from_str(sync_server::routes::OPENAPI_YAML).expect("openapi.yaml parses");
+        let doc: Value = serde_norway::from_str(sync_server::http::OPENAPI_YAML).expect("openapi.yaml parses");
         Spec { doc, patterns: Mutex::new(HashMap::new()) }
     })
 }

@@ -1,31 +1,41 @@
 //! Column values to model types and back, shared by the SQLite and PostgreSQL stores: integers
-//! that must fit, fixed-size byte columns, tiers, blob types, packed token lists and JSON. A value
-//! that does not convert is [`StoreError::Corrupt`], naming the column.
+//! that must fit, fixed-size byte columns, tiers, blob types and states, packed token lists and
+//! JSON. A value that does not convert is [`StoreError::Corrupt`], naming the column.
 
 use sync_core::wire::{Checksum, SyncTier};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
-use super::{BlobMeta, TokenBytes};
+use super::{BlobMeta, BlobState, TokenBytes};
 use crate::store::{StoreError, StoreResult};
+
+/// The `state` column of a pending blob.
+pub(super) const PENDING: i16 = 0;
+/// The `state` column of a completed blob.
+pub(super) const COMPLETE: i16 = 1;
+
+/// A `state` column (anything but [`COMPLETE`] is pending: invisible).
+pub(super) fn blob_state(code: i64) -> BlobState {
+    if code == i64::from(COMPLETE) { BlobState::Complete } else { BlobState::Pending }
+}
 
 /// A count or size as a database integer.
 pub(super) fn to_i64(value: u64) -> StoreResult<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a database integer")))
+    i64::try_from(value).map_err(|e| StoreError::corrupt_with(format!("{value} does not fit a database integer"), e))
 }
 
 /// A database integer as a count or size (never negative).
 pub(super) fn to_u64(value: i64) -> StoreResult<u64> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative count {value}")))
+    u64::try_from(value).map_err(|e| StoreError::corrupt_with(format!("negative count {value}"), e))
 }
 
 /// Maps a core parse error of column `what` to [`StoreError::Corrupt`].
 pub(super) fn corrupt(what: &str) -> impl Fn(sync_core::Error) -> StoreError + '_ {
-    move |err| StoreError::Corrupt(format!("{what}: {err}"))
+    move |err| StoreError::corrupt_with(format!("{what}: {err}"), err)
 }
 
 /// A fixed-size byte column (ids, checksums, hashes).
 pub(super) fn array<const N: usize>(bytes: &[u8], what: &str) -> StoreResult<[u8; N]> {
-    <[u8; N]>::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes", bytes.len())))
+    <[u8; N]>::try_from(bytes).map_err(|e| StoreError::corrupt_with(format!("{what} has {} bytes", bytes.len()), e))
 }
 
 /// The `tier` column.
@@ -54,12 +64,12 @@ pub(super) fn unpack_tokens(packed: &[u8]) -> Vec<TokenBytes> {
 
 /// A value stored as JSON text (envelopes, keyrings).
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialise: {e}")))
+    serde_json::to_string(value).map_err(|e| StoreError::corrupt_with(format!("cannot serialise: {e}"), e))
 }
 
 /// A JSON text column `what`.
 pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt_with(format!("{what}: {e}"), e))
 }
 
 /// The columns of a blob's metadata, in the order both stores select them.

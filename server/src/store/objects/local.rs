@@ -20,8 +20,8 @@ use sync_core::encoding::hex;
 use sync_core::wire::Checksum;
 use tokio::io::AsyncWriteExt;
 
-use super::{ObjectDigest, ObjectStore};
 use super::signed_url::{SignedParams, UrlError, UrlMethod, UrlSigner};
+use super::{ObjectDigest, ObjectStore};
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
 const PARTIAL_DIR: &str = ".partial";

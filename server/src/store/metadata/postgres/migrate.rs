@@ -1,0 +1,70 @@
+//! Numbered migrations (`migrations/NNNN_*.sql`), recorded in `schema_migrations`; a process
+//! applies the missing ones at start, each in its own transaction, under a session advisory
+//! lock, so processes starting together do not race. A released migration never changes: the
+//! next change is a new file.
+
+use deadpool_postgres::Pool;
+
+use crate::store::{StoreError, StoreResult};
+
+/// The migrations, in order: `(version, SQL)`.
+pub(super) const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+/// Key of the advisory lock held while migrating (any constant; "spsync" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7370_7379_6e63;
+
+/// Applies the migrations the database lacks.
+pub(super) async fn migrate(pool: &Pool) -> StoreResult<()> {
+    let mut client = pool.get().await?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await?;
+    let result = async {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+        let current: i32 =
+            client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = client.transaction().await?;
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[version, &crate::time::now_ms().0],
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(version, "database migration applied");
+        }
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await?;
+    result
+}
+
+/// The schema version of the database (the highest applied migration).
+pub(super) async fn schema_version(pool: &Pool) -> StoreResult<i32> {
+    let client = pool.get().await?;
+    Ok(client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// Databases have applied these exact texts: a released migration is never edited (the
+    /// next change is a new file), and 0001 is byte for byte the schema of the store before
+    /// its migrations moved to files.
+    #[test]
+    fn released_migrations_never_change() {
+        let pinned = [(1, "72d1edde8991574a4a65a911ecda2a48f82661222294461a758a31a876b75023")];
+        assert_eq!(MIGRATIONS.len(), pinned.len());
+        for ((version, sql), (pinned_version, hash)) in MIGRATIONS.iter().zip(pinned) {
+            assert_eq!(*version, pinned_version);
+            assert_eq!(sync_core::encoding::hex::encode(&Sha256::digest(sql.as_bytes())), hash, "migration {version}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Blobs in SQLite: declaring and completing them ([`crate::domain::uploads`] decides), reading
+//! one, and the bulk import of completed blobs.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
+
+use super::super::columns::{
+    COMPLETE, PENDING, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code, unpack_tokens,
+};
+use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes};
+use super::rows::{INSERT_TOKEN, META_COLUMNS, make_meta, read_meta, storage_used};
+use crate::domain::uploads::{self, DeclareDecision};
+use crate::store::StoreResult;
+
+pub(super) fn declare(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    meta: &BlobMeta,
+    tokens: &[TokenBytes],
+    now: UnixMillis,
+) -> StoreResult<DeclareOutcome> {
+    let existing = tx
+        .prepare_cached(&format!(
+            "SELECT b.id, b.state, {META_COLUMNS} FROM blobs b WHERE b.user_id = ?1 AND b.blob_id = ?2"
+        ))?
+        .query_row(params![user_id, &meta.blob_id.0[..]], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, read_meta(r, 2)?))
+        })
+        .optional()?
+        .map(|(id, state, raw)| Ok::<_, crate::store::StoreError>((id, blob_state(state), make_meta(raw)?)))
+        .transpose()?;
+    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta);
+    match (decision, &existing) {
+        (DeclareDecision::Refresh, Some((id, _, _))) => {
+            tx.prepare_cached(
+                "UPDATE blobs SET blob_type = ?2, device_id = ?3, time_start = ?4, time_end = ?5,
+                   size_bytes = ?6, checksum = ?7, key_id = ?8, tokens = ?9, updated_at = ?10
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                meta.blob_type.as_str(),
+                meta.device_id.as_str(),
+                meta.time_start.0,
+                meta.time_end.0,
+                to_i64(meta.size_bytes)?,
+                &meta.checksum.0[..],
+                &meta.key_id.0[..],
+                pack_tokens(tokens),
+                now.0
+            ])?;
+        }
+        (DeclareDecision::Insert, _) => {
+            tx.prepare_cached(
+                "INSERT INTO blobs (user_id, blob_id, blob_type, device_id, time_start, time_end, size_bytes,
+                   checksum, key_id, tokens, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            )?
+            .execute(params![
+                user_id,
+                &meta.blob_id.0[..],
+                meta.blob_type.as_str(),
+                meta.device_id.as_str(),
+                meta.time_start.0,
+                meta.time_end.0,
+                to_i64(meta.size_bytes)?,
+                &meta.checksum.0[..],
+                &meta.key_id.0[..],
+                pack_tokens(tokens),
+                PENDING,
+                now.0
+            ])?;
+        }
+        _ => {}
+    }
+    Ok(decision.outcome())
+}
+
+pub(super) fn blob(conn: &Connection, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT b.state, {META_COLUMNS} FROM blobs b WHERE b.user_id = ?1 AND b.blob_id = ?2"
+        ))?
+        .query_row(params![user_id, &blob_id.0[..]], |r| Ok((r.get::<_, i64>(0)?, read_meta(r, 1)?)))
+        .optional()?;
+    row.map(|(state, raw)| Ok(BlobRecord { meta: make_meta(raw)?, state: blob_state(state) })).transpose()
+}
+
+pub(super) fn complete(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    blob_id: BlobId,
+    device_id: &DeviceId,
+    storage_limit: u64,
+    now: UnixMillis,
+) -> StoreResult<CompleteOutcome> {
+    let row = tx
+        .prepare_cached(
+            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type
+             FROM blobs WHERE user_id = ?1 AND blob_id = ?2",
+        )?
+        .query_row(params![user_id, &blob_id.0[..]], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })
+        .optional()?;
+    let used = storage_used(tx, user_id)?;
+    let blob = row
+        .as_ref()
+        .map(|(_, state, size, ..)| Ok::<_, crate::store::StoreError>((blob_state(*state), to_u64(*size)?)));
+    let outcome = uploads::complete(blob.transpose()?, used, storage_limit);
+    let (CompleteOutcome::Completed { storage_used: after }, Some((id, _, _, tokens, start, end, kind))) =
+        (outcome, row)
+    else {
+        return Ok(outcome);
+    };
+    tx.prepare_cached("UPDATE blobs SET state = ?2, completed_at = ?3, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, COMPLETE, now.0])?;
+    let code = type_code(kind.parse::<BlobType>().map_err(corrupt("blob_type"))?);
+    let mut insert = tx.prepare_cached(INSERT_TOKEN)?;
+    for token in unpack_tokens(&tokens) {
+        insert.execute(params![user_id, &token[..], id, start, end, code])?;
+    }
+    tx.prepare_cached("UPDATE users SET storage_used = ?2 WHERE id = ?1")?.execute(params![user_id, to_i64(after)?])?;
+    tx.prepare_cached("UPDATE devices SET last_sync_at = ?3 WHERE user_id = ?1 AND device_id = ?2")?
+        .execute(params![user_id, device_id.as_str(), now.0])?;
+    Ok(outcome)
+}
+
+/// Inserts completed blobs with their tokens, skipping ids that exist; how many were inserted.
+pub(super) fn bulk_insert_completed(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+    now: UnixMillis,
+) -> StoreResult<u64> {
+    let mut inserted = 0u64;
+    let mut added: u64 = 0;
+    let mut blob = tx.prepare_cached(
+        "INSERT OR IGNORE INTO blobs (user_id, blob_id, blob_type, device_id, time_start, time_end, size_bytes,
+           checksum, key_id, tokens, state, created_at, updated_at, completed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?11)",
+    )?;
+    let mut token = tx.prepare_cached(INSERT_TOKEN)?;
+    // Index rows go in after the blob rows, in key order: far fewer page splits and cache
+    // misses than each blob's random tokens one blob at a time.
+    let mut rows: Vec<(TokenBytes, i64, i64, i64, i16)> = Vec::new();
+    for (meta, tokens) in blobs {
+        let n = blob.execute(params![
+            user_id,
+            &meta.blob_id.0[..],
+            meta.blob_type.as_str(),
+            meta.device_id.as_str(),
+            meta.time_start.0,
+            meta.time_end.0,
+            to_i64(meta.size_bytes)?,
+            &meta.checksum.0[..],
+            &meta.key_id.0[..],
+            pack_tokens(&tokens),
+            now.0
+        ])?;
+        if n == 0 {
+            continue;
+        }
+        let blob_ref = tx.last_insert_rowid();
+        let code = type_code(meta.blob_type);
+        rows.extend(tokens.iter().map(|t| (*t, blob_ref, meta.time_start.0, meta.time_end.0, code)));
+        inserted += 1;
+        added = added.saturating_add(meta.size_bytes);
+    }
+    rows.sort_unstable();
+    for (t, blob_ref, start, end, code) in rows {
+        token.execute(params![user_id, &t[..], blob_ref, start, end, code])?;
+    }
+    tx.execute("UPDATE users SET storage_used = storage_used + ?2 WHERE id = ?1", params![user_id, to_i64(added)?])?;
+    Ok(inserted)
+}
