@@ -1,0 +1,58 @@
+//! Outside the API: the static viewer, request ids, and the OpenAPI checker itself.
+
+use bytes::Bytes;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn static_viewer_and_request_ids() {
+    let www = tempfile::tempdir().unwrap();
+    std::fs::write(www.path().join("index.html"), "<h1>viewer</h1>").unwrap();
+    std::fs::write(www.path().join("app.js"), "console.log(1)").unwrap();
+    let path = www.path().to_owned();
+    let ts = TestServer::start_with(move |c| c.static_dir = Some(path)).await;
+    let index = ts.http.send_with("GET", &format!("{}/", ts.base), &[], Bytes::new(), false).await;
+    assert_eq!(index.status, 200);
+    assert_eq!(index.body.as_ref(), b"<h1>viewer</h1>");
+    let js = ts.http.send_with("GET", &format!("{}/app.js", ts.base), &[], Bytes::new(), false).await;
+    assert_eq!(js.body.as_ref(), b"console.log(1)");
+    let missing = ts.http.send_with("GET", &format!("{}/nope.js", ts.base), &[], Bytes::new(), false).await;
+    assert_eq!(missing.status, 404);
+    // The API and the document still answer beside the viewer.
+    let doc = ts.http.send("GET", &format!("{}/openapi.yaml", ts.base), &[], Bytes::new()).await;
+    assert_eq!(doc.status, 200);
+    let unauth = ts.http.send("GET", &format!("{}/api/sync/status", ts.base), &[], Bytes::new()).await;
+    unauth.expect_error(401, "UNAUTHORIZED");
+    // Request ids: generated, distinct, or kept from the client.
+    let a = unauth.headers.get("x-request-id").unwrap().clone();
+    let b = doc.headers.get("x-request-id").unwrap().clone();
+    assert_ne!(a, b);
+    let kept = ts
+        .http
+        .send("GET", &format!("{}/api/sync/status", ts.base), &[("x-request-id", "client-42")], Bytes::new())
+        .await;
+    assert_eq!(kept.headers.get("x-request-id").unwrap(), "client-42");
+}
+
+/// The contract checker itself refuses what the document does not allow.
+#[test]
+fn openapi_checker_refuses_mismatches() {
+    use crate::common::openapi::check;
+    let json = Some("application/json");
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":1}"#).is_ok());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":1,"extra":2}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{"revision":-1}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, json, br#"{}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 418, json, br#"{"revision":1}"#).is_err());
+    assert!(check("POST", "/api/sync/keys", 200, Some("text/plain"), br#"{"revision":1}"#).is_err());
+    assert!(check("GET", "/api/sync/keys", 200, json, br#"{"revision":1}"#).is_err());
+    assert!(check("POST", "/api/sync/nowhere", 200, json, b"{}").is_err());
+    assert!(check("POST", "/api/sync/init", 409, json, br#"{"error":"x","code":"NOT_A_CODE"}"#).is_err());
+    assert!(check("POST", "/api/sync/init", 409, json, br#"{"error":"x","code":"ACCOUNT_EXISTS"}"#).is_ok());
+    let bad_time = br#"{"matches":[{"blob_id":"000102030405060708090a0b0c0d0e0f","blob_type":"text","device_id":"d","time_start":"2026-01-05T09:00:00Z","time_end":"2026-01-05T09:00:00.000Z","match_count":1}],"total_matches":1}"#;
+    assert!(check("POST", "/api/sync/search", 200, json, bad_time).is_err());
+    let good_time = std::str::from_utf8(bad_time).unwrap().replace("00Z\",\"time_end", "00.000Z\",\"time_end");
+    assert!(check("POST", "/api/sync/search", 200, json, good_time.as_bytes()).is_ok());
+    assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"").is_ok());
+    assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"x").is_err());
+}
