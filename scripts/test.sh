@@ -30,8 +30,8 @@ log "server: SQLite + local files (the two-process tests start PostgreSQL + Seaw
 trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
 cargo test -p sync-server
 
-log "server: PostgreSQL 15 + SeaweedFS (the same API and binary tests)"
-SYNC_TEST_BACKEND=postgres-s3 cargo test -p sync-server --test api --test cli
+log "server: PostgreSQL 15 + SeaweedFS (the same API and binary tests; the store conformance stories on both stores)"
+SYNC_TEST_BACKEND=postgres-s3 cargo test -p sync-server --test api --test cli --test store_conformance
 
 log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit)"
 cargo test -p sync-native

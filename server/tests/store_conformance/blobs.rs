@@ -1,0 +1,199 @@
+//! Blobs on every backend: declaring, re-declaring and completing under the quota, listing with
+//! a cursor, lookups by ids, search, usage.
+
+use sync_core::BlobType;
+use sync_core::wire::SyncTier;
+use sync_server::store::metadata::{
+    BlobFilter, BlobState, CompleteOutcome, DeclareOutcome, ListCursor, MetadataStore, User,
+};
+
+use crate::*;
+
+#[tokio::test]
+async fn declare_redeclare_complete_and_quota() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let fay = user(store, "fay@example.com", SyncTier::Starter).await;
+        let other = user(store, "other@example.com", SyncTier::Starter).await;
+        register(store, &fay, "f1").await;
+        register(store, &fay, "f2").await;
+        let blob = meta(1, BlobType::Text, 0, 1000, "f1");
+
+        // Declared: pending, invisible, not counted.
+        let declared = store.declare_blob(fay.id, blob.clone(), vec![tok("one"), tok("two")], at(1)).await.unwrap();
+        assert_eq!(declared, DeclareOutcome::Pending, "{name}");
+        let record = store.blob(fay.id, blob.blob_id).await.unwrap().unwrap();
+        assert_eq!((record.state, &record.meta), (BlobState::Pending, &blob), "{name}");
+        assert_eq!(store.blob(other.id, blob.blob_id).await.unwrap(), None, "{name}");
+        assert_eq!(store.blobs_by_ids(fay.id, vec![blob.blob_id]).await.unwrap(), vec![], "{name}");
+        assert_eq!(store.search(fay.id, vec![tok("one")], BlobFilter::default(), 10).await.unwrap().1, 0, "{name}");
+        assert_eq!(store.storage_used(fay.id).await.unwrap(), 0, "{name}");
+
+        // Re-declared while pending (another size and tokens): refreshed, tokens replaced.
+        let bigger = sync_server::store::metadata::BlobMeta { size_bytes: 1500, ..blob.clone() };
+        let again = store.declare_blob(fay.id, bigger.clone(), vec![tok("two"), tok("three")], at(2)).await.unwrap();
+        assert_eq!(again, DeclareOutcome::Pending, "{name}");
+        assert_eq!(store.blob(fay.id, blob.blob_id).await.unwrap().unwrap().meta.size_bytes, 1500, "{name}");
+
+        // Completing: unknown blobs and other accounts' blobs are not found; over the limit it
+        // stays pending; within it, it becomes visible and counted.
+        let unknown = store.complete_blob(fay.id, sync_core::BlobId([9; 16]), &dev("f1"), u64::MAX, at(3)).await;
+        assert_eq!(unknown.unwrap(), CompleteOutcome::NotFound, "{name}");
+        let foreign = store.complete_blob(other.id, blob.blob_id, &dev("f1"), u64::MAX, at(3)).await.unwrap();
+        assert_eq!(foreign, CompleteOutcome::NotFound, "{name}");
+        let over = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1499, at(3)).await.unwrap();
+        assert_eq!(over, CompleteOutcome::QuotaExceeded { storage_used: 0 }, "{name}");
+        assert_eq!(store.blob(fay.id, blob.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
+        let done = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500, at(4)).await.unwrap();
+        assert_eq!(done, CompleteOutcome::Completed { storage_used: 1500 }, "{name}");
+        let twice = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 0, at(5)).await.unwrap();
+        assert_eq!(twice, CompleteOutcome::AlreadyComplete { storage_used: 1500 }, "{name}");
+        assert_eq!(store.storage_used(fay.id).await.unwrap(), 1500, "{name}");
+        // The completing device's last sync moved; the other's did not.
+        assert_eq!(store.device(fay.id, &dev("f2")).await.unwrap().unwrap().last_sync_at, Some(at(4)), "{name}");
+        assert_eq!(store.device(fay.id, &dev("f1")).await.unwrap().unwrap().last_sync_at, None, "{name}");
+        // Only the re-declared tokens are indexed.
+        let (hits, total) =
+            store.search(fay.id, vec![tok("one"), tok("two"), tok("three")], BlobFilter::default(), 10).await.unwrap();
+        assert_eq!((total, hits.len(), hits[0].match_count), (1, 1, 2), "{name}");
+
+        // Declared again once complete: the same metadata is already uploaded, other metadata
+        // a conflict; neither changes anything.
+        let same = store.declare_blob(fay.id, bigger.clone(), vec![tok("four")], at(6)).await.unwrap();
+        assert_eq!(same, DeclareOutcome::AlreadyComplete, "{name}");
+        let conflicting = store.declare_blob(fay.id, blob.clone(), vec![], at(6)).await.unwrap();
+        assert_eq!(conflicting, DeclareOutcome::Conflict, "{name}");
+        let record = store.blob(fay.id, blob.blob_id).await.unwrap().unwrap();
+        assert_eq!((record.state, record.meta), (BlobState::Complete, bigger.clone()), "{name}");
+        assert_eq!(store.search(fay.id, vec![tok("four")], BlobFilter::default(), 10).await.unwrap().1, 0, "{name}");
+
+        // The same id is another blob in another account.
+        let theirs = store.declare_blob(other.id, blob.clone(), vec![], at(7)).await.unwrap();
+        assert_eq!(theirs, DeclareOutcome::Pending, "{name}");
+
+        // A second blob fits exactly; a third does not.
+        let second = meta(2, BlobType::Audio, MINUTE, 500, "f1");
+        store.declare_blob(fay.id, second.clone(), vec![], at(8)).await.unwrap();
+        let fits = store.complete_blob(fay.id, second.blob_id, &dev("f1"), 2000, at(8)).await.unwrap();
+        assert_eq!(fits, CompleteOutcome::Completed { storage_used: 2000 }, "{name}");
+        let third = meta(3, BlobType::Audio, 2 * MINUTE, 1, "f1");
+        store.declare_blob(fay.id, third.clone(), vec![], at(9)).await.unwrap();
+        let full = store.complete_blob(fay.id, third.blob_id, &dev("f1"), 2000, at(9)).await.unwrap();
+        assert_eq!(full, CompleteOutcome::QuotaExceeded { storage_used: 2000 }, "{name}");
+    }
+}
+
+/// Three blobs of two devices and types for the listing, lookup and search stories.
+async fn three_blobs(store: &dyn MetadataStore) -> (User, [sync_server::store::metadata::BlobMeta; 3]) {
+    let kim = user(store, "kim@example.com", SyncTier::Pro).await;
+    register(store, &kim, "k1").await;
+    register(store, &kim, "k2").await;
+    let a = meta(1, BlobType::Text, 0, 100, "k1");
+    let b = meta(2, BlobType::Text, 10 * MINUTE, 200, "k2");
+    let c = meta(3, BlobType::Audio, 20 * MINUTE, 300, "k1");
+    stored(store, &kim, &a, &["hello", "world", "alpha"], at(DAY)).await;
+    stored(store, &kim, &b, &["hello", "beta"], at(DAY + 1)).await;
+    stored(store, &kim, &c, &["hello", "world"], at(DAY + 2)).await;
+    (kim, [a, b, c])
+}
+
+#[tokio::test]
+async fn listing_with_cursor_and_lookups() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let (kim, [a, b, c]) = three_blobs(store).await;
+        // A pending blob and another account's blob never show.
+        store.declare_blob(kim.id, meta(4, BlobType::Text, 5 * MINUTE, 1, "k1"), vec![], at(0)).await.unwrap();
+        let other = user(store, "other@example.com", SyncTier::Pro).await;
+        stored(store, &other, &meta(5, BlobType::Text, 0, 1, "k1"), &[], at(0)).await;
+
+        let day = BlobFilter { time_range: Some((at(0), at(DAY))), ..BlobFilter::default() };
+        let page1 = store.list_blobs(kim.id, day.clone(), None, 2).await.unwrap();
+        assert_eq!(page1, vec![a.clone(), b.clone()], "{name}");
+        let cursor = ListCursor { time_start: b.time_start, blob_id: b.blob_id };
+        assert_eq!(store.list_blobs(kim.id, day.clone(), Some(cursor), 2).await.unwrap(), vec![c.clone()], "{name}");
+        let after_c = ListCursor { time_start: c.time_start, blob_id: c.blob_id };
+        assert_eq!(store.list_blobs(kim.id, day.clone(), Some(after_c), 2).await.unwrap(), vec![], "{name}");
+        // Same time_start: the blob id breaks the tie.
+        let twin = sync_server::store::metadata::BlobMeta { blob_id: sync_core::BlobId([0; 16]), ..b.clone() };
+        stored(store, &kim, &twin, &[], at(DAY + 3)).await;
+        let ties = store.list_blobs(
+            kim.id,
+            day.clone(),
+            Some(ListCursor { time_start: a.time_start, blob_id: a.blob_id }),
+            10,
+        );
+        assert_eq!(ties.await.unwrap(), vec![twin.clone(), b.clone(), c.clone()], "{name}");
+
+        // Filters: overlap (inclusive), types, devices; an empty list matches nothing.
+        let narrow = BlobFilter { time_range: Some((at(11 * MINUTE), at(12 * MINUTE))), ..BlobFilter::default() };
+        assert_eq!(store.list_blobs(kim.id, narrow, None, 10).await.unwrap(), vec![twin.clone(), b.clone()], "{name}");
+        let edge = BlobFilter { time_range: Some((at(25 * MINUTE), at(DAY))), ..BlobFilter::default() };
+        assert_eq!(store.list_blobs(kim.id, edge, None, 10).await.unwrap(), vec![c.clone()], "{name}");
+        let audio = BlobFilter { blob_types: Some(vec![BlobType::Audio]), ..day.clone() };
+        assert_eq!(store.list_blobs(kim.id, audio, None, 10).await.unwrap(), vec![c.clone()], "{name}");
+        let k2 = BlobFilter { device_ids: Some(vec![dev("k2")]), ..day.clone() };
+        assert_eq!(store.list_blobs(kim.id, k2, None, 10).await.unwrap(), vec![twin.clone(), b.clone()], "{name}");
+        let nobody = BlobFilter { device_ids: Some(vec![]), ..day.clone() };
+        assert_eq!(store.list_blobs(kim.id, nobody, None, 10).await.unwrap(), vec![], "{name}");
+
+        // By ids: in the order asked, unknown, pending and other accounts' ids left out.
+        let ids = vec![c.blob_id, sync_core::BlobId([4; 16]), sync_core::BlobId([5; 16]), a.blob_id];
+        assert_eq!(store.blobs_by_ids(kim.id, ids).await.unwrap(), vec![c.clone(), a.clone()], "{name}");
+        assert_eq!(store.blobs_by_ids(kim.id, vec![]).await.unwrap(), vec![], "{name}");
+    }
+}
+
+#[tokio::test]
+async fn search_ranks_and_filters() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let (kim, [a, b, c]) = three_blobs(store).await;
+        let all = BlobFilter::default();
+        let found = |hits: &[sync_server::store::metadata::SearchHit]| -> Vec<(sync_core::BlobId, u32)> {
+            hits.iter().map(|h| (h.meta.blob_id, h.match_count)).collect()
+        };
+        // Most tokens first, then newest first.
+        let (hits, total) = store.search(kim.id, vec![tok("hello"), tok("world")], all.clone(), 10).await.unwrap();
+        assert_eq!(total, 3, "{name}");
+        assert_eq!(found(&hits), vec![(c.blob_id, 2), (a.blob_id, 2), (b.blob_id, 1)], "{name}");
+        assert_eq!(hits[0].meta, c, "{name}");
+        // The limit cuts the page, not the total.
+        let (hits, total) = store.search(kim.id, vec![tok("hello")], all.clone(), 1).await.unwrap();
+        assert_eq!((found(&hits), total), (vec![(c.blob_id, 1)], 3), "{name}");
+        // Filters by type and by time overlap.
+        let texts = BlobFilter { blob_types: Some(vec![BlobType::Text]), ..all.clone() };
+        let (hits, total) = store.search(kim.id, vec![tok("world")], texts, 10).await.unwrap();
+        assert_eq!((found(&hits), total), (vec![(a.blob_id, 1)], 1), "{name}");
+        let window = BlobFilter { time_range: Some((at(9 * MINUTE), at(16 * MINUTE))), ..all.clone() };
+        let (hits, total) = store.search(kim.id, vec![tok("hello")], window, 10).await.unwrap();
+        assert_eq!((found(&hits), total), (vec![(b.blob_id, 1)], 1), "{name}");
+        // Nothing for absent tokens, no tokens, or another account.
+        assert_eq!(store.search(kim.id, vec![tok("absent")], all.clone(), 10).await.unwrap(), (vec![], 0), "{name}");
+        assert_eq!(store.search(kim.id, vec![], all.clone(), 10).await.unwrap(), (vec![], 0), "{name}");
+        let other = user(store, "other@example.com", SyncTier::Pro).await;
+        assert_eq!(store.search(other.id, vec![tok("hello")], all, 10).await.unwrap(), (vec![], 0), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn usage_per_type() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let empty = user(store, "empty@example.com", SyncTier::Pro).await;
+        let usage = store.usage(empty.id).await.unwrap();
+        assert_eq!(usage, sync_server::store::metadata::Usage::default(), "{name}");
+        let (kim, [a, _, c]) = three_blobs(store).await;
+        store.declare_blob(kim.id, meta(9, BlobType::Frames, -DAY, 5000, "k1"), vec![], at(0)).await.unwrap();
+        let usage = store.usage(kim.id).await.unwrap();
+        assert_eq!((usage.text_bytes, usage.frames_bytes, usage.audio_bytes), (300, 0, 300), "{name}");
+        assert_eq!((usage.total_blobs, usage.device_count, usage.storage_used()), (3, 2, 600), "{name}");
+        assert_eq!((usage.oldest_data, usage.newest_data), (Some(a.time_start), Some(c.time_end)), "{name}");
+        assert_eq!(usage.last_sync, Some(at(DAY + 2)), "{name}");
+        assert_eq!(store.storage_used(kim.id).await.unwrap(), 600, "{name}");
+    }
+}
