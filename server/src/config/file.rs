@@ -14,13 +14,13 @@ use crate::redact;
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// See [`Config::data_dir`].
+    /// See [`Config::data_dir`](super::Config::data_dir).
     pub data_dir: Option<PathBuf>,
-    /// See [`Config::bind`].
+    /// See [`Config::bind`](super::Config::bind).
     pub bind: Option<String>,
-    /// See [`Config::public_url`].
+    /// See [`Config::public_url`](super::Config::public_url).
     pub public_url: Option<String>,
-    /// See [`Config::static_dir`].
+    /// See [`Config::static_dir`](super::Config::static_dir).
     pub static_dir: Option<PathBuf>,
     /// `text` or `json`.
     pub log_format: Option<String>,
@@ -34,9 +34,9 @@ pub struct FileConfig {
     pub cleanup_interval_secs: Option<u64>,
     /// Stripe webhook.
     pub stripe: Option<FileStripe>,
-    /// See [`Config::database_url`].
+    /// See [`Config::database_url`](super::Config::database_url).
     pub database_url: Option<String>,
-    /// See [`Config::database_pool_size`].
+    /// See [`Config::database_pool_size`](super::Config::database_pool_size).
     pub database_pool_size: Option<usize>,
     /// S3-compatible object storage.
     pub s3: Option<FileS3>,

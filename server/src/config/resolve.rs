@@ -17,13 +17,13 @@ use crate::store::objects::s3::S3Config;
 /// hides the secrets.
 #[derive(Clone, Default)]
 pub struct Overrides {
-    /// See [`Config::data_dir`].
+    /// See [`Config::data_dir`](super::Config::data_dir).
     pub data_dir: Option<PathBuf>,
-    /// See [`Config::bind`].
+    /// See [`Config::bind`](super::Config::bind).
     pub bind: Option<String>,
-    /// See [`Config::public_url`].
+    /// See [`Config::public_url`](super::Config::public_url).
     pub public_url: Option<String>,
-    /// See [`Config::static_dir`].
+    /// See [`Config::static_dir`](super::Config::static_dir).
     pub static_dir: Option<PathBuf>,
     /// `text` or `json`.
     pub log_format: Option<String>,
@@ -39,9 +39,9 @@ pub struct Overrides {
     pub stripe_webhook_secret: Option<String>,
     /// `price_a=starter,price_b=pro`.
     pub stripe_prices: Option<String>,
-    /// See [`Config::database_url`].
+    /// See [`Config::database_url`](super::Config::database_url).
     pub database_url: Option<String>,
-    /// See [`Config::database_pool_size`].
+    /// See [`Config::database_pool_size`](super::Config::database_pool_size).
     pub database_pool_size: Option<usize>,
     /// S3 endpoint URL.
     pub s3_endpoint: Option<String>,
