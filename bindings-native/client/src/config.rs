@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::ClientOptions;
-use crate::error::{Result, SyncError};
+use crate::api::ClientOptions;
+use crate::error::{IoContext, Result, SyncError};
 
-/// Every setting of a sync client on one device.
-#[derive(Clone, Debug)]
+/// Every setting of a sync client on one device. Its `Debug` redacts the token.
+#[derive(Clone)]
 pub struct SyncConfig {
     /// The server (root or `/api/sync` base).
     pub server: Option<String>,
@@ -27,7 +27,7 @@ pub struct SyncConfig {
     pub state_dir: PathBuf,
     /// The name shown in the device list.
     pub device_name: String,
-    /// Upload search tokens with `text` blobs (DESIGN.md 3.7; on by default).
+    /// Upload search tokens with `text` blobs (docs/FORMAT.md, Search tokens; on by default).
     pub search_tokens: bool,
     /// Length of the time window of one `text` bundle.
     pub window: Duration,
@@ -196,8 +196,8 @@ impl SyncConfig {
 }
 
 /// The TOML config file (`--config`, `SCREENPIPE_SYNC_CONFIG`, or `STATE_DIR/config.toml`).
-/// Every key is optional; unknown keys are an error.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Every key is optional; unknown keys are an error. Its `Debug` redacts the token.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Server address.
@@ -231,12 +231,66 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads a config file (at most 1 MiB).
     pub fn read(path: &Path) -> Result<ConfigFile> {
-        let meta = std::fs::metadata(path).map_err(|e| SyncError::io(format!("config file {}", path.display()), e))?;
+        let meta = std::fs::metadata(path).io_ctx(|| format!("config file {}", path.display()))?;
         if meta.len() > 1 << 20 {
             return Err(SyncError::Config(format!("{} is larger than 1 MiB", path.display())));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| SyncError::io(format!("read {}", path.display()), e))?;
-        toml::from_str(&text).map_err(|e| SyncError::Config(format!("{}: {e}", path.display())))
+        let text = std::fs::read_to_string(path).io_ctx(|| format!("read {}", path.display()))?;
+        toml::from_str(&text).map_err(|source| SyncError::ConfigFile { path: path.to_owned(), source })
+    }
+}
+
+/// What a secret prints as in `Debug`.
+struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// `Some(<redacted>)` or `None`: whether a secret is set, never its value.
+fn redacted(secret: &Option<String>) -> Option<Redacted> {
+    secret.as_ref().map(|_| Redacted)
+}
+
+impl std::fmt::Debug for SyncConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncConfig")
+            .field("server", &self.server)
+            .field("token", &redacted(&self.token))
+            .field("db_path", &self.db_path)
+            .field("data_dir", &self.data_dir)
+            .field("state_dir", &self.state_dir)
+            .field("device_name", &self.device_name)
+            .field("search_tokens", &self.search_tokens)
+            .field("window", &self.window)
+            .field("upload_concurrency", &self.upload_concurrency)
+            .field("media_settle", &self.media_settle)
+            .field("max_rows_per_pass", &self.max_rows_per_pass)
+            .field("client", &self.client)
+            .field("data_types", &self.data_types)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("server", &self.server)
+            .field("token", &redacted(&self.token))
+            .field("db", &self.db)
+            .field("data_dir", &self.data_dir)
+            .field("state_dir", &self.state_dir)
+            .field("device_name", &self.device_name)
+            .field("search_tokens", &self.search_tokens)
+            .field("window_minutes", &self.window_minutes)
+            .field("upload_concurrency", &self.upload_concurrency)
+            .field("media_settle_secs", &self.media_settle_secs)
+            .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("retries", &self.retries)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
     }
 }
 
@@ -257,5 +311,36 @@ mod tests {
         assert_eq!(config.window, Duration::from_secs(600));
         assert_eq!(config.client.bandwidth_limit, Some(1000));
         assert!(toml::from_str::<ConfigFile>("password = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let file: ConfigFile =
+            toml::from_str("server = \"http://127.0.0.1:1\"\ntoken = \"s3cr3t-token\"\nretries = 2\n").unwrap();
+        let debug = format!("{file:?}");
+        assert_eq!(
+            debug,
+            "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
+             state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
+             media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None }"
+        );
+
+        let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));
+        config.apply_file(&file);
+        config.device_name = "laptop".into();
+        config.client.user_agent = "ua".into();
+        let debug = format!("{config:?}");
+        assert_eq!(
+            debug,
+            "SyncConfig { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db_path: \"/sp/db.sqlite\", \
+             data_dir: \"/sp/data\", state_dir: \"/sp/sync\", device_name: \"laptop\", search_tokens: true, \
+             window: 300s, upload_concurrency: 4, media_settle: 120s, max_rows_per_pass: 50000, \
+             client: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 2, \
+             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\" }, \
+             data_types: DataTypes { frames: true, audio: true, text: true } }"
+        );
+        assert!(!debug.contains("s3cr3t"));
+        config.token = None;
+        assert!(format!("{config:?}").contains("token: None"));
     }
 }

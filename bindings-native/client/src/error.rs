@@ -1,9 +1,13 @@
-//! [`SyncError`]: every failure of the client, each with a stable code.
+//! [`SyncError`]: every failure of the client, typed, with a stable [`code`](SyncError::code):
+//! the core's codes (`wrong_password`, `tampered`, `rollback`, ...), the server's
+//! (`QUOTA_EXCEEDED`, `DEVICE_LIMIT_EXCEEDED`, ...; see `sync_core::wire::codes`), and the
+//! client's own (`network`, `io`, `database`, `config`, `invalid_response`,
+//! `checksum_mismatch`, `not_initialized`, `schema`, `state`).
 //!
-//! Codes: the core's (`wrong_password`, `tampered`, `rollback`, ...; see `docs/FORMAT.md` 6),
-//! the server's (`QUOTA_EXCEEDED`, `DEVICE_LIMIT_EXCEEDED`, `UNAUTHORIZED`, ...; see
-//! `sync_core::wire::codes`), and the client's own (`network`, `io`, `database`, `config`,
-//! `invalid_response`, `checksum_mismatch`, `not_initialized`, `schema`, `media`).
+//! A variant made from another error keeps it as its [`source`](std::error::Error::source);
+//! its message repeats the source's, so that one line (`error: {e}`) says everything.
+
+use std::path::PathBuf;
 
 use sync_core::wire::codes;
 
@@ -25,11 +29,25 @@ pub enum SyncError {
         message: String,
     },
     /// The server could not be reached, or kept failing (after the retries).
-    #[error("network error: {0}")]
-    Network(String),
-    /// The server's answer is not what the API promises (bad JSON, too large, wrong size).
+    #[error("network error: {what}: {source}")]
+    Network {
+        /// What failed and where: `timed out (host)`, `cannot connect (host)`, ... (never the
+        /// whole URL: signed URLs carry a signature).
+        what: String,
+        /// reqwest's error, without its URL.
+        source: reqwest::Error,
+    },
+    /// The server's answer is not what the API promises (too large, wrong size, missing).
     #[error("invalid answer from the server: {0}")]
     InvalidResponse(String),
+    /// The server's JSON answer does not decode as the route's answer.
+    #[error("invalid answer from the server: {route}: {source}")]
+    UndecodableResponse {
+        /// The route (`/status`, ...).
+        route: String,
+        /// serde's error.
+        source: serde_json::Error,
+    },
     /// A downloaded object's size or SHA-256 differs from its metadata.
     #[error("checksum mismatch: {0}")]
     ChecksumMismatch(String),
@@ -42,12 +60,12 @@ pub enum SyncError {
         source: std::io::Error,
     },
     /// A SQLite operation failed (state file or screenpipe database).
-    #[error("database error ({context}): {message}")]
+    #[error("database error ({context}): {source}")]
     Database {
         /// Which database and operation.
         context: String,
-        /// SQLite's message.
-        message: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
     },
     /// screenpipe's database does not have the tables or columns this client needs.
     #[error("screenpipe database: {0}")]
@@ -55,12 +73,66 @@ pub enum SyncError {
     /// A setting is missing or invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// The config file is not valid TOML for [`ConfigFile`](crate::config::ConfigFile).
+    #[error("configuration: {}: {source}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's error.
+        source: toml::de::Error,
+    },
+    /// The server address does not parse as a URL.
+    #[error("configuration: the server address is not a URL: {source}")]
+    ServerUrl {
+        /// The URL parser's error.
+        source: url::ParseError,
+    },
+    /// A setting cannot go into an HTTP header (the token, the device id).
+    #[error("configuration: {what}")]
+    Header {
+        /// Which setting, and why.
+        what: &'static str,
+        /// The header's error.
+        source: reqwest::header::InvalidHeaderValue,
+    },
+    /// The HTTP client cannot be built (TLS backend, ...).
+    #[error("configuration: cannot build the HTTP client: {source}")]
+    HttpClient {
+        /// reqwest's error.
+        source: reqwest::Error,
+    },
+    /// A request body cannot be encoded as JSON.
+    #[error("configuration: cannot encode the request: {source}")]
+    Encode {
+        /// serde's error.
+        source: serde_json::Error,
+    },
     /// This device has not run `init` yet.
     #[error("this device is not initialised: run `screenpipe-sync init` first")]
     NotInitialized,
-    /// The state file belongs to another setup (another device id or server).
+    /// The state file belongs to another setup, or the client's own bookkeeping failed.
     #[error("state: {0}")]
     State(String),
+    /// The state file holds a value that does not parse.
+    #[error("state: the state file holds a bad {what}: {source}")]
+    CorruptState {
+        /// Which value.
+        what: String,
+        /// The parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Another process holds the state folder's lock.
+    #[error("state: another screenpipe-sync process is working on this state folder ({source})")]
+    Locked {
+        /// SQLite's error (busy).
+        source: rusqlite::Error,
+    },
+    /// A worker thread (blocking work: SQLite, the KDF, sealing) panicked or was cancelled.
+    #[error("state: a worker thread failed: {source}")]
+    Worker {
+        /// tokio's error.
+        source: tokio::task::JoinError,
+    },
 }
 
 /// The client's result type.
@@ -72,15 +144,23 @@ impl SyncError {
         match self {
             SyncError::Core(e) => e.code().to_owned(),
             SyncError::Api { code, .. } => code.clone(),
-            SyncError::Network(_) => "network".into(),
-            SyncError::InvalidResponse(_) => "invalid_response".into(),
+            SyncError::Network { .. } => "network".into(),
+            SyncError::InvalidResponse(_) | SyncError::UndecodableResponse { .. } => "invalid_response".into(),
             SyncError::ChecksumMismatch(_) => "checksum_mismatch".into(),
             SyncError::Io { .. } => "io".into(),
             SyncError::Database { .. } => "database".into(),
             SyncError::Schema(_) => "schema".into(),
-            SyncError::Config(_) => "config".into(),
+            SyncError::Config(_)
+            | SyncError::ConfigFile { .. }
+            | SyncError::ServerUrl { .. }
+            | SyncError::Header { .. }
+            | SyncError::HttpClient { .. }
+            | SyncError::Encode { .. } => "config".into(),
             SyncError::NotInitialized => "not_initialized".into(),
-            SyncError::State(_) => "state".into(),
+            SyncError::State(_)
+            | SyncError::CorruptState { .. }
+            | SyncError::Locked { .. }
+            | SyncError::Worker { .. } => "state".into(),
         }
     }
 
@@ -123,12 +203,28 @@ impl SyncError {
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> SyncError {
+    /// A file system error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> SyncError {
         SyncError::Io { context: context.into(), source }
     }
 
-    pub(crate) fn db(context: impl Into<String>, err: rusqlite::Error) -> SyncError {
-        SyncError::Database { context: context.into(), message: err.to_string() }
+    /// A SQLite error with which database and operation.
+    pub fn db(context: impl Into<String>, source: rusqlite::Error) -> SyncError {
+        SyncError::Database { context: context.into(), source }
+    }
+
+    /// A value of the state file that does not parse.
+    pub(crate) fn corrupt(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> SyncError {
+        SyncError::CorruptState { what: what.into(), source: Box::new(source) }
+    }
+}
+
+impl From<tokio::task::JoinError> for SyncError {
+    fn from(source: tokio::task::JoinError) -> SyncError {
+        SyncError::Worker { source }
     }
 }
 
@@ -153,5 +249,31 @@ pub(crate) trait IoContext<T> {
 impl<T> IoContext<T> for std::io::Result<T> {
     fn io_ctx(self, context: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|e| SyncError::io(context(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn wrapped_errors_keep_their_source_and_code() {
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap().execute_batch("NOT SQL").unwrap_err();
+        let e = SyncError::db("state meta", sqlite);
+        assert_eq!(e.code(), "database");
+        assert!(e.source().is_some_and(|s| s.is::<rusqlite::Error>()));
+        assert!(e.to_string().starts_with("database error (state meta): "), "{e}");
+
+        let toml_err = toml::from_str::<crate::config::ConfigFile>("password = 1").unwrap_err();
+        let e = SyncError::ConfigFile { path: "/x/config.toml".into(), source: toml_err };
+        assert_eq!(e.code(), "config");
+        assert!(e.to_string().starts_with("configuration: /x/config.toml: "), "{e}");
+        assert!(e.source().is_some_and(|s| s.is::<toml::de::Error>()));
+
+        let e = SyncError::corrupt("blob id", sync_core::Error::Malformed("x"));
+        assert_eq!(e.code(), "state");
+        assert!(e.source().is_some());
     }
 }

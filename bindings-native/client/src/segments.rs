@@ -105,9 +105,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use sync_core::blob::AeadBackend as Backend;
     use sync_core::blob::{BlobContext, Flags, open_blob};
     use sync_core::keys::{DataKey, DataKeys};
-    use sync_core::blob::AeadBackend as Backend;
     use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
     /// A reader that hands out at most `step` bytes per call, and is interrupted once.

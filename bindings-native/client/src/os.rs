@@ -1,4 +1,5 @@
-//! Small helpers: the clock, random device ids, durable file writes, CPU time.
+//! What the operating system gives: the clock, randomness (device ids, backoff jitter), durable
+//! renames (folder fsync), this process's CPU time.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
