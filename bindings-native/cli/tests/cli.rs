@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "../../client/tests/common/mod.rs"]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,9 +14,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use sync_client::session::SyncSession;
 use sync_core::UnixMillis;
 use sync_core::wire::{DownloadRequest, TimeRange};
-use sync_native::session::SyncSession;
 
 const BIN: &str = env!("CARGO_BIN_EXE_screenpipe-sync");
 
@@ -61,7 +62,7 @@ fn delay_for(run: u64, max_ms: u64) -> u64 {
 async fn kill_during_push_then_resume() {
     let server = TestServer::start().await;
     let template = tempfile::tempdir().unwrap();
-    let options = sync_native::fixture::FixtureOptions {
+    let options = sync_fixture::FixtureOptions {
         days: 1,
         hours_per_day: 1,
         monitors: 2,
@@ -72,7 +73,7 @@ async fn kill_during_push_then_resume() {
         seed: 11,
         ..Default::default()
     };
-    sync_native::fixture::write_fixture(template.path(), &options, false).unwrap();
+    sync_fixture::write_fixture(template.path(), &options, false).unwrap();
     let a_rows = dump(&template.path().join("db.sqlite"), "origin", None);
 
     // Calibrate: how long a whole push takes here.
@@ -159,7 +160,7 @@ async fn kill_during_push_then_resume() {
                     media += 1;
                     continue;
                 }
-                let b = session.open_text_blob(blob, &sync_native::NoProgress).await.unwrap();
+                let b = session.open_text_blob(blob, &sync_client::NoProgress).await.unwrap();
                 let mut add = |t: &str, id: i64| *seen.entry((t.to_owned(), id)).or_default() += 1;
                 b.video_chunks.iter().for_each(|r| add("video_chunks", r.row_id));
                 b.frames.iter().for_each(|r| add("frames", r.row_id));

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::ClientOptions;
 use crate::error::{IoContext, Result, SyncError};
+use crate::redact::redacted;
 
 /// Every setting of a sync client on one device. Its `Debug` redacts the token.
 #[derive(Clone)]
@@ -238,20 +239,6 @@ impl ConfigFile {
         let text = std::fs::read_to_string(path).io_ctx(|| format!("read {}", path.display()))?;
         toml::from_str(&text).map_err(|source| SyncError::ConfigFile { path: path.to_owned(), source })
     }
-}
-
-/// What a secret prints as in `Debug`.
-struct Redacted;
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// `Some(<redacted>)` or `None`: whether a secret is set, never its value.
-fn redacted(secret: &Option<String>) -> Option<Redacted> {
-    secret.as_ref().map(|_| Redacted)
 }
 
 impl std::fmt::Debug for SyncConfig {

@@ -6,6 +6,7 @@ pub mod error;
 mod os;
 pub mod pack;
 pub mod progress;
+mod redact;
 pub mod screenpipe;
 pub mod search;
 mod segments;

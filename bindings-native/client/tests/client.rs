@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sync_client::{ClientOptions, SyncClient};
 use sync_core::DeviceId;
-use sync_native::{ClientOptions, SyncClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -108,11 +108,11 @@ async fn network_errors_are_retried_and_typed() {
 async fn bad_answers_are_typed_errors() {
     let (url, _) = scripted(vec![(200, r#"{"quota": 5}"#.into())]).await;
     assert_eq!(client(&url, 0).status().await.unwrap_err().code(), "invalid_response");
-    let huge = format!("\"{}\"", "a".repeat(sync_native::client::MAX_JSON_RESPONSE + 10));
+    let huge = format!("\"{}\"", "a".repeat(sync_client::api::MAX_JSON_RESPONSE + 10));
     let (url, _) = scripted(vec![(200, huge)]).await;
     assert_eq!(client(&url, 0).status().await.unwrap_err().code(), "invalid_response");
     assert!(SyncClient::new("ftp://x", "t", DeviceId::new("d").unwrap(), ClientOptions::default()).is_err());
     assert!(SyncClient::new("http://x", " ", DeviceId::new("d").unwrap(), ClientOptions::default()).is_err());
-    assert_eq!(sync_native::client::api_base("http://h:1/").unwrap(), "http://h:1/api/sync");
-    assert_eq!(sync_native::client::api_base("http://h:1/api/sync").unwrap(), "http://h:1/api/sync");
+    assert_eq!(sync_client::api::api_base("http://h:1/").unwrap(), "http://h:1/api/sync");
+    assert_eq!(sync_client::api::api_base("http://h:1/api/sync").unwrap(), "http://h:1/api/sync");
 }

@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use sync_native::progress::Stage;
-use sync_native::query::SearchOptions;
-use sync_native::service::{ServiceListener, ServiceOptions, ServiceState, ServiceStatus, SyncInterval, SyncService};
-use sync_native::{DataTypes, SyncSession};
+use sync_client::progress::Stage;
+use sync_client::search::{CloudQuery, SearchOptions};
+use sync_client::service::{ServiceListener, ServiceOptions, ServiceState, ServiceStatus, SyncInterval, SyncService};
+use sync_client::{DataTypes, SyncSession};
 
 #[derive(Default)]
 struct Recorder {
@@ -71,7 +71,7 @@ fn synced_ids(session: &SyncSession) -> BTreeSet<String> {
 
 async fn cloud_finds(session: &SyncSession, words: &str) -> usize {
     let options = SearchOptions { local: false, ..SearchOptions::default() };
-    session.query().query_all(words, &options).await.unwrap().len()
+    CloudQuery::new(session).query_all(words, &options).await.unwrap().len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,11 +10,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
+use sync_client::search::{CloudQuery, SearchOptions};
+use sync_client::session::SyncSession;
 use sync_core::UnixMillis;
 use sync_core::records::parse_timestamp;
 use sync_core::search::terms;
-use sync_native::query::SearchOptions;
-use sync_native::session::SyncSession;
 
 /// The records of A's database that hold every term of `query` (OCR text + window name, or
 /// the transcription), as `(table, row id)`.
@@ -52,7 +52,7 @@ fn expected_hits(db: &std::path::Path, query: &str, start: UnixMillis, end: Unix
     out
 }
 
-fn hit_set(items: &[sync_native::SearchItem], device: &str) -> BTreeSet<(String, i64)> {
+fn hit_set(items: &[sync_client::SearchItem], device: &str) -> BTreeSet<(String, i64)> {
     items.iter().inspect(|i| assert_eq!(i.device_id, device)).map(|i| (i.table.to_owned(), i.origin_row_id)).collect()
 }
 
@@ -67,7 +67,7 @@ async fn push_pull_search_and_corruption() {
     assert!(summary.frames > 0 && summary.audio_transcriptions > 0);
     let a_cfg = device_config(a_dir.path(), &server.url, &token, "laptop");
     let (a, outcome) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
-    assert!(matches!(outcome, sync_native::InitOutcome::Created { .. }));
+    assert!(matches!(outcome, sync_client::InitOutcome::Created { .. }));
     let report = a.push(no_progress()).await.unwrap();
     assert_eq!(report.media_files, summary.media_files);
     assert!(report.text_bundles > 0);
@@ -87,7 +87,7 @@ async fn push_pull_search_and_corruption() {
     empty_fixture(b_dir.path());
     let b_cfg = device_config(b_dir.path(), &server.url, &token, "desktop");
     let (b, outcome) = SyncSession::init(&b_cfg, PASSWORD).await.unwrap();
-    assert!(matches!(outcome, sync_native::InitOutcome::Unlocked));
+    assert!(matches!(outcome, sync_client::InitOutcome::Unlocked));
     let pulled = b.pull(None, None, no_progress()).await.unwrap();
     assert!(pulled.failures.is_empty(), "{:?}", pulled.failures);
     assert_eq!(pulled.media_written, summary.media_files);
@@ -121,8 +121,8 @@ async fn push_pull_search_and_corruption() {
             .await
             .unwrap();
         let blob = &listed.blobs[0];
-        let bundle = b.open_text_blob(blob, &sync_native::NoProgress).await.unwrap();
-        let mut unpacker = sync_native::unpacker::Unpacker::open(&b_cfg.db_path, &b_cfg.data_dir).unwrap();
+        let bundle = b.open_text_blob(blob, &sync_client::NoProgress).await.unwrap();
+        let mut unpacker = sync_client::unpack::Unpacker::open(&b_cfg.db_path, &b_cfg.data_dir).unwrap();
         let counts2 = unpacker.import(&bundle, &blob.blob_id).unwrap();
         assert_eq!(counts2.total_inserted(), 0);
         assert_eq!(counts2.existing as usize, bundle.record_count());
@@ -157,13 +157,16 @@ async fn push_pull_search_and_corruption() {
     let all = SearchOptions { limit: 100_000, max_cloud_blobs: 10_000, ..SearchOptions::default() };
     for query in ["budget", "latency numbers", "Zürich roadmap", "café", "nonexistentword"] {
         let expected = expected_hits(&a_cfg.db_path, query, UnixMillis(0), UnixMillis(4_102_444_800_000));
-        let local_a = a.query().query_all(query, &SearchOptions { cloud: false, ..all.clone() }).await.unwrap();
+        let local_a =
+            CloudQuery::new(&a).query_all(query, &SearchOptions { cloud: false, ..all.clone() }).await.unwrap();
         assert_eq!(hit_set(&local_a, &a_id), expected, "local search on A for {query:?}");
-        let local_b = b.query().query_all(query, &SearchOptions { cloud: false, ..all.clone() }).await.unwrap();
+        let local_b =
+            CloudQuery::new(&b).query_all(query, &SearchOptions { cloud: false, ..all.clone() }).await.unwrap();
         assert_eq!(hit_set(&local_b, &a_id), expected, "local search on B for {query:?}");
-        let cloud_c = c.query().query_all(query, &SearchOptions { local: false, ..all.clone() }).await.unwrap();
+        let cloud_c =
+            CloudQuery::new(&c).query_all(query, &SearchOptions { local: false, ..all.clone() }).await.unwrap();
         assert_eq!(hit_set(&cloud_c, &a_id), expected, "cloud search for {query:?}");
-        let merged_b = b.query().query_all(query, &all).await.unwrap();
+        let merged_b = CloudQuery::new(&b).query_all(query, &all).await.unwrap();
         assert_eq!(merged_b.len(), expected.len(), "merged results are deduplicated for {query:?}");
         assert!(merged_b.windows(2).all(|w| w[0].time >= w[1].time), "newest first");
         if !expected.is_empty() {
@@ -176,8 +179,7 @@ async fn push_pull_search_and_corruption() {
     let range_start = parse_timestamp(&summary.time_range.as_ref().unwrap().0).unwrap();
     let range_end = UnixMillis(range_start.0 + 30 * 60_000);
     let expected = expected_hits(&a_cfg.db_path, "budget", range_start, range_end);
-    let ranged = c
-        .query()
+    let ranged = CloudQuery::new(&c)
         .query_all(
             "budget",
             &SearchOptions { start: Some(range_start), end: Some(range_end), local: false, ..all.clone() },
@@ -185,9 +187,9 @@ async fn push_pull_search_and_corruption() {
         .await
         .unwrap();
     assert_eq!(hit_set(&ranged, &a_id), expected);
-    assert!(c.query().needs_cloud_data(range_start, range_end).unwrap());
-    assert!(!a.query().needs_cloud_data(UnixMillis(range_end.0 + 1), range_end).unwrap());
-    let fetched = c.query().fetch_cloud_data(range_start, range_end, "budget").await.unwrap();
+    assert!(CloudQuery::new(&c).needs_cloud_data(range_start, range_end).unwrap());
+    assert!(!CloudQuery::new(&a).needs_cloud_data(UnixMillis(range_end.0 + 1), range_end).unwrap());
+    let fetched = CloudQuery::new(&c).fetch_cloud_data(range_start, range_end, "budget").await.unwrap();
     assert_eq!(hit_set(&fetched, &a_id), expected);
 
     // Corruption on the server: one text blob with its object altered (checksum mismatch),
@@ -250,7 +252,7 @@ async fn rotation_rollback_recovery_and_tokens_off() {
     let mut a_cfg = device_config(a_dir.path(), &server.url, &token, "laptop");
     a_cfg.search_tokens = false;
     let (mut a, created) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
-    let sync_native::InitOutcome::Created { recovery_phrase } = created else { panic!("new account") };
+    let sync_client::InitOutcome::Created { recovery_phrase } = created else { panic!("new account") };
     a.push(no_progress()).await.unwrap();
     // Token setting off: the server holds no token for this account.
     assert_eq!(
@@ -282,13 +284,11 @@ async fn rotation_rollback_recovery_and_tokens_off() {
     let pulled = b.pull(None, None, no_progress()).await.unwrap();
     assert!(pulled.failures.is_empty() && pulled.imported_blobs > 0);
     // Without tokens the cloud search lists blobs by time and filters after decryption.
-    let expected = b
-        .query()
+    let expected = CloudQuery::new(&b)
         .query_all("budget", &SearchOptions { cloud: false, limit: 10_000, ..Default::default() })
         .await
         .unwrap();
-    let cloud = b
-        .query()
+    let cloud = CloudQuery::new(&b)
         .query_all(
             "budget",
             &SearchOptions { local: false, limit: 10_000, max_cloud_blobs: 10_000, ..Default::default() },

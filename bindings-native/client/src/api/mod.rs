@@ -28,6 +28,7 @@ pub use routes::MAX_JSON_RESPONSE;
 pub use throttle::{RateLimiter, parse_rate};
 
 use crate::error::{Result, SyncError};
+use crate::redact::Redacted;
 
 /// The HTTP client of one device. Its `Debug` shows the base and the device, never the token.
 #[derive(Clone)]
@@ -44,7 +45,7 @@ impl std::fmt::Debug for SyncClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SyncClient")
             .field("base", &self.base)
-            .field("token", &"<redacted>")
+            .field("token", &Redacted)
             .field("device_id", &self.device_id)
             .field("options", &self.options)
             .finish_non_exhaustive()
@@ -106,7 +107,7 @@ mod tests {
         let debug = format!("{client:?}");
         assert_eq!(
             debug,
-            "SyncClient { base: \"http://h:1/api/sync\", token: \"<redacted>\", device_id: DeviceId(\"dev-1\"), \
+            "SyncClient { base: \"http://h:1/api/sync\", token: <redacted>, device_id: DeviceId(dev-1), \
              options: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 4, \
              backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\" }, .. }"
         );

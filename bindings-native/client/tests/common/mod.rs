@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use sync_native::config::SyncConfig;
-use sync_native::fixture::{FixtureOptions, FixtureSummary, write_fixture};
-use sync_native::{NoProgress, Progress};
+use sync_client::config::SyncConfig;
+use sync_client::{NoProgress, Progress};
+use sync_fixture::{FixtureOptions, FixtureSummary, write_fixture};
 use sync_server::cli::UserCommand;
 use sync_server::config::Config;
 use sync_server::{RunningServer, start};
