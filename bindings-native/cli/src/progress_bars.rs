@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use sync_native::{Progress, Stage};
+use sync_client::{Progress, Stage};
 
 /// Warnings on stderr, no bars.
 pub struct Plain {
