@@ -12,7 +12,7 @@ use sync_core::search::query_tokens;
 use sync_core::wire::{Envelope, KeyringEntry, RecoveryEnvelope};
 use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
-use super::{FfiResult, SyncFfiError};
+use crate::error::{FfiResult, SyncFfiError};
 
 /// What a blob is bound to (its AEAD context): the fields of the server's blob listing
 /// (`POST /download` or `POST /search`).
