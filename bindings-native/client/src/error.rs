@@ -48,6 +48,14 @@ pub enum SyncError {
         /// serde's error.
         source: serde_json::Error,
     },
+    /// A URL in the server's answer (a signed upload or download URL) does not parse.
+    #[error("invalid answer from the server: {field} is not a URL: {source}")]
+    InvalidUrl {
+        /// Which field (`upload_url`, `download_url`).
+        field: &'static str,
+        /// The URL parser's error.
+        source: url::ParseError,
+    },
     /// A downloaded object's size or SHA-256 differs from its metadata.
     #[error("checksum mismatch: {0}")]
     ChecksumMismatch(String),
@@ -107,6 +115,12 @@ pub enum SyncError {
         /// serde's error.
         source: serde_json::Error,
     },
+    /// The background service was started outside a tokio runtime.
+    #[error("configuration: the sync service needs a tokio runtime")]
+    NoRuntime {
+        /// tokio's error.
+        source: tokio::runtime::TryCurrentError,
+    },
     /// This device has not run `init` yet.
     #[error("this device is not initialised: run `screenpipe-sync init` first")]
     NotInitialized,
@@ -145,7 +159,9 @@ impl SyncError {
             SyncError::Core(e) => e.code().to_owned(),
             SyncError::Api { code, .. } => code.clone(),
             SyncError::Network { .. } => "network".into(),
-            SyncError::InvalidResponse(_) | SyncError::UndecodableResponse { .. } => "invalid_response".into(),
+            SyncError::InvalidResponse(_) | SyncError::UndecodableResponse { .. } | SyncError::InvalidUrl { .. } => {
+                "invalid_response".into()
+            }
             SyncError::ChecksumMismatch(_) => "checksum_mismatch".into(),
             SyncError::Io { .. } => "io".into(),
             SyncError::Database { .. } => "database".into(),
@@ -155,7 +171,8 @@ impl SyncError {
             | SyncError::ServerUrl { .. }
             | SyncError::Header { .. }
             | SyncError::HttpClient { .. }
-            | SyncError::Encode { .. } => "config".into(),
+            | SyncError::Encode { .. }
+            | SyncError::NoRuntime { .. } => "config".into(),
             SyncError::NotInitialized => "not_initialized".into(),
             SyncError::State(_)
             | SyncError::CorruptState { .. }

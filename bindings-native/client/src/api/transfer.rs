@@ -22,7 +22,7 @@ impl SyncClient {
     /// `PUT`s the file at `path` (exactly `size` bytes) to a signed upload URL, streamed, with
     /// progress. The file is re-read from the start at each retry.
     pub async fn put_file(&self, url: &str, path: &Path, size: u64, progress: &dyn Progress) -> Result<()> {
-        let url = reqwest::Url::parse(url).map_err(|_| SyncError::InvalidResponse("upload_url is not a URL".into()))?;
+        let url = reqwest::Url::parse(url).map_err(|source| SyncError::InvalidUrl { field: "upload_url", source })?;
         self.with_retries("PUT object", || {
             let url = url.clone();
             async move {
@@ -106,8 +106,7 @@ impl SyncClient {
         progress: &dyn Progress,
         sink: &mut Sink<'_>,
     ) -> Result<()> {
-        let url =
-            reqwest::Url::parse(url).map_err(|_| SyncError::InvalidResponse("download_url is not a URL".into()))?;
+        let url = reqwest::Url::parse(url).map_err(|source| SyncError::InvalidUrl { field: "download_url", source })?;
         let sink = tokio::sync::Mutex::new(sink);
         self.with_retries("GET object", || {
             let url = url.clone();

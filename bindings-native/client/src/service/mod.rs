@@ -130,8 +130,7 @@ impl SyncService {
     /// Starts the background loop on the current tokio runtime (a no-op when running). The
     /// first cycle runs at once unless the interval is manual.
     pub fn start(&self) -> Result<()> {
-        let handle = tokio::runtime::Handle::try_current()
-            .map_err(|_| SyncError::Config("the sync service needs a tokio runtime".into()))?;
+        let handle = tokio::runtime::Handle::try_current().map_err(|source| SyncError::NoRuntime { source })?;
         let mut running = lock(&self.running);
         if running.as_ref().is_some_and(|r| !r.task.is_finished()) {
             return Ok(());

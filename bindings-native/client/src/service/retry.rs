@@ -14,6 +14,7 @@ pub fn is_transient(error: &SyncError) -> bool {
         SyncError::Network { .. }
         | SyncError::InvalidResponse(_)
         | SyncError::UndecodableResponse { .. }
+        | SyncError::InvalidUrl { .. }
         | SyncError::ChecksumMismatch(_)
         | SyncError::Io { .. }
         | SyncError::Database { .. }

@@ -11,7 +11,7 @@
 //!   device and `sync_id` to `device:table:row` where those columns exist.
 //! - screenpipe's `AFTER INSERT` triggers index the rows for its FTS search. Where a table has
 //!   no such trigger (and no background indexer), the unpacker fills the FTS table itself.
-//! - Media files are written by the pull before the rows (see [`crate::session::pull`]); chunk
+//! - Media files are written by the pull (`session/pull.rs`) before the rows; chunk
 //!   rows point to `DATA_DIR/<origin device id>/<file name>` ([`media_dest`]).
 //!
 //! [`records`] says which columns each record becomes; every SQL statement is in
