@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-cargo build -q --release -p sync-server -p sync-native
+cargo build -q --release -p sync-server -p screenpipe-sync
 BIN="$CARGO_TARGET_DIR/release"
 WORK="$(mktemp -d -t screenpipe-sync-bench.XXXXXX)"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

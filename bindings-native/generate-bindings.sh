@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds sync-native's shared library with the uniffi interface (feature `uniffi`) and
-# generates the Python, Kotlin and Swift bindings from it.
+# Builds sync-native's shared library (bindings-native/ffi/, the uniffi interface) and the
+# uniffi-bindgen binary (feature `uniffi-cli`), and generates the Python, Kotlin and Swift
+# bindings from it.
 #
 # Usage: bindings-native/generate-bindings.sh [OUT_DIR]     (default: bindings-native/generated)
 #   PROFILE=release   build optimised (default: debug; dependencies are optimised either way)

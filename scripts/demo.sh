@@ -13,7 +13,7 @@ source scripts/lib.sh
 ensure_rust
 
 log "build: sync-server and screenpipe-sync (release)"
-cargo build -q --release -p sync-server -p sync-native
+cargo build -q --release -p sync-server -p screenpipe-sync
 BIN="$CARGO_TARGET_DIR/release"
 
 WORK="${DEMO_DIR:-$(mktemp -d -t screenpipe-sync-demo.XXXXXX)}"

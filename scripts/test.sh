@@ -33,7 +33,9 @@ cargo test -p sync-server
 log "server: PostgreSQL 15 + SeaweedFS (the same API and binary tests; the store conformance stories on both stores)"
 SYNC_TEST_BACKEND=postgres-s3 cargo test -p sync-server --test api --test cli --test store_conformance
 
-log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit)"
+log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit), fixture"
+cargo test -p sync-client -p screenpipe-sync -p sync-fixture
+log "native bindings: error mapping (the Python and Kotlin tests run below)"
 cargo test -p sync-native
 
 log "wasm package: build, wasm-bindgen tests in Node and Chromium, vectors and cross tests in Node, types, bench smoke"

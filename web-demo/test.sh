@@ -31,7 +31,7 @@ npm test
 step "sync-server and screenpipe-sync (cargo build)"
 # Two commands: built together, cargo unifies their features and rebuilds the dependencies the
 # earlier test builds already hold.
-(cd "$ROOT" && cargo build -p sync-server --bins && cargo build -p sync-native --bins)
+(cd "$ROOT" && cargo build -p sync-server --bins && cargo build -p screenpipe-sync --bins)
 export SYNC_SERVER_BIN="$CARGO_TARGET_DIR/debug/sync-server"
 export SCREENPIPE_SYNC_BIN="$CARGO_TARGET_DIR/debug/screenpipe-sync"
 export CHROMIUM="$(command -v chromium)"

@@ -41,7 +41,7 @@ kotlin_lib="$kotlin_home/node_modules/kotlin-compiler/lib"
 
 log "uniffi: build sync-server and screenpipe-sync, generate the bindings"
 cargo build -q -p sync-server --bin sync-server
-cargo build -q -p sync-native --bin screenpipe-sync
+cargo build -q -p screenpipe-sync --bin screenpipe-sync
 bindings="$cache/uniffi-bindings"
 bash bindings-native/generate-bindings.sh "$bindings"
 server_bin="$CARGO_TARGET_DIR/debug/sync-server"

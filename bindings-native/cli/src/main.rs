@@ -1,0 +1,94 @@
+//! `screenpipe-sync`: the command line of screenpipe's end-to-end encrypted sync, a thin layer
+//! over the `sync-client` library. `main` parses the command line and dispatches to one file
+//! per subcommand under `commands/`; see `bindings-native/cli/README.md` for every command,
+//! setting and exit code.
+
+mod commands;
+mod global;
+mod output;
+mod progress_bars;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sync_client::SyncError;
+
+use commands::{change_password, dev, devices, init, pull, push, recover, rotate_key, search, status};
+use global::Global;
+use output::{Out, exit, exit_code};
+
+/// screenpipe sync: end-to-end encrypted cloud sync of screenpipe's recordings.
+#[derive(Parser, Debug)]
+#[command(name = "screenpipe-sync", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Register this device; create the account's keys (prints the recovery phrase once) or
+    /// unlock the existing ones.
+    Init,
+    /// Package and upload everything new (resumes an interrupted push).
+    Push,
+    /// Download, decrypt and import other devices' data.
+    Pull(pull::PullArgs),
+    /// Search local and cloud data (screenpipe's /search result shape).
+    Search(search::SearchArgs),
+    /// Quota, usage, devices and the local sync state.
+    Status,
+    /// List the account's devices, or remove one.
+    Devices(devices::DevicesArgs),
+    /// Set a new password (same keys).
+    ChangePassword(change_password::ChangePasswordArgs),
+    /// Set a new password with the recovery phrase.
+    Recover(recover::RecoverArgs),
+    /// Rotate the master key (prints the new recovery phrase once).
+    RotateKey,
+    /// Developer tools.
+    Dev(dev::DevArgs),
+}
+
+/// Runs the command; its exit code. Every command but `dev` reads the configuration first.
+async fn run(cli: &Cli, out: Out) -> Result<u8, SyncError> {
+    let g = &cli.global;
+    let config = || g.config();
+    match &cli.command {
+        Command::Init => init::run(g, &config()?, out).await,
+        Command::Push => push::run(g, &config()?, out).await,
+        Command::Pull(args) => pull::run(args, g, &config()?, out).await,
+        Command::Search(args) => search::run(args, g, &config()?, out).await,
+        Command::Status => status::run(&config()?, out).await,
+        Command::Devices(args) => devices::run(args, &config()?, out).await,
+        Command::ChangePassword(args) => change_password::run(args, g, &config()?, out).await,
+        Command::Recover(args) => recover::run(args, &config()?, out).await,
+        Command::RotateKey => rotate_key::run(g, &config()?, out).await,
+        Command::Dev(args) => dev::run(args, out).await,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let out = Out { json: cli.global.json };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    match runtime.block_on(run(&cli, out)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}

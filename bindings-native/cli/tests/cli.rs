@@ -1,0 +1,314 @@
+//! The `screenpipe-sync` binary against a real server on loopback: `kill -9` at random points
+//! of a push then resume (at least 20 runs: nothing missing, nothing duplicated, server and
+//! state consistent), quota exceeded and device limit as clear errors, a wrong password, a
+//! missing media file reported and skipped, the fixture command, status and devices.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "../../client/tests/common/mod.rs"]
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use sync_client::session::SyncSession;
+use sync_core::UnixMillis;
+use sync_core::wire::{DownloadRequest, TimeRange};
+
+const BIN: &str = env!("CARGO_BIN_EXE_screenpipe-sync");
+
+fn cli(dir: &Path, server: &str, token: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env("SCREENPIPE_SYNC_SERVER", server)
+        .env("SCREENPIPE_SYNC_TOKEN", token)
+        .env("SCREENPIPE_SYNC_DB", dir.join("db.sqlite"))
+        .env("SCREENPIPE_SYNC_DATA_DIR", dir.join("data"))
+        .env("SCREENPIPE_SYNC_STATE_DIR", dir.join("sync"))
+        .env("SCREENPIPE_SYNC_PASSWORD", PASSWORD)
+        .env("SCREENPIPE_SYNC_MEDIA_SETTLE_SECS", "0")
+        .env_remove("SCREENPIPE_SYNC_CONFIG")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A tiny xorshift for kill delays (deterministic per run index).
+fn delay_for(run: u64, max_ms: u64) -> u64 {
+    let mut x = run.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x % max_ms.max(1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_during_push_then_resume() {
+    let server = TestServer::start().await;
+    let template = tempfile::tempdir().unwrap();
+    let options = sync_fixture::FixtureOptions {
+        days: 1,
+        hours_per_day: 1,
+        monitors: 2,
+        frame_interval_secs: 10,
+        chunk_secs: 300,
+        video_kib: 16,
+        audio_kib: 4,
+        seed: 11,
+        ..Default::default()
+    };
+    sync_fixture::write_fixture(template.path(), &options, false).unwrap();
+    let a_rows = dump(&template.path().join("db.sqlite"), "origin", None);
+
+    // Calibrate: how long a whole push takes here.
+    let calib_dir = tempfile::tempdir().unwrap();
+    copy_dir(template.path(), calib_dir.path());
+    let token = server.add_user("calibrate@example.com", "pro").await;
+    assert!(run(cli(calib_dir.path(), &server.url, &token, &["init", "--json"]).arg("--quiet")).status.success());
+    let started = Instant::now();
+    let out = run(&mut cli(calib_dir.path(), &server.url, &token, &["push", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The push proper (unlock included) takes this long; kills land anywhere inside it.
+    let mut full_ms = started.elapsed().as_millis() as u64;
+    eprintln!("a whole push (with unlock) takes {full_ms} ms here");
+
+    let runs: u64 = std::env::var("KILL_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
+    let mut killed_mid_push = 0;
+    // At least `runs` runs, and more (up to 60) until 20 kills landed inside a push.
+    let mut i = 0;
+    while i < runs || (killed_mid_push < 20 && i < 60) {
+        let run_started = Instant::now();
+        let email = format!("kill{i}@example.com");
+        let token = server.add_user(&email, "pro").await;
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(template.path(), dir.path());
+        let init = run(&mut cli(dir.path(), &server.url, &token, &["init", "--json"]));
+        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+
+        // One to three kills at random points, then a push that runs to the end.
+        let kills = 1 + (i % 3);
+        for k in 0..kills {
+            let mut child = cli(dir.path(), &server.url, &token, &["push", "--json"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let delay = delay_for(i * 7 + k, full_ms);
+            std::thread::sleep(Duration::from_millis(delay));
+            let finished_before = child.try_wait().unwrap().is_some();
+            child.kill().ok(); // SIGKILL
+            child.wait().unwrap();
+            if !finished_before {
+                killed_mid_push += 1;
+            }
+        }
+        let resume_started = Instant::now();
+        let out = run(&mut cli(dir.path(), &server.url, &token, &["push", "--json"]));
+        assert!(out.status.success(), "resume failed: {}", String::from_utf8_lossy(&out.stderr));
+        // Kills of later runs aim inside a push as long as the ones seen here.
+        full_ms = full_ms.max(resume_started.elapsed().as_millis() as u64);
+        let again = json_of(&run(&mut cli(dir.path(), &server.url, &token, &["push", "--json"])));
+        assert_eq!(again["uploaded_blobs"], 0, "a second resume has nothing left");
+
+        // Server and state consistent: the same blobs, nothing pending, no staging left.
+        let mut config = device_config(dir.path(), &server.url, &token, "verify");
+        let session = SyncSession::unlock(&config, PASSWORD).await.unwrap();
+        let state_ids: BTreeSet<String> =
+            session.with_state(|s| s.synced_blobs()).unwrap().into_iter().map(|b| b.blob_id.to_hex()).collect();
+        assert_eq!(state_ids, server.blob_ids(&email), "run {i}: server and state agree");
+        assert!(session.with_state(|s| s.pending()).unwrap().is_empty());
+        let staging = std::fs::read_dir(config.staging_dir()).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(staging, 0, "run {i}: no staged file left");
+        assert_eq!(server.query_i64(&format!(
+            "SELECT COUNT(*) FROM blobs b JOIN users u ON u.id = b.user_id WHERE u.email = '{email}' AND b.state != 1"
+        )), 0, "run {i}: no pending blob on the server");
+
+        // Nothing missing, nothing duplicated: every row is in the cloud, and every record that
+        // is not a repeated parent appears in exactly one bundle; one media blob per file.
+        let mut seen: BTreeMap<(String, i64), u32> = BTreeMap::new();
+        let mut media = 0;
+        let mut cursor = None;
+        loop {
+            let page = session
+                .client()
+                .download(&DownloadRequest {
+                    time_range: Some(TimeRange { start: UnixMillis(0), end: UnixMillis(4_102_444_800_000) }),
+                    limit: Some(1000),
+                    cursor: cursor.clone(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            for blob in &page.blobs {
+                if blob.blob_type != sync_core::BlobType::Text {
+                    media += 1;
+                    continue;
+                }
+                let b = session.open_text_blob(blob, &sync_client::NoProgress).await.unwrap();
+                let mut add = |t: &str, id: i64| *seen.entry((t.to_owned(), id)).or_default() += 1;
+                b.video_chunks.iter().for_each(|r| add("video_chunks", r.row_id));
+                b.frames.iter().for_each(|r| add("frames", r.row_id));
+                b.ocr_text.iter().for_each(|r| add("ocr_text", r.row_id));
+                b.audio_chunks.iter().for_each(|r| add("audio_chunks", r.row_id));
+                b.audio_transcriptions.iter().for_each(|r| add("audio_transcriptions", r.row_id));
+                b.accessibility.iter().for_each(|r| add("accessibility", r.row_id));
+                b.ui_events.iter().for_each(|r| add("ui_events", r.row_id));
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let expected: BTreeSet<(String, i64)> = a_rows.keys().map(|(_, t, id)| (t.clone(), *id)).collect();
+        let got: BTreeSet<(String, i64)> = seen.keys().cloned().collect();
+        assert_eq!(got, expected, "run {i}: every row is in the cloud, and nothing else");
+        for ((table, id), n) in &seen {
+            if !["frames", "video_chunks", "audio_chunks"].contains(&table.as_str()) {
+                assert_eq!(*n, 1, "run {i}: {table}#{id} uploaded {n} times");
+            }
+        }
+        let media_files = a_rows.keys().filter(|(_, t, _)| t == "video_chunks" || t == "audio_chunks").count();
+        assert_eq!(media, media_files, "run {i}: one media blob per file");
+        config.device_name = String::new();
+        eprintln!("run {i}: {} kills, verified in {} ms", kills, run_started.elapsed().as_millis());
+        i += 1;
+    }
+    assert!(killed_mid_push >= 20 || runs < 20, "at least 20 pushes killed mid-way ({killed_mid_push})");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clear_errors_for_quota_device_limit_and_password() {
+    let server = TestServer::start().await;
+    let token = server.add_user("cy@example.com", "starter").await;
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    small_fixture(dirs[0].path(), 1, 5);
+    for d in &dirs[1..] {
+        empty_fixture(d.path());
+    }
+
+    // A wrong password at init of a new account is impossible (it creates it); create, then
+    // try another device with a wrong one.
+    let out = run(&mut cli(dirs[0].path(), &server.url, &token, &["init", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!(v["created"], true);
+    assert_eq!(v["recovery_phrase"].as_str().unwrap().split_whitespace().count(), 24);
+
+    let out = run(cli(dirs[1].path(), &server.url, &token, &["init"])
+        .env("SCREENPIPE_SYNC_PASSWORD", "wrong password entirely 99"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wrong password"), "{err}");
+    let out = run(cli(dirs[1].path(), &server.url, &token, &["push", "--json"])
+        .env("SCREENPIPE_SYNC_PASSWORD", "nope nope nope 1"));
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(json_of(&out)["code"], "wrong_password");
+
+    // Starter allows three devices: the fourth is refused with a clear message.
+    assert!(run(&mut cli(dirs[1].path(), &server.url, &token, &["init"])).status.success());
+    assert!(run(&mut cli(dirs[2].path(), &server.url, &token, &["init"])).status.success());
+    let out = run(&mut cli(dirs[3].path(), &server.url, &token, &["init"]));
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DEVICE_LIMIT_EXCEEDED") && err.contains("devices remove"), "{err}");
+
+    // `devices` lists three; removing one lets the fourth in.
+    let v = json_of(&run(&mut cli(dirs[0].path(), &server.url, &token, &["devices", "--json"])));
+    let devices = v["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 3);
+    let victim = json_of(&run(&mut cli(dirs[2].path(), &server.url, &token, &["status", "--json"])))["device_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = run(&mut cli(dirs[0].path(), &server.url, &token, &["devices", "remove", &victim, "--json"]));
+    assert_eq!(json_of(&out)["removed"], true);
+    assert!(run(&mut cli(dirs[3].path(), &server.url, &token, &["init"])).status.success());
+
+    // A nearly full account: the push stops with QUOTA_EXCEEDED and a hint; what was sealed
+    // stays pending and goes once there is room.
+    server.sql("UPDATE users SET storage_used = 20000000000 - 5000 WHERE email = 'cy@example.com'");
+    let out = run(&mut cli(dirs[0].path(), &server.url, &token, &["push"]));
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("QUOTA_EXCEEDED") && err.contains("storage is full"), "{err}");
+    let status = json_of(&run(&mut cli(dirs[0].path(), &server.url, &token, &["status", "--json"])));
+    assert!(status["local"]["pending_uploads"].as_u64().unwrap() > 0);
+    server.sql("UPDATE users SET storage_used = 0 WHERE email = 'cy@example.com'");
+    let out = run(&mut cli(dirs[0].path(), &server.url, &token, &["push", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = json_of(&run(&mut cli(dirs[0].path(), &server.url, &token, &["status", "--json"])));
+    assert_eq!(status["local"]["pending_uploads"], 0);
+    assert!(status["server"]["stats"]["total_blobs"].as_u64().unwrap() > 0);
+
+    // Search through the CLI, in screenpipe's shape.
+    let v =
+        json_of(&run(&mut cli(dirs[1].path(), &server.url, &token, &["search", "budget", "--json", "--limit", "5"])));
+    let data = v["data"].as_array().unwrap();
+    assert!(!data.is_empty() && data.len() <= 5);
+    assert!(data.iter().all(|i| i["type"] == "OCR" || i["type"] == "Audio"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_media_is_reported_and_skipped() {
+    let server = TestServer::start().await;
+    let token = server.add_user("di@example.com", "pro").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&mut cli(
+        dir.path(),
+        &server.url,
+        &token,
+        &[
+            "dev",
+            "fixture",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--days",
+            "1",
+            "--hours-per-day",
+            "1",
+            "--video-kib",
+            "4",
+            "--audio-kib",
+            "2",
+            "--frame-interval",
+            "20",
+            "--json",
+        ],
+    ));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = json_of(&out);
+    assert!(summary["frames"].as_u64().unwrap() > 0);
+    // Remove the first video file (not the newest chunk: a later one exists).
+    let conn = rusqlite::Connection::open(dir.path().join("db.sqlite")).unwrap();
+    let first: String =
+        conn.query_row("SELECT file_path FROM video_chunks ORDER BY id LIMIT 1", [], |r| r.get(0)).unwrap();
+    std::fs::remove_file(&first).unwrap();
+    assert!(run(&mut cli(dir.path(), &server.url, &token, &["init"])).status.success());
+    let out = run(&mut cli(dir.path(), &server.url, &token, &["push", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json_of(&out);
+    let missing = v["missing_media"].as_array().unwrap();
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].as_str().unwrap().contains("video_chunks#1"));
+    assert_eq!(v["media_files"].as_u64().unwrap(), summary["media_files"].as_u64().unwrap() - 1);
+    // The fixture command refuses to overwrite without --force.
+    let out =
+        run(&mut cli(dir.path(), &server.url, &token, &["dev", "fixture", "--out", dir.path().to_str().unwrap()]));
+    assert!(!out.status.success());
+}

@@ -1,0 +1,333 @@
+//! [`SyncConfig`]: every setting of the client, and its TOML file form ([`ConfigFile`]).
+//!
+//! Precedence (the CLI applies it): command-line flag, then environment variable, then the
+//! config file, then the defaults below. The password is never a setting.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::ClientOptions;
+use crate::error::{IoContext, Result, SyncError};
+use crate::redact::redacted;
+
+/// Every setting of a sync client on one device. Its `Debug` redacts the token.
+#[derive(Clone)]
+pub struct SyncConfig {
+    /// The server (root or `/api/sync` base).
+    pub server: Option<String>,
+    /// The account's bearer token.
+    pub token: Option<String>,
+    /// screenpipe's database (`~/.screenpipe/db.sqlite`).
+    pub db_path: PathBuf,
+    /// screenpipe's media folder (`~/.screenpipe/data`): media paths are resolved against it,
+    /// pulled media are written under it.
+    pub data_dir: PathBuf,
+    /// This client's own folder: `state.sqlite3`, the staging folder, `config.toml`.
+    pub state_dir: PathBuf,
+    /// The name shown in the device list.
+    pub device_name: String,
+    /// Upload search tokens with `text` blobs (docs/FORMAT.md, Search tokens; on by default).
+    pub search_tokens: bool,
+    /// Length of the time window of one `text` bundle.
+    pub window: Duration,
+    /// Uploads in flight at once.
+    pub upload_concurrency: usize,
+    /// A media file is packaged once it has not been modified for this long (screenpipe is
+    /// done writing it).
+    pub media_settle: Duration,
+    /// Most rows of one table read in one packaging pass (bounds memory).
+    pub max_rows_per_pass: u32,
+    /// HTTP timeouts, retries, bandwidth limit.
+    pub client: ClientOptions,
+    /// Which kinds of data a push sends (all by default).
+    pub data_types: DataTypes,
+}
+
+/// Which kinds of data a push packages and uploads: screen recordings (`frames` blobs),
+/// audio recordings (`audio` blobs), and the text rows (`text` bundles: OCR, transcriptions,
+/// accessibility, UI events). A kind left out stays where it is (its cursor does not move) and
+/// is sent by a later push that includes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataTypes {
+    /// Video chunks (`frames` blobs).
+    pub frames: bool,
+    /// Audio chunks (`audio` blobs).
+    pub audio: bool,
+    /// The text rows (`text` bundles).
+    pub text: bool,
+}
+
+impl Default for DataTypes {
+    fn default() -> DataTypes {
+        DataTypes { frames: true, audio: true, text: true }
+    }
+}
+
+impl DataTypes {
+    /// True when blobs of `blob_type` are sent.
+    pub fn allows(&self, blob_type: sync_core::BlobType) -> bool {
+        match blob_type {
+            sync_core::BlobType::Frames => self.frames,
+            sync_core::BlobType::Audio => self.audio,
+            sync_core::BlobType::Text => self.text,
+        }
+    }
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A default device name: the host name.
+pub fn default_device_name() -> String {
+    let from_file = std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_owned());
+    from_file
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "desktop".to_owned())
+        .chars()
+        .take(64)
+        .collect()
+}
+
+impl Default for SyncConfig {
+    fn default() -> SyncConfig {
+        let screenpipe = home().join(".screenpipe");
+        SyncConfig {
+            server: None,
+            token: None,
+            db_path: screenpipe.join("db.sqlite"),
+            data_dir: screenpipe.join("data"),
+            state_dir: screenpipe.join("sync"),
+            device_name: default_device_name(),
+            search_tokens: true,
+            window: Duration::from_secs(5 * 60),
+            upload_concurrency: 4,
+            media_settle: Duration::from_secs(120),
+            max_rows_per_pass: 50_000,
+            client: ClientOptions::default(),
+            data_types: DataTypes::default(),
+        }
+    }
+}
+
+impl SyncConfig {
+    /// A configuration for a screenpipe folder laid out as screenpipe does (`DIR/db.sqlite`,
+    /// `DIR/data/`), with the state in `DIR/sync/`.
+    pub fn for_screenpipe_dir(dir: &Path) -> SyncConfig {
+        SyncConfig {
+            db_path: dir.join("db.sqlite"),
+            data_dir: dir.join("data"),
+            state_dir: dir.join("sync"),
+            ..SyncConfig::default()
+        }
+    }
+
+    /// The state file.
+    pub fn state_path(&self) -> PathBuf {
+        self.state_dir.join("state.sqlite3")
+    }
+
+    /// The staging folder (sealed blobs waiting for upload).
+    pub fn staging_dir(&self) -> PathBuf {
+        self.state_dir.join("staging")
+    }
+
+    /// The server, or a configuration error naming the flag.
+    pub fn server(&self) -> Result<&str> {
+        self.server
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| SyncError::Config("no server address (--server or SCREENPIPE_SYNC_SERVER)".into()))
+    }
+
+    /// The token, or a configuration error naming the flag.
+    pub fn token(&self) -> Result<&str> {
+        self.token
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| SyncError::Config("no bearer token (--token or SCREENPIPE_SYNC_TOKEN)".into()))
+    }
+
+    /// Applies the values a config file sets.
+    pub fn apply_file(&mut self, file: &ConfigFile) {
+        if let Some(v) = &file.server {
+            self.server = Some(v.clone());
+        }
+        if let Some(v) = &file.token {
+            self.token = Some(v.clone());
+        }
+        if let Some(v) = &file.db {
+            self.db_path = v.clone();
+        }
+        if let Some(v) = &file.data_dir {
+            self.data_dir = v.clone();
+        }
+        if let Some(v) = &file.state_dir {
+            self.state_dir = v.clone();
+        }
+        if let Some(v) = &file.device_name {
+            self.device_name = v.clone();
+        }
+        if let Some(v) = file.search_tokens {
+            self.search_tokens = v;
+        }
+        if let Some(v) = file.window_minutes {
+            self.window = Duration::from_secs(u64::from(v.clamp(1, 24 * 60)) * 60);
+        }
+        if let Some(v) = file.upload_concurrency {
+            self.upload_concurrency = v.clamp(1, 32);
+        }
+        if let Some(v) = file.media_settle_secs {
+            self.media_settle = Duration::from_secs(v);
+        }
+        if let Some(v) = file.bandwidth_limit {
+            self.client.bandwidth_limit = Some(v.max(1));
+        }
+        if let Some(v) = file.retries {
+            self.client.max_retries = v.min(20);
+        }
+        if let Some(v) = file.timeout_secs {
+            self.client.request_timeout = Duration::from_secs(v.max(1));
+            self.client.read_timeout = Duration::from_secs(v.max(1));
+        }
+    }
+}
+
+/// The TOML config file (`--config`, `SCREENPIPE_SYNC_CONFIG`, or `STATE_DIR/config.toml`).
+/// Every key is optional; unknown keys are an error. Its `Debug` redacts the token.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Server address.
+    pub server: Option<String>,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// screenpipe's database.
+    pub db: Option<PathBuf>,
+    /// screenpipe's media folder.
+    pub data_dir: Option<PathBuf>,
+    /// This client's folder.
+    pub state_dir: Option<PathBuf>,
+    /// Device name.
+    pub device_name: Option<String>,
+    /// Upload search tokens.
+    pub search_tokens: Option<bool>,
+    /// Bundle window, minutes (1 to 1440).
+    pub window_minutes: Option<u32>,
+    /// Uploads in flight (1 to 32).
+    pub upload_concurrency: Option<usize>,
+    /// Seconds a media file must be unmodified before it is packaged.
+    pub media_settle_secs: Option<u64>,
+    /// Bytes per second.
+    pub bandwidth_limit: Option<u64>,
+    /// Retries of a failed request (network errors and 5xx).
+    pub retries: Option<u32>,
+    /// Request and read timeout, seconds.
+    pub timeout_secs: Option<u64>,
+}
+
+impl ConfigFile {
+    /// Reads a config file (at most 1 MiB).
+    pub fn read(path: &Path) -> Result<ConfigFile> {
+        let meta = std::fs::metadata(path).io_ctx(|| format!("config file {}", path.display()))?;
+        if meta.len() > 1 << 20 {
+            return Err(SyncError::Config(format!("{} is larger than 1 MiB", path.display())));
+        }
+        let text = std::fs::read_to_string(path).io_ctx(|| format!("read {}", path.display()))?;
+        toml::from_str(&text).map_err(|source| SyncError::ConfigFile { path: path.to_owned(), source })
+    }
+}
+
+impl std::fmt::Debug for SyncConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncConfig")
+            .field("server", &self.server)
+            .field("token", &redacted(&self.token))
+            .field("db_path", &self.db_path)
+            .field("data_dir", &self.data_dir)
+            .field("state_dir", &self.state_dir)
+            .field("device_name", &self.device_name)
+            .field("search_tokens", &self.search_tokens)
+            .field("window", &self.window)
+            .field("upload_concurrency", &self.upload_concurrency)
+            .field("media_settle", &self.media_settle)
+            .field("max_rows_per_pass", &self.max_rows_per_pass)
+            .field("client", &self.client)
+            .field("data_types", &self.data_types)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("server", &self.server)
+            .field("token", &redacted(&self.token))
+            .field("db", &self.db)
+            .field("data_dir", &self.data_dir)
+            .field("state_dir", &self.state_dir)
+            .field("device_name", &self.device_name)
+            .field("search_tokens", &self.search_tokens)
+            .field("window_minutes", &self.window_minutes)
+            .field("upload_concurrency", &self.upload_concurrency)
+            .field("media_settle_secs", &self.media_settle_secs)
+            .field("bandwidth_limit", &self.bandwidth_limit)
+            .field("retries", &self.retries)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults() {
+        let file: ConfigFile = toml::from_str(
+            "server = \"http://127.0.0.1:1\"\nsearch_tokens = false\nwindow_minutes = 10\nbandwidth_limit = 1000\n",
+        )
+        .unwrap();
+        let mut config = SyncConfig::default();
+        config.apply_file(&file);
+        assert_eq!(config.server().unwrap(), "http://127.0.0.1:1");
+        assert!(!config.search_tokens);
+        assert_eq!(config.window, Duration::from_secs(600));
+        assert_eq!(config.client.bandwidth_limit, Some(1000));
+        assert!(toml::from_str::<ConfigFile>("password = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let file: ConfigFile =
+            toml::from_str("server = \"http://127.0.0.1:1\"\ntoken = \"s3cr3t-token\"\nretries = 2\n").unwrap();
+        let debug = format!("{file:?}");
+        assert_eq!(
+            debug,
+            "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
+             state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
+             media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None }"
+        );
+
+        let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));
+        config.apply_file(&file);
+        config.device_name = "laptop".into();
+        config.client.user_agent = "ua".into();
+        let debug = format!("{config:?}");
+        assert_eq!(
+            debug,
+            "SyncConfig { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db_path: \"/sp/db.sqlite\", \
+             data_dir: \"/sp/data\", state_dir: \"/sp/sync\", device_name: \"laptop\", search_tokens: true, \
+             window: 300s, upload_concurrency: 4, media_settle: 120s, max_rows_per_pass: 50000, \
+             client: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 2, \
+             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\" }, \
+             data_types: DataTypes { frames: true, audio: true, text: true } }"
+        );
+        assert!(!debug.contains("s3cr3t"));
+        config.token = None;
+        assert!(format!("{config:?}").contains("token: None"));
+    }
+}

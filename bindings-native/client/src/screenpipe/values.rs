@@ -1,0 +1,76 @@
+//! Conversions between SQLite values and the records' fields: lenient reads (screenpipe's
+//! columns hold what its versions wrote) and the values the unpacker writes.
+
+use rusqlite::types::ValueRef;
+
+pub(crate) use rusqlite::types::Value;
+
+/// A boolean column, whatever its storage class (`1`, `1.0`, `'true'`).
+pub(super) fn opt_bool(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<bool>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(v) => Some(v != 0),
+        ValueRef::Real(v) => Some(v != 0.0),
+        ValueRef::Text(t) => {
+            let t = String::from_utf8_lossy(t).to_ascii_lowercase();
+            Some(t == "1" || t == "true")
+        }
+        ValueRef::Blob(_) => None,
+    })
+}
+
+/// A column as text, whatever its storage class (timestamps are TEXT in screenpipe, but a
+/// DATETIME default may store something else).
+pub(super) fn opt_text(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    Ok(match r.get_ref(i)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(v) => Some(v.to_string()),
+        ValueRef::Real(v) => Some(v.to_string()),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(_) => None,
+    })
+}
+
+/// A column as JSON (a UI event's `extra` field); blobs are left out as `null`.
+pub(super) fn sql_value_to_json(v: ValueRef<'_>) -> serde_json::Value {
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => serde_json::Value::from(i),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or_default(),
+        ValueRef::Text(t) => serde_json::Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(_) => serde_json::Value::Null,
+    }
+}
+
+/// An optional text field.
+pub(crate) fn text(v: &Option<String>) -> Value {
+    v.clone().map(Value::Text).unwrap_or(Value::Null)
+}
+
+/// An optional integer field.
+pub(crate) fn int(v: Option<i64>) -> Value {
+    v.map(Value::Integer).unwrap_or(Value::Null)
+}
+
+/// An optional real field (non-finite values are `NULL`).
+pub(crate) fn real(v: Option<f64>) -> Value {
+    v.filter(|f| f.is_finite()).map(Value::Real).unwrap_or(Value::Null)
+}
+
+/// An optional boolean field, as SQLite stores them (0 or 1).
+pub(crate) fn boolean(v: Option<bool>) -> Value {
+    v.map(|b| Value::Integer(i64::from(b))).unwrap_or(Value::Null)
+}
+
+/// A JSON value of a UI event's `extra` (objects and arrays as their JSON text).
+pub(crate) fn json_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
+        serde_json::Value::Number(n) => {
+            n.as_i64().map(Value::Integer).or_else(|| n.as_f64().map(Value::Real)).unwrap_or(Value::Null)
+        }
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        other => Value::Text(other.to_string()),
+    }
+}

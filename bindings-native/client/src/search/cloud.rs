@@ -1,0 +1,225 @@
+//! The cloud search: candidate blobs from the server (`POST /search` with the query tokens of
+//! every term, month bucket and key, split to stay under the request bound; or, with the token
+//! setting off or no keywords, the blobs of the range from `POST /download`), downloaded,
+//! verified and decrypted, and only the records holding every term within the range kept (the
+//! server's matches are only candidates).
+
+use std::collections::BTreeMap;
+
+use sync_core::records::{RecordsBundle, find_hits};
+use sync_core::search::{query_tokens, terms};
+use sync_core::wire::limits::{MAX_IDS_PER_DOWNLOAD, MAX_PAGE_LIMIT, MAX_TOKENS_PER_SEARCH};
+use sync_core::wire::{BlobDownload, DownloadRequest, SearchRequest, TimeRange};
+use sync_core::{BlobId, BlobType, UnixMillis};
+
+use super::CloudQuery;
+use super::items::{AudioContent, Content, OcrContent, SearchItem, device_type, rfc3339, speaker};
+use crate::error::Result;
+use crate::progress::NoProgress;
+use crate::unpack::media_dest;
+
+impl CloudQuery<'_> {
+    /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first, at
+    /// most `max`: the server's token matches, or (tokens off, no keywords) every blob of the
+    /// range.
+    async fn candidate_blobs(
+        &self,
+        start: UnixMillis,
+        end: UnixMillis,
+        keywords: &str,
+        max: usize,
+    ) -> Result<Vec<BlobId>> {
+        let s = self.session;
+        let wanted = terms(keywords);
+        let mut found: BTreeMap<BlobId, UnixMillis> = BTreeMap::new();
+        if s.config().search_tokens && !wanted.is_empty() {
+            // Split the range by months so that each request stays under the token bound.
+            let keys = s.keys().token_keys();
+            let per_month = wanted.len() * keys.len();
+            let months_per_request = (MAX_TOKENS_PER_SEARCH / per_month.max(1)).max(1);
+            let mut from = start;
+            while from <= end {
+                let mut to = from;
+                let mut month = from;
+                for _ in 0..months_per_request {
+                    let next = month.start_of_next_month()?;
+                    if next > end {
+                        to = end;
+                        break;
+                    }
+                    to = UnixMillis(next.0 - 1);
+                    month = next;
+                }
+                let tokens = query_tokens(keys, keywords, from, to)?;
+                let answer = s
+                    .client()
+                    .search(&SearchRequest {
+                        search_tokens: tokens,
+                        time_range: Some(TimeRange { start: from, end: to }),
+                        blob_types: Some(vec![BlobType::Text]),
+                        limit: Some(MAX_PAGE_LIMIT),
+                    })
+                    .await?;
+                for m in answer.matches {
+                    found.insert(m.blob_id, m.time_end);
+                }
+                if to >= end {
+                    break;
+                }
+                from = UnixMillis(to.0 + 1);
+            }
+        } else {
+            let mut cursor = None;
+            loop {
+                let page = s
+                    .client()
+                    .download(&DownloadRequest {
+                        time_range: Some(TimeRange { start, end }),
+                        blob_types: Some(vec![BlobType::Text]),
+                        limit: Some(MAX_PAGE_LIMIT),
+                        cursor: cursor.clone(),
+                        ..DownloadRequest::default()
+                    })
+                    .await?;
+                for b in page.blobs {
+                    found.insert(b.blob_id, b.time_end);
+                }
+                match page.next_cursor {
+                    Some(c) if Some(&c) != cursor.as_ref() && found.len() < max * 4 => cursor = Some(c),
+                    _ => break,
+                }
+            }
+        }
+        let mut ids: Vec<(BlobId, UnixMillis)> = found.into_iter().collect();
+        ids.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ids.truncate(max);
+        Ok(ids.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// The cloud records in `[start, end]` holding every term of `keywords`, newest first,
+    /// from at most `max` candidate blobs (each downloaded, verified and decrypted).
+    pub(super) async fn fetch_cloud(
+        &self,
+        start: UnixMillis,
+        end: UnixMillis,
+        keywords: &str,
+        max: usize,
+    ) -> Result<Vec<SearchItem>> {
+        let ids = self.candidate_blobs(start, end, keywords, max).await?;
+        let mut items = Vec::new();
+        for batch in ids.chunks(MAX_IDS_PER_DOWNLOAD) {
+            let listed = self
+                .session
+                .client()
+                .download(&DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() })
+                .await?;
+            for blob in listed.blobs {
+                match self.session.open_text_blob(&blob, &NoProgress).await {
+                    Ok(bundle) => items.extend(self.items_of(&blob, &bundle, keywords, start, end)?),
+                    Err(e) => tracing::warn!(blob = %blob.blob_id, error = %e, "cloud blob rejected"),
+                }
+            }
+        }
+        items.sort_by_key(|i| std::cmp::Reverse(i.time));
+        Ok(items)
+    }
+
+    /// The records of a decrypted bundle that hold every term within the range.
+    fn items_of(
+        &self,
+        blob: &BlobDownload,
+        bundle: &RecordsBundle,
+        keywords: &str,
+        start: UnixMillis,
+        end: UnixMillis,
+    ) -> Result<Vec<SearchItem>> {
+        let data_dir = &self.session.config().data_dir;
+        let device = blob.device_id.to_string();
+        let frames: BTreeMap<i64, &sync_core::records::FrameRecord> =
+            bundle.frames.iter().map(|f| (f.row_id, f)).collect();
+        let ocr: BTreeMap<i64, &sync_core::records::OcrRecord> =
+            bundle.ocr_text.iter().map(|o| (o.row_id, o)).collect();
+        let trans: BTreeMap<i64, &sync_core::records::TranscriptionRecord> =
+            bundle.audio_transcriptions.iter().map(|t| (t.row_id, t)).collect();
+        let mut out = Vec::new();
+        for hit in find_hits(bundle, keywords, start, end)? {
+            match hit.table {
+                "ocr_text" => {
+                    let Some(o) = ocr.get(&hit.row_id) else { continue };
+                    let f = frames.get(&o.frame_row_id);
+                    let chunk = f
+                        .and_then(|f| f.video_chunk_row_id)
+                        .and_then(|c| bundle.video_chunks.iter().find(|v| v.row_id == c));
+                    let file_path = chunk
+                        .map(|c| {
+                            media_dest(data_dir, &blob.device_id, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))
+                        })
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    out.push(SearchItem {
+                        content: Content::Ocr(OcrContent {
+                            frame_id: o.frame_row_id,
+                            text: o.text.clone(),
+                            timestamp: rfc3339(hit.timestamp),
+                            file_path,
+                            offset_index: f.map(|f| f.offset_index).unwrap_or(0),
+                            app_name: o
+                                .app_name
+                                .clone()
+                                .or_else(|| f.and_then(|f| f.app_name.clone()))
+                                .unwrap_or_default(),
+                            window_name: o
+                                .window_name
+                                .clone()
+                                .or_else(|| f.and_then(|f| f.window_name.clone()))
+                                .unwrap_or_default(),
+                            tags: Vec::new(),
+                            frame: None,
+                            frame_name: f.and_then(|f| f.name.clone()),
+                            browser_url: f.and_then(|f| f.browser_url.clone()),
+                            focused: o.focused.or_else(|| f.and_then(|f| f.focused)),
+                            device_name: f.and_then(|f| f.device_name.clone()).unwrap_or_default(),
+                        }),
+                        source: "cloud",
+                        device_id: device.clone(),
+                        table: "ocr_text",
+                        origin_row_id: o.row_id,
+                        time: hit.timestamp,
+                    });
+                }
+                "audio_transcriptions" => {
+                    let Some(t) = trans.get(&hit.row_id) else { continue };
+                    let chunk = bundle.audio_chunks.iter().find(|c| c.row_id == t.audio_chunk_row_id);
+                    let file_path = chunk
+                        .map(|c| {
+                            media_dest(data_dir, &blob.device_id, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))
+                        })
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    out.push(SearchItem {
+                        content: Content::Audio(AudioContent {
+                            chunk_id: t.audio_chunk_row_id,
+                            transcription: t.transcription.clone(),
+                            timestamp: rfc3339(hit.timestamp),
+                            file_path,
+                            offset_index: t.offset_index,
+                            tags: Vec::new(),
+                            device_name: t.device.clone().unwrap_or_default(),
+                            device_type: device_type(t.is_input_device),
+                            speaker: speaker(t.speaker_id),
+                            start_time: t.start_time,
+                            end_time: t.end_time,
+                        }),
+                        source: "cloud",
+                        device_id: device.clone(),
+                        table: "audio_transcriptions",
+                        origin_row_id: t.row_id,
+                        time: hit.timestamp,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,163 @@
+//! The service's state shared with its loop, one sync cycle (push, optional pull, then
+//! `GET /status`), and the loop that runs cycles at the interval, on a trigger, or after a
+//! backoff delay.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sync_core::UnixMillis;
+use tokio::sync::{Notify, watch};
+
+use super::lock;
+use super::options::ServiceOptions;
+use super::progress::ServiceProgress;
+use super::retry::{backoff_delay, is_transient};
+use super::status::{ServiceListener, ServiceState, ServiceStatus};
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::session::{PullReport, PushReport, SyncSession};
+
+/// What the service and its loop share.
+pub(super) struct Shared {
+    pub(super) session: Mutex<SyncSession>,
+    pub(super) options: Mutex<ServiceOptions>,
+    pub(super) status: Mutex<ServiceStatus>,
+    pub(super) listener: Mutex<Option<Arc<dyn ServiceListener>>>,
+    /// Wakes the loop for a sync now.
+    pub(super) trigger: Notify,
+    /// Wakes the loop to recompute its schedule (options changed).
+    pub(super) reschedule: Notify,
+    /// One cycle at a time (the loop's and [`SyncService::sync_now`](super::SyncService::sync_now)'s).
+    pub(super) cycle: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    pub(super) fn listener(&self) -> Option<Arc<dyn ServiceListener>> {
+        lock(&self.listener).clone()
+    }
+
+    pub(super) fn update(&self, f: impl FnOnce(&mut ServiceStatus)) {
+        let snapshot = {
+            let mut status = lock(&self.status);
+            f(&mut status);
+            status.clone()
+        };
+        if let Some(l) = self.listener() {
+            l.status_changed(&snapshot);
+        }
+    }
+
+    /// The session with the service's data types and bandwidth limit applied.
+    pub(super) fn effective_session(&self) -> Result<SyncSession> {
+        let session = lock(&self.session).clone();
+        let options = lock(&self.options).clone();
+        let mut config = session.config().clone();
+        config.data_types = options.data_types;
+        config.client.bandwidth_limit = options.bandwidth_bytes_per_sec();
+        if config.data_types == session.config().data_types
+            && config.client.bandwidth_limit == session.config().client.bandwidth_limit
+        {
+            return Ok(session);
+        }
+        session.with_config(config)
+    }
+
+    /// One cycle: push, optionally pull, then the account's status.
+    pub(super) async fn cycle(self: &Arc<Self>) -> Result<()> {
+        let _one = self.cycle.lock().await;
+        self.update(|s| s.state = ServiceState::Syncing { stage: None, done: 0, total: 0 });
+        let result = self.cycle_inner().await;
+        match &result {
+            Ok((push, pull, server)) => {
+                let (push, pull, server) = (push.clone(), pull.clone(), server.clone());
+                self.update(move |s| {
+                    s.state = ServiceState::Idle;
+                    s.last_sync = Some(crate::os::now_ms());
+                    s.consecutive_failures = 0;
+                    s.completed_cycles += 1;
+                    s.storage_used = Some(server.quota.storage_used);
+                    s.storage_limit = Some(server.quota.storage_limit);
+                    s.device_count = Some(server.quota.device_count);
+                    s.last_push = Some(push);
+                    if pull.is_some() {
+                        s.last_pull = pull;
+                    }
+                });
+            }
+            Err(e) => {
+                let (code, message, retrying) = (e.code(), e.to_string(), is_transient(e));
+                tracing::warn!(code = %code, error = %message, retrying, "sync cycle failed");
+                self.update(move |s| {
+                    s.state = ServiceState::Error { code, message, retrying };
+                    s.consecutive_failures = s.consecutive_failures.saturating_add(1);
+                });
+            }
+        }
+        result.map(|_| ())
+    }
+
+    async fn cycle_inner(
+        self: &Arc<Self>,
+    ) -> Result<(PushReport, Option<PullReport>, sync_core::wire::StatusResponse)> {
+        let session = self.effective_session()?;
+        let pull = lock(&self.options).pull;
+        let progress: Arc<dyn Progress> = Arc::new(ServiceProgress::new(self.clone()));
+        let push = session.push(progress.clone()).await?;
+        let pulled = if pull { Some(session.pull(None, None, progress.clone()).await?) } else { None };
+        let server = session.client().status().await?;
+        Ok((push, pulled, server))
+    }
+}
+
+/// The loop: waits for the interval, a trigger, a retry delay or the stop signal, then runs a
+/// cycle. A stop signal during a cycle is honoured when the cycle ends.
+pub(super) async fn run_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    // (when the last cycle ended, whether it failed transiently)
+    let mut last_end: Option<Instant> = None;
+    let mut retry = false;
+    let mut first = true;
+    loop {
+        let options = lock(&shared.options).clone();
+        let failures = lock(&shared.status).consecutive_failures;
+        let wait = if first {
+            options.interval.period().map(|_| Duration::ZERO)
+        } else if retry && failures > 0 {
+            Some(backoff_delay(options.backoff_base, options.backoff_max, failures))
+        } else {
+            options.interval.period()
+        };
+        let deadline = wait.map(|w| last_end.unwrap_or_else(Instant::now) + w);
+        shared.update(|s| {
+            s.next_sync = deadline.map(|d| {
+                let left = d.saturating_duration_since(Instant::now());
+                UnixMillis(crate::os::now_ms().0.saturating_add(i64::try_from(left.as_millis()).unwrap_or(i64::MAX)))
+            })
+        });
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let go = tokio::select! {
+            _ = stop.changed() => break,
+            _ = shared.trigger.notified() => true,
+            _ = shared.reschedule.notified() => false,
+            () = sleep => true,
+        };
+        if *stop.borrow() {
+            break;
+        }
+        if !go {
+            // Options changed: the next wait is computed from the same last end.
+            continue;
+        }
+        first = false;
+        let result = shared.cycle().await;
+        retry = matches!(&result, Err(e) if is_transient(e));
+        last_end = Some(Instant::now());
+        if *stop.borrow() {
+            break;
+        }
+    }
+}

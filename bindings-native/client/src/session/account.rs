@@ -1,0 +1,67 @@
+//! What needs no keys: the account's status with the local state, the device list, removing
+//! a device.
+
+use sync_core::DeviceId;
+use sync_core::wire::{DeviceInfo, StatusResponse};
+
+use super::open_device;
+use crate::api::SyncClient;
+use crate::config::SyncConfig;
+use crate::error::Result;
+use crate::state::{StateDb, StateSummary};
+
+/// Server status and local state, for `status`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StatusReport {
+    /// This device.
+    pub device_id: Option<String>,
+    /// The server's answer (`null` when unreachable or not configured).
+    pub server: Option<StatusResponse>,
+    /// Why the server part is missing.
+    pub server_error: Option<String>,
+    /// The local state file.
+    pub local: StateSummary,
+    /// The highest key version this device has unlocked.
+    pub key_version: Option<u32>,
+    /// Whether cloud search tokens are uploaded.
+    pub search_tokens: bool,
+}
+
+/// `GET /status` plus the local state (no password needed).
+pub async fn status(config: &SyncConfig) -> Result<StatusReport> {
+    let state = StateDb::open(&config.state_path())?;
+    let device_id = state.device_id()?;
+    let local = state.summary()?;
+    let key_version = state.key_guard()?.key_version;
+    let (server, server_error) = match (&device_id, config.server(), config.token()) {
+        (Some(id), Ok(server), Ok(token)) => {
+            let client = SyncClient::new(server, token, id.clone(), config.client.clone())?;
+            match client.status().await {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        }
+        (None, _, _) => (None, Some("this device is not initialised".into())),
+        (_, Err(e), _) | (_, _, Err(e)) => (None, Some(e.to_string())),
+    };
+    Ok(StatusReport {
+        device_id: device_id.map(|d| d.to_string()),
+        server,
+        server_error,
+        local,
+        key_version,
+        search_tokens: config.search_tokens,
+    })
+}
+
+/// `GET /devices` (no password needed).
+pub async fn devices(config: &SyncConfig) -> Result<Vec<DeviceInfo>> {
+    let (_, client, _) = open_device(config, false)?;
+    Ok(client.devices().await?.devices)
+}
+
+/// `DELETE /devices?device_id=` (no password needed).
+pub async fn remove_device(config: &SyncConfig, device: &DeviceId) -> Result<bool> {
+    let (_, client, _) = open_device(config, false)?;
+    Ok(client.remove_device(device).await?.removed)
+}

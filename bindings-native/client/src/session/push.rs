@@ -1,0 +1,206 @@
+//! Push: package everything new since the last push ([`crate::pack`]) and upload it, after
+//! resuming what a previous run left pending. Each upload is `/upload` (idempotent; the server
+//! answers `already_uploaded` for what it has), `PUT` of the staged file, `/upload/complete`,
+//! then one state transaction moves the blob from pending to uploaded and the staged file is
+//! deleted: a push killed anywhere resumes without sending anything twice.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use sync_core::wire::{CompleteRequest, UploadRequest, codes};
+
+use super::{LOCK_WAIT, SyncSession, blocking, lock_state};
+use crate::error::{IoContext, Result, SyncError};
+use crate::pack::Packager;
+use crate::progress::{Progress, Stage};
+use crate::state::{PendingUpload, StateLock};
+
+/// What a push did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PushReport {
+    /// Blobs uploaded (text and media).
+    pub uploaded_blobs: u64,
+    /// Their ciphertext bytes.
+    pub uploaded_bytes: u64,
+    /// Text bundles made.
+    pub text_bundles: u64,
+    /// New rows packaged.
+    pub rows: u64,
+    /// Media files packaged.
+    pub media_files: u64,
+    /// Their plaintext bytes.
+    pub media_bytes: u64,
+    /// Bundle JSON bytes (before compression).
+    pub text_json_bytes: u64,
+    /// Media files missing on disk, reported and skipped.
+    pub missing_media: Vec<String>,
+    /// Rows skipped (unreadable timestamp, missing parent).
+    pub skipped_rows: Vec<String>,
+    /// Uploads the server already had (a resumed push).
+    pub already_uploaded: u64,
+    /// Media chunks still being written by screenpipe (a later push takes them).
+    pub media_waiting: bool,
+    /// Wall time, seconds.
+    pub wall_seconds: f64,
+    /// CPU time of this process during the push (user + system, all threads), seconds, where
+    /// the OS tells it.
+    pub cpu_seconds: Option<f64>,
+}
+
+impl SyncSession {
+    /// Deletes staging files that no pending upload names (left by a crash before a commit).
+    fn clean_staging(&self) -> Result<()> {
+        let dir = self.config.staging_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+        let keep: std::collections::HashSet<PathBuf> = lock_state(&self.state).pending_files()?.into_iter().collect();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !keep.contains(&path) {
+                std::fs::remove_file(&path).io_ctx(|| format!("remove {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Packages everything new since the last push and uploads it; resumes what a previous
+    /// run left pending first.
+    pub async fn push(&self, progress: Arc<dyn Progress>) -> Result<PushReport> {
+        let started = Instant::now();
+        let cpu_before = crate::os::process_cpu_seconds();
+        let state_dir = self.config.state_dir.clone();
+        let _lock = blocking(move || StateLock::acquire(&state_dir, LOCK_WAIT)).await?;
+        self.clean_staging()?;
+        let mut report = PushReport::default();
+        self.upload_pending(&progress, &mut report).await?;
+        loop {
+            let (config, keys, device, state, p) =
+                (self.config.clone(), self.keys.clone(), self.device_id.clone(), self.state.clone(), progress.clone());
+            let pass = blocking(move || {
+                let packager = Packager::new(&config, &keys, &device)?;
+                packager.plan_media(&mut lock_state(&state), 16, p.as_ref())
+            })
+            .await?;
+            report.media_files += pass.staged;
+            report.media_bytes += pass.bytes;
+            report.media_waiting = pass.waiting;
+            let done = pass.staged == 0 && pass.missing.is_empty() && pass.skipped.is_empty();
+            report.missing_media.extend(pass.missing);
+            report.missing_media.extend(pass.skipped);
+            self.upload_pending(&progress, &mut report).await?;
+            if done {
+                break;
+            }
+        }
+        // The text pass, unless text is left out; it repeats while rows remain.
+        let mut text = self.config.data_types.text;
+        while text {
+            let (config, keys, device, state, p) =
+                (self.config.clone(), self.keys.clone(), self.device_id.clone(), self.state.clone(), progress.clone());
+            let pass = blocking(move || {
+                let packager = Packager::new(&config, &keys, &device)?;
+                packager.plan_text(&mut lock_state(&state), p.as_ref())
+            })
+            .await?;
+            report.text_bundles += pass.bundles;
+            report.rows += pass.rows;
+            report.text_json_bytes += pass.json_bytes;
+            report.skipped_rows.extend(pass.bad_rows);
+            self.upload_pending(&progress, &mut report).await?;
+            text = pass.more;
+        }
+        progress.finish(Stage::Packaging);
+        progress.finish(Stage::Uploading);
+        report.wall_seconds = started.elapsed().as_secs_f64();
+        report.cpu_seconds = cpu_before.zip(crate::os::process_cpu_seconds()).map(|(a, b)| b - a);
+        Ok(report)
+    }
+
+    /// Uploads every pending blob, `upload_concurrency` at a time. Fails with the first error
+    /// after the others have had their chance (they stay pending for the next run).
+    async fn upload_pending(&self, progress: &Arc<dyn Progress>, report: &mut PushReport) -> Result<()> {
+        let pending = lock_state(&self.state).pending()?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        progress.add_total(Stage::Uploading, pending.iter().map(|p| p.size_bytes).sum());
+        let concurrency = self.config.upload_concurrency.max(1);
+        let mut results = futures::stream::iter(pending.into_iter().map(|p| {
+            let progress = progress.clone();
+            async move {
+                let outcome = self.upload_one(&p, progress.as_ref()).await;
+                (p, outcome)
+            }
+        }))
+        .buffer_unordered(concurrency);
+        let mut first_error: Option<SyncError> = None;
+        while let Some((p, outcome)) = results.next().await {
+            match outcome {
+                Ok(already) => {
+                    report.uploaded_blobs += 1;
+                    report.uploaded_bytes += p.size_bytes;
+                    report.already_uploaded += u64::from(already);
+                }
+                Err(e) => {
+                    let _ = lock_state(&self.state).note_upload_error(&p.blob_id, &e.to_string());
+                    let fatal = e.is_quota_exceeded()
+                        || e.is_api(codes::NO_SUBSCRIPTION)
+                        || e.is_api(codes::UNAUTHORIZED)
+                        || e.is_api(codes::UNKNOWN_DEVICE);
+                    if first_error.is_none() {
+                        first_error = Some(e);
+                    }
+                    if fatal {
+                        break;
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// One upload: declare, `PUT`, complete, then record it (one state transaction) and drop
+    /// the staged file. Returns true when the server already had it.
+    async fn upload_one(&self, p: &PendingUpload, progress: &dyn Progress) -> Result<bool> {
+        let req = UploadRequest {
+            blob_id: p.blob_id,
+            blob_type: p.blob_type,
+            device_id: self.device_id.clone(),
+            time_start: p.time_start,
+            time_end: p.time_end,
+            size_bytes: p.size_bytes,
+            checksum: p.checksum,
+            key_id: p.key_id,
+            search_tokens: p.tokens.clone(),
+        };
+        let mut already = false;
+        for attempt in 0..2 {
+            let declared = self.client.upload(&req).await?;
+            if declared.already_uploaded {
+                already = true;
+                progress.advance(Stage::Uploading, p.size_bytes);
+                break;
+            }
+            self.client.put_file(&declared.upload_url, &p.staging_file, p.size_bytes, progress).await?;
+            match self.client.complete(&CompleteRequest { blob_id: p.blob_id }).await {
+                Ok(_) => break,
+                // The object arrived damaged or not at all: send it once more.
+                Err(e) if attempt == 0 && (e.is_api(codes::CHECKSUM_MISMATCH) || e.is_api(codes::NOT_UPLOADED)) => {
+                    tracing::warn!(blob = %p.blob_id, error = %e, "upload not accepted; sending it again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        lock_state(&self.state).finish_upload(p)?;
+        match std::fs::remove_file(&p.staging_file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(SyncError::io(format!("remove {}", p.staging_file.display()), e)),
+        }
+        Ok(already)
+    }
+}

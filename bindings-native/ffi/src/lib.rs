@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod error;
+pub mod listener;
+pub mod manager;
+pub mod records;
+pub mod viewer;
+
+pub use config::{ManagerConfig, SyncFrequency};
+pub use error::{FfiResult, SyncFfiError, error_codes};
+pub use listener::SyncListener;
+pub use manager::SyncManager;
+pub use records::{
+    DeleteResult, DeviceRecord, InitResult, ProgressEvent, ProgressStage, PullResult, PushResult, SearchHit, SyncState,
+    SyncStatus,
+};
+pub use viewer::{BlobContextRecord, ViewerKeys, unlock_envelope, unlock_recovery_envelope};
+
+uniffi::setup_scaffolding!();
+
+/// The words of `text` as the cloud search indexes them (docs/FORMAT.md, Search tokens).
+#[uniffi::export]
+pub fn search_terms(text: String) -> Vec<String> {
+    sync_core::search::terms(&text)
+}
