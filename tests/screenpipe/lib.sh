@@ -14,6 +14,9 @@
 #   sp_db_copy DATA_DIR DEST                    consistent single-file copy of DATA_DIR/db.sqlite
 #                                               (VACUUM INTO, journal_mode=DELETE: no -wal/-shm)
 #   sp_stop                                     stop screenpipe (SIGINT, then SIGKILL), xterm, Xvfb
+#   sp_fixture_copy DEST [FIXTURE_DIR]          copy a recorded fixture (default fixtures/v0.4.50) to
+#                                               DEST (a screenpipe data folder) and rewrite its absolute
+#                                               paths from the recording prefix to DEST
 #   sp_screenshot OUT.png                       (needs imagemagick's `import`) picture of the screen
 #
 # Settings (environment):
@@ -95,11 +98,14 @@ sp_record() {
   # 2. xterm showing the text file; it redraws whenever the file changes (sp_show).
   cat > "$SP_LOG_DIR/view.sh" <<'VIEW'
 #!/bin/sh
-# Show a text file full screen; redraw when its modification time or size changes.
+# Show a text file full screen; redraw (in one write, cursor hidden) when the file changes.
 f=$1; last=""
+printf '\033[?25l'
 while :; do
   cur=$(stat -c '%Y.%s.%i' "$f" 2>/dev/null)
-  if [ "$cur" != "$last" ]; then printf '\033[2J\033[H'; cat "$f"; last=$cur; fi
+  if [ "$cur" != "$last" ]; then
+    out=$(cat "$f"; printf x); printf '\033[H\033[2J%s' "${out%x}"; last=$cur
+  fi
   sleep 0.3
 done
 VIEW
@@ -199,6 +205,25 @@ sp_stop() { # stop what sp_record started (only those pids), newest first
 }
 
 sp_stop_dir() { SP_PIDS="" SP_LOG_DIR=$1 sp_stop; } # LOG_DIR: stop a recorder started by another shell
+
+SP_FIXTURE_PREFIX=/tmp/screenpipe-fixture-v0.4.50  # the data folder record-fixture.sh records into
+
+sp_fixture_copy() { # DEST [FIXTURE_DIR]
+  local fx=${2:-$SP_LIB_DIR/fixtures/v0.4.50} dest
+  [ -f "$fx/db.sqlite" ] || { _sp_err "no fixture at $fx"; return 1; }
+  mkdir -p "$1" && dest=$(cd "$1" && pwd) || return 1
+  [ ! -e "$dest/db.sqlite" ] || { _sp_err "$dest/db.sqlite exists"; return 1; }
+  cp "$fx/db.sqlite" "$dest/db.sqlite" && cp -R "$fx/data" "$dest/" || return 1
+  local q=${dest//\'/\'\'}
+  _sp_sql "$dest/db.sqlite" "
+    UPDATE frames SET snapshot_path = replace(snapshot_path, '$SP_FIXTURE_PREFIX', '$q'),
+                      name = replace(name, '$SP_FIXTURE_PREFIX', '$q')
+     WHERE snapshot_path LIKE '$SP_FIXTURE_PREFIX/%' OR name LIKE '$SP_FIXTURE_PREFIX/%';
+    UPDATE video_chunks SET file_path = replace(file_path, '$SP_FIXTURE_PREFIX', '$q')
+     WHERE file_path LIKE '$SP_FIXTURE_PREFIX/%';
+    UPDATE audio_chunks SET file_path = replace(file_path, '$SP_FIXTURE_PREFIX', '$q')
+     WHERE file_path LIKE '$SP_FIXTURE_PREFIX/%';" >/dev/null
+}
 
 sp_screenshot() { # OUT.png
   DISPLAY=$SP_DISPLAY import -window root "$1"
