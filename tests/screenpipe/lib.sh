@@ -12,7 +12,7 @@
 #   sp_api PATH [curl args...]                  GET http://127.0.0.1:PORT/PATH with the Bearer key
 #   sp_search DATA_DIR WORD [search args...]    `screenpipe search WORD --data-dir DATA_DIR --json`
 #   sp_db_copy DATA_DIR DEST                    consistent single-file copy of DATA_DIR/db.sqlite
-#                                               (VACUUM INTO, journal_mode=DELETE: no -wal/-shm)
+#                                               (online backup, journal_mode=DELETE: no -wal/-shm)
 #   sp_stop                                     stop screenpipe (SIGINT, then SIGKILL), xterm, Xvfb
 #   sp_fixture_copy DEST [FIXTURE_DIR]          copy a recorded fixture (default fixtures/v0.4.50) to
 #                                               DEST (a screenpipe data folder) and rewrite its absolute
@@ -178,8 +178,10 @@ sp_search() { # DATA_DIR WORD [more search args]
 }
 
 sp_db_copy() { # DATA_DIR DEST: consistent single-file copy, even while screenpipe writes
+  # SQLite's online backup (page copy of one read snapshot, WAL content included). Not VACUUM
+  # INTO: that re-runs speaker_embeddings' CHECK, which calls sqlite-vec's vec_length.
   rm -f "$2" "$2-wal" "$2-shm" "$2-journal"
-  _sp_sql "$1/db.sqlite" "VACUUM INTO '${2//\'/\'\'}'" >/dev/null || return 1
+  _sp_sql "$1/db.sqlite" ".backup '${2//\'/\'\'}'" >/dev/null || return 1
   _sp_sql "$2" "PRAGMA journal_mode=DELETE" >/dev/null || return 1
 }
 
