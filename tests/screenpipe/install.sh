@@ -72,6 +72,7 @@ if [ "$(cat "$C/.trixie-libs-done" 2>/dev/null)" != "${DEBS[*]}" ] || [ ! -x "$L
   for d in "$C"/debs/*.deb; do dpkg-deb -x "$d" "$C/root"; done
   [ -x "$LIB/ld-linux-x86-64.so.2" ] || die "Debian 13 loader missing after unpacking"
   echo "${DEBS[*]}" > "$C/.trixie-libs-done"
+  rm -rf "$C/apt" "$C/debs"   # ~200 MB of package lists and .debs, not needed once unpacked
 fi
 
 # --- 3. the npm package ---------------------------------------------------------------------------
