@@ -19,6 +19,7 @@
 pub mod encoding;
 pub mod error;
 pub mod ids;
+pub mod pack;
 pub mod wire;
 
 #[cfg(feature = "crypto")]
