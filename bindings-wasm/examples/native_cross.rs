@@ -27,9 +27,9 @@ mod native {
     use serde_json::{Value, json};
     use sync_core::blob::{BlobContext, SealOptions, open_blob, seal_blob};
     use sync_core::encoding::base64url;
+    use sync_core::hazmat::random::{RandomSource, SeededRandom};
+    use sync_core::hazmat::segment_aead::{Backend, SegmentAead};
     use sync_core::keys::{KdfParams, KeySet, KeyVersionGuard};
-    use sync_core::primitives::random::{RandomSource, SeededRandom};
-    use sync_core::primitives::segment_aead::{Backend, SegmentAead};
     use sync_core::wire::envelopes::{Envelope, KeyringEntry};
     use sync_core::{BlobId, BlobType, DeviceId, OsRandom, UnixMillis};
 

@@ -46,11 +46,9 @@ pub fn build_info() -> JsResult<JsValue> {
     let out = Object::new();
     convert::set(&out, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")))?;
     convert::set(&out, "simd128", &JsValue::from_bool(cfg!(target_feature = "simd128")))?;
-    let aead = sync_core::primitives::segment_aead::SegmentAead::new(&[0; 32], Default::default())
-        .map_err(|e| error::to_js(&e))?;
-    convert::set(&out, "segmentAead", &JsValue::from_str(aead.implementation()))?;
-    let argon2 = sync_core::primitives::argon2id::Backend::default().implementation();
-    convert::set(&out, "argon2", &JsValue::from_str(argon2))?;
+    let info = sync_core::build_info().map_err(|e| error::to_js(&e))?;
+    convert::set(&out, "segmentAead", &JsValue::from_str(info.segment_aead))?;
+    convert::set(&out, "argon2", &JsValue::from_str(info.argon2))?;
     convert::set(&out, "features", &convert::string_array(cfg!(feature = "testing").then_some("testing")))?;
     Ok(out.into())
 }

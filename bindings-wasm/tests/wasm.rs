@@ -1,9 +1,9 @@
 //! wasm-bindgen-test suite, run in Node and in headless Chromium (see `test.sh`):
 //!
-//! - the wasm SIMD Argon2id (`sync_core::primitives::argon2_simd128`, the KDF's wasm backend)
+//! - the wasm SIMD Argon2id (`sync_core::hazmat::argon2_simd128`, the KDF's wasm backend)
 //!   against the RFC 9106 and libargon2 vectors and against the `argon2` crate on random
 //!   parameters;
-//! - the wasm SIMD ChaCha20-Poly1305 (`sync_core::primitives::chacha_simd128`, the segment AEAD's
+//! - the wasm SIMD ChaCha20-Poly1305 (`sync_core::hazmat::chacha_simd128`, the segment AEAD's
 //!   wasm backend) against the Wycheproof vectors and against RustCrypto on random inputs;
 //! - the exported API as JavaScript sees it (`JsValue`s in and out): accounts, unlock, rollback,
 //!   recovery, rotation, blobs one-shot and streaming, records, tokens, errors with `code`;
@@ -17,10 +17,10 @@ use js_sys::{Array, Reflect, Uint8Array};
 use serde_json::Value;
 use sync_core::blob::BlobContext;
 use sync_core::encoding::base64url;
+use sync_core::hazmat::argon2id::{Backend as Argon2Backend, argon2id_with};
+use sync_core::hazmat::segment_aead::{Backend, SegmentAead, TAG_LEN};
 use sync_core::keys::Subkeys;
 use sync_core::keys::master::MasterSecret;
-use sync_core::primitives::argon2id::{Backend as Argon2Backend, argon2id_with};
-use sync_core::primitives::segment_aead::{Backend, SegmentAead, TAG_LEN};
 use sync_core::search::{TokenKey, query_tokens};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 use wasm_bindgen::{JsCast, JsValue};

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sync_core::blob::{BlobContext, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
+use sync_core::hazmat::random::OsRandom;
+use sync_core::hazmat::segment_aead::Backend;
 use sync_core::keys::{DataKey, DataKeys, KdfParams, SearchKey};
-use sync_core::primitives::random::OsRandom;
-use sync_core::primitives::segment_aead::Backend;
 use sync_core::search::{Field, TokenKey, terms};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 

@@ -25,9 +25,9 @@
 use std::time::{Duration, Instant};
 
 use sync_core::blob::{BlobContext, BlobOpener, BlobSealer, Flags};
+use sync_core::hazmat::random::OsRandom;
+use sync_core::hazmat::segment_aead::Backend;
 use sync_core::keys::{DataKey, DataKeys, KdfParams, SearchKey};
-use sync_core::primitives::random::OsRandom;
-use sync_core::primitives::segment_aead::Backend;
 use sync_core::search::{Field, TokenKey};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
@@ -148,7 +148,7 @@ fn main() {
                 "open" => stream_in_place(bytes).1,
                 _ => stream(bytes, what == "open-push"),
             };
-            let aead = sync_core::primitives::segment_aead::SegmentAead::new(&[0; 32], backend()).unwrap();
+            let aead = sync_core::hazmat::segment_aead::SegmentAead::new(&[0; 32], backend()).unwrap();
             println!("segment AEAD: {}", aead.implementation());
             if let Some(kib) = peak_rss_kib() {
                 println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0);

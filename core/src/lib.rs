@@ -1,20 +1,18 @@
-//! # sync-core
+#![doc = include_str!("../README.md")]
 //!
-//! The pure core of screenpipe's end-to-end encrypted sync: the key hierarchy, the blob format
-//! v1, search tokens, the records bundle and the API wire types, exactly as `DESIGN.md` and
-//! `docs/FORMAT.md` fix them.
+//! ## Public surface
 //!
-//! Pure means: no file system, no network, no clock, no threads of its own; randomness comes
-//! from the operating system (`getrandom`) or from a caller-supplied [`RandomSource`] in tests.
-//! It builds for `wasm32-unknown-unknown`.
-//!
-//! Layers, from the bottom:
-//! - [`encoding`], [`ids`], [`error`]: strict encodings, identifiers, the error type.
-//! - [`wire`]: JSON shapes of envelopes and of the server API (available without `crypto`).
-//! - `crypto` feature: [`primitives`] (AEADs, HKDF, HMAC, randomness), [`keys`] (password,
-//!   envelopes, recovery, subkeys, keyring, rotation, rollback guard), [`blob`] (streaming
-//!   blob format v1 with the zstd and padding layers), [`search`] (terms and tokens),
-//!   [`records`] (the `text` blob bundle).
+//! - [`error`]: [`Error`] with a stable `code()`, [`Result`].
+//! - [`encoding`]: strict base64url, hex, RFC 3339 milliseconds ([`UnixMillis`]), `Tuple`.
+//! - [`ids`]: [`KeyId`], [`BlobId`], [`DeviceId`], [`BlobType`].
+//! - [`wire`]: JSON shapes of envelopes and of the server API, limits, error codes (no `crypto`
+//!   needed: the server uses only this, [`pack`] and [`encoding`]).
+//! - [`pack`]: the media pack container of `frames` blobs.
+//! - With `crypto`: [`keys`] (the safe key API, `KeySet`), [`blob`] (sealing and opening blobs,
+//!   [`blob::AeadBackend`]), [`search`] (terms and tokens), [`records`] (the `text` blob bundle),
+//!   [`build_info`], [`OsRandom`] and [`RandomSource`].
+//! - With `hazmat`: `hazmat`, the raw primitives. With `testkit`: `testkit` (vectors, a seeded
+//!   random source).
 
 pub mod encoding;
 pub mod error;
@@ -25,9 +23,16 @@ pub mod wire;
 #[cfg(feature = "crypto")]
 pub mod blob;
 #[cfg(feature = "crypto")]
-pub mod keys;
+mod build;
 #[cfg(feature = "crypto")]
-pub mod primitives;
+pub mod keys;
+// The primitives are fenced: the safe API above wraps them. `hazmat` exposes them for tests,
+// benches, fuzzing and cross-implementation checks.
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+#[cfg(feature = "crypto")]
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+mod primitives;
 #[cfg(feature = "crypto")]
 pub mod records;
 #[cfg(feature = "crypto")]
@@ -39,5 +44,7 @@ pub use encoding::UnixMillis;
 pub use error::{Error, Result};
 pub use ids::{BlobId, BlobType, DeviceId, KeyId};
 
+#[cfg(feature = "crypto")]
+pub use build::{BuildInfo, build_info};
 #[cfg(feature = "crypto")]
 pub use primitives::random::{OsRandom, RandomSource};

@@ -9,9 +9,9 @@ mod common;
 use common::{BACKENDS, KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
 use sync_core::blob::{BlobContext, BlobHeader, BlobOpener, BlobSealer, Flags, SealOptions, open_blob, seal_blob};
+use sync_core::hazmat::random::SeededRandom;
+use sync_core::hazmat::segment_aead::Backend;
 use sync_core::keys::{DataKey, DataKeys};
-use sync_core::primitives::random::SeededRandom;
-use sync_core::primitives::segment_aead::Backend;
 use sync_core::testkit::craft::seal_segments;
 use sync_core::{BlobId, BlobType, DeviceId, Error, KeyId, UnixMillis};
 

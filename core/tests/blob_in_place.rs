@@ -9,8 +9,8 @@ mod common;
 use common::{BACKENDS, KEY_ID, ctx, data, data_key, keys};
 use proptest::prelude::*;
 use sync_core::blob::{BlobOpener, BlobSealer, Flags, HEADER_LEN, SealOptions, open_blob, seal_blob};
-use sync_core::primitives::random::SeededRandom;
-use sync_core::primitives::segment_aead::Backend;
+use sync_core::hazmat::random::SeededRandom;
+use sync_core::hazmat::segment_aead::Backend;
 use sync_core::testkit::craft::seal_segments;
 use sync_core::{BlobType, Error};
 

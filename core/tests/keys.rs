@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use sync_core::blob::{BlobContext, SealOptions, open_blob, seal_blob};
+use sync_core::hazmat::random::SeededRandom;
 use sync_core::keys::envelope::open_envelope;
 use sync_core::keys::recovery::open_recovery_envelope;
 use sync_core::keys::{KdfParams, KeySet, KeyVersionGuard, RecoveryKey};
-use sync_core::primitives::random::SeededRandom;
 use sync_core::search::query_tokens;
 use sync_core::wire::Envelope;
 use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use sync_core::primitives::segment_aead::{Backend, SegmentAead};
-use sync_core::primitives::{argon2id::argon2id, hkdf, xchacha};
+use sync_core::hazmat::segment_aead::{Backend, SegmentAead};
+use sync_core::hazmat::{argon2id::argon2id, hkdf, xchacha};
 
 fn load(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/external").join(name);

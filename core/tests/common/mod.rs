@@ -3,8 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use sync_core::blob::BlobContext;
+use sync_core::hazmat::segment_aead::Backend;
 use sync_core::keys::{DataKey, DataKeys};
-use sync_core::primitives::segment_aead::Backend;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 /// The id of the tests' data key.
