@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of the core against its peers, in one run (DESIGN.md 6, issue 2):
+# Side-by-side benchmark of the core against its peers, in one run (docs/PERFORMANCE.md, "The targets"):
 #   blob seal/open (64 KiB segments, 1 GiB streamed) vs `openssl speed -evp chacha20-poly1305`,
 #   Argon2id at the defaults vs argon2-cffi (libargon2), search tokens per second.
 # Prints each figure and the ratios. Usage: scripts/bench-core.sh [BYTES] (ROUNDS=3)

@@ -150,7 +150,7 @@ const streamRatio = sodiumMs / median(times['sync-wasm stream (64 KiB pushes)'])
 const wholeRatio = sodiumMs / median(times['sync-wasm decryptBlob (whole)']);
 const kdfRatio = median(kdfTimes['sync-wasm unlock']) / hashWasmMs;
 results.ratios = { openStreamVsLibsodium: streamRatio, openWholeVsLibsodium: wholeRatio, unlockVsHashWasm: kdfRatio };
-console.log('\ntargets (DESIGN.md 6):');
+console.log('\ntargets (docs/PERFORMANCE.md, "The targets"):');
 console.log(`  open >= 1.00x libsodium.js:      stream ${streamRatio.toFixed(2)}x, whole blob ${wholeRatio.toFixed(2)}x  ${Math.min(streamRatio, wholeRatio) >= 1 ? 'met' : 'NOT MET'}`);
 console.log(`  Argon2id <= 0.75x hash-wasm:     ${kdfRatio.toFixed(2)}x  ${kdfRatio <= 0.75 ? 'met' : 'NOT MET'}`);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));

@@ -25,14 +25,14 @@ export interface SyncError extends Error {
   code: ErrorCode;
 }
 
-/** Argon2id parameters, as in an envelope's `kdf` (DESIGN.md 3.1). Default `{m_kib: 65536, t: 3, p: 4}`. */
+/** Argon2id parameters, as in an envelope's `kdf` (docs/FORMAT.md, "Password to wrap key"). Default `{m_kib: 65536, t: 3, p: 4}`. */
 export interface KdfParams {
   m_kib: number;
   t: number;
   p: number;
 }
 
-/** The password envelope (DESIGN.md 3.2), exactly as the server stores and returns it. */
+/** The password envelope (docs/FORMAT.md, "Envelope"), exactly as the server stores and returns it. */
 export interface Envelope {
   v: 1;
   kdf: { alg: 'argon2id'; version: 19; m_kib: number; t: number; p: number };
@@ -43,7 +43,7 @@ export interface Envelope {
   wrapped_key: string;
 }
 
-/** The recovery envelope (DESIGN.md 3.3). */
+/** The recovery envelope (docs/FORMAT.md, "Recovery"). */
 export interface RecoveryEnvelope {
   v: 1;
   key_id: string;
@@ -52,7 +52,7 @@ export interface RecoveryEnvelope {
   wrapped_key: string;
 }
 
-/** An older master key sealed under the newest one (DESIGN.md 3.5). */
+/** An older master key sealed under the newest one (docs/FORMAT.md, "Rotation, keyring, rollback"). */
 export interface KeyringEntry {
   key_id: string;
   nonce: string;
@@ -60,7 +60,7 @@ export interface KeyringEntry {
 }
 
 /**
- * The newest key a page has seen, for the rollback check (DESIGN.md 3.5): a key version, or the
+ * The newest key a page has seen, for the rollback check (docs/FORMAT.md, "Rotation, keyring, rollback"): a key version, or the
  * key itself (then another key of the same version is refused too). `undefined`: none yet.
  */
 export type MinimumKey = number | { key_version: number; key_id?: string | null } | null | undefined;
@@ -179,7 +179,7 @@ export function unlockWithRecovery(
   keyring?: KeyringEntry[] | null,
   minimum?: MinimumKey,
 ): Keys;
-/** The search terms of a text (DESIGN.md 3.7). */
+/** The search terms of a text (docs/FORMAT.md, "Search tokens"). */
 export function terms(text: string): string[];
 /** Every code a SyncError may carry. */
 export function errorCodes(): ErrorCode[];

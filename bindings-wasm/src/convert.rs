@@ -71,17 +71,17 @@ fn json_text(value: &JsValue, what: &'static str) -> JsResult<String> {
     JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(|| invalid_input(what))
 }
 
-/// An envelope (DESIGN.md 3.2), strictly checked by the core.
+/// An envelope (docs/FORMAT.md, "Envelope"), strictly checked by the core.
 pub fn envelope(value: &JsValue) -> JsResult<Envelope> {
     Envelope::from_json(&json_text(value, "the envelope must be an object")?).js()
 }
 
-/// A recovery envelope (DESIGN.md 3.3), strictly checked by the core.
+/// A recovery envelope (docs/FORMAT.md, "Recovery"), strictly checked by the core.
 pub fn recovery_envelope(value: &JsValue) -> JsResult<RecoveryEnvelope> {
     RecoveryEnvelope::from_json(&json_text(value, "the recovery envelope must be an object")?).js()
 }
 
-/// A keyring (DESIGN.md 3.5): a list of entries; `undefined` or `null` is the empty keyring.
+/// A keyring (docs/FORMAT.md, "Rotation, keyring, rollback"): a list of entries; `undefined` or `null` is the empty keyring.
 pub fn keyring(value: &JsValue) -> JsResult<Vec<KeyringEntry>> {
     if is_absent(value) {
         return Ok(Vec::new());

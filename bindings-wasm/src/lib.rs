@@ -26,7 +26,7 @@ pub use testing::*;
 
 use crate::error::JsResult;
 
-/// The search terms of a text (DESIGN.md 3.7), in order of first appearance, without repeats.
+/// The search terms of a text (docs/FORMAT.md, "Search tokens"), in order of first appearance, without repeats.
 #[wasm_bindgen]
 pub fn terms(text: &str) -> js_sys::Array {
     convert::string_array(sync_core::search::terms(text))

@@ -30,7 +30,7 @@ fn b64(bytes: &[u8]) -> JsValue {
     JsValue::from_str(&base64url::encode(bytes))
 }
 
-/// `{password_key, wrap_key}` of a password, salt and `{m_kib, t, p}` (DESIGN.md 3.1).
+/// `{password_key, wrap_key}` of a password, salt and `{m_kib, t, p}` (docs/FORMAT.md, "Password to wrap key").
 #[wasm_bindgen(js_name = testingKdf)]
 pub fn testing_kdf(password: &str, salt: &str, kdf: JsValue) -> JsResult<JsValue> {
     let salt = base64url::decode(salt).js()?;

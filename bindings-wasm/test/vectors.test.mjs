@@ -1,4 +1,4 @@
-// Runs every file of tests/vectors/*.json (DESIGN.md 3.8) through the JavaScript API and checks
+// Runs every file of tests/vectors/*.json (docs/FORMAT.md, "Vector files") through the JavaScript API and checks
 // that it agrees with every vector: results of ok vectors, and the exact error code of must-fail
 // vectors. Where a vector names a key that the public API keeps inside wasm (password_key,
 // master_key, data_key, search_key ...), the `testing` build's exports (dist/testing, never

@@ -1,4 +1,4 @@
-//! The vector tool of DESIGN.md 3.8.
+//! The vector tool of docs/FORMAT.md, "Vector files".
 //!
 //! ```text
 //! cargo run -q --release -p sync-core --example vectors -- verify tests/vectors/*.json

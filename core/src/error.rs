@@ -2,7 +2,7 @@
 //!
 //! The codes cross into JavaScript, Python and Kotlin unchanged; they are part of the public
 //! contract (`docs/FORMAT.md`) and never change meaning. Which failure maps to which code is
-//! fixed by DESIGN.md 3.6 and 3.8; the verifier reproduces them exactly.
+//! fixed by docs/FORMAT.md, "Reading, and which error" and "Vector files"; the verifier reproduces them exactly.
 
 use std::fmt;
 
@@ -25,7 +25,7 @@ pub enum Error {
         /// The zxcvbn score, 0 to 4.
         score: u8,
     },
-    /// Argon2id parameters or salt length outside the bounds of DESIGN.md 3.1.
+    /// Argon2id parameters or salt length outside the bounds of docs/FORMAT.md, "Password to wrap key".
     #[error("key derivation parameters out of bounds: {0}")]
     ParamsOutOfBounds(&'static str),
     /// A recovery phrase with a word not in the list, a wrong word count or a bad checksum.

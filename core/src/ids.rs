@@ -159,7 +159,7 @@ impl BlobType {
         }
     }
 
-    /// Largest decompressed payload allowed for this type (DESIGN.md 3.6: 2^28 for `text`,
+    /// Largest decompressed payload allowed for this type (docs/FORMAT.md, "Payload layers": 2^28 for `text`,
     /// 2^30 otherwise).
     pub fn max_decompressed_len(self) -> u64 {
         match self {

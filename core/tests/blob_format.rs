@@ -1,5 +1,5 @@
 //! Blob format v1: round trips for any size, segment exponent and split; every single bit flip,
-//! truncation, extension and segment swap rejected with the code DESIGN.md 3.6 assigns, and no
+//! truncation, extension and segment swap rejected with the code docs/FORMAT.md, "Blob format" assigns, and no
 //! plaintext released from a segment that failed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]

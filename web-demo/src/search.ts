@@ -1,4 +1,4 @@
-// Cloud search in the page (DESIGN.md 3.7): the query's tokens are computed here under every
+// Cloud search in the page (docs/FORMAT.md, "Search tokens"): the query's tokens are computed here under every
 // key of the keyring for every month of the range, the server answers with candidate `text`
 // blobs, the page downloads and decrypts them and keeps only the records holding every term of
 // the query (the server's candidates include false matches: other terms' tokens, other

@@ -4,7 +4,7 @@
 //   (name "Web viewer"), like any client, and sends that id as X-Device-Id. Keeping it means
 //   that unlocking again does not take another of the account's device slots.
 // - The rollback guard: the newest key (version and id) this browser has unlocked for an
-//   account, passed to every unlock so that an older envelope is refused (DESIGN.md 3.5). The
+//   account, passed to every unlock so that an older envelope is refused (docs/FORMAT.md, "Rotation, keyring, rollback"). The
 //   account is named by the server and a SHA-256 of the bearer token (the token itself is not
 //   stored).
 
@@ -25,7 +25,7 @@ const DEVICE_PREFIX = 'spsync.viewer.device:';
 const GUARD_PREFIX = 'spsync.viewer.guard:';
 const DEVICE_ID_RE = /^[a-z0-9-]{1,64}$/;
 
-/** A new device id: `web-` and a random UUID (DESIGN.md 3: 1 to 64 bytes of `[a-z0-9-]`). */
+/** A new device id: `web-` and a random UUID (docs/FORMAT.md, "Encodings": 1 to 64 bytes of `[a-z0-9-]`). */
 export function newDeviceId(): string {
   const uuid =
     typeof crypto.randomUUID === 'function'

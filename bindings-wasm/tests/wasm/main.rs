@@ -20,7 +20,7 @@ use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple 1987!";
-/// The floor of DESIGN.md 3.1: keeps Argon2 short in tests.
+/// The floor of docs/FORMAT.md, "Password to wrap key": keeps Argon2 short in tests.
 pub(crate) const FAST_KDF: &str = r#"{"m_kib":19456,"t":2,"p":1}"#;
 
 // --- helpers -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-//! Blob format v1 (DESIGN.md 3.6): a header, then ChaCha20-Poly1305 STREAM segments under a
+//! Blob format v1 (docs/FORMAT.md, "Blob format"): a header, then ChaCha20-Poly1305 STREAM segments under a
 //! per-blob key derived from the data key, the header and the blob's context.
 //!
 //! - [`header`]: the 88-byte header and its checks.

@@ -1,7 +1,7 @@
 //! Opening: [`BlobOpener`] (push any split of the ciphertext, get plaintext out) and the
 //! one-shot [`open_blob`].
 //!
-//! Reading follows DESIGN.md 3.6 exactly: the header is checked first, the data key is found by
+//! Reading follows docs/FORMAT.md, "Blob format" exactly: the header is checked first, the data key is found by
 //! `key_id` (`unknown_key`), the commitment is recomputed and compared in constant time before
 //! any segment (`wrong_key_or_context`). Segments of `S + 16` bytes follow; a segment is final
 //! if and only if the stream ends right after it (the opener reads one byte ahead and never

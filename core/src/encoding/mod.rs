@@ -1,4 +1,4 @@
-//! Strict encodings shared by every part of the format (DESIGN.md 3, "Encodings").
+//! Strict encodings shared by every part of the format (docs/FORMAT.md, "Encodings").
 //!
 //! Anything that does not match exactly is [`Error::Malformed`](crate::Error::Malformed):
 //! base64url without padding and with zero trailing bits, lowercase hex ids, RFC 3339 times with

@@ -1,4 +1,4 @@
-//! `lp(x) = u32be(len(x)) || x` and `tuple(a, b, ...) = lp(a) || lp(b) || ...` (DESIGN.md 3).
+//! `lp(x) = u32be(len(x)) || x` and `tuple(a, b, ...) = lp(a) || lp(b) || ...` (docs/FORMAT.md, "Encodings").
 //!
 //! Every AAD and HKDF input of the format is a tuple, so that no two different field lists can
 //! encode to the same bytes.

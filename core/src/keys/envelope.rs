@@ -1,4 +1,4 @@
-//! The password envelope (DESIGN.md 3.2): the master key sealed under the password's wrap key.
+//! The password envelope (docs/FORMAT.md, "Envelope"): the master key sealed under the password's wrap key.
 
 use super::master::{MasterKey, MasterSecret};
 use super::params::{DEFAULT_SALT_LEN, KdfParams};

@@ -1,4 +1,4 @@
-//! The rollback rule (DESIGN.md 3.5).
+//! The rollback rule (docs/FORMAT.md, "Rotation, keyring, rollback").
 //!
 //! A client remembers the highest `(key_version, key_id)` it has unlocked and refuses anything
 //! older: an old envelope, an old recovery envelope, an `is_new_user` answer for an account it

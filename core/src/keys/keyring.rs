@@ -1,4 +1,4 @@
-//! Keyring entries (DESIGN.md 3.5): every older master key, sealed under the newest master's
+//! Keyring entries (docs/FORMAT.md, "Rotation, keyring, rollback"): every older master key, sealed under the newest master's
 //! `keyring_key`, so that one password unlocks every key ever used.
 
 use std::collections::BTreeSet;

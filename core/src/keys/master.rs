@@ -1,4 +1,4 @@
-//! The master key: 32 random bytes named by a `key_id`, with a `key_version` (DESIGN.md 3.2).
+//! The master key: 32 random bytes named by a `key_id`, with a `key_version` (docs/FORMAT.md, "Envelope").
 //!
 //! The master key itself encrypts nothing; it wraps into envelopes and derives the subkeys.
 

@@ -1,4 +1,4 @@
-//! The key hierarchy (DESIGN.md 3.1 to 3.5), from the password to the subkeys.
+//! The key hierarchy (docs/FORMAT.md, "Key hierarchy"), from the password to the subkeys.
 //!
 //! ```text
 //! password ──NFKC, Argon2id──► password_key ──HKDF "spsync/v1/wrap"──► wrap_key ─┐

@@ -1,4 +1,4 @@
-//! Argon2id parameters and their bounds (DESIGN.md 3.1).
+//! Argon2id parameters and their bounds (docs/FORMAT.md, "Password to wrap key").
 //!
 //! A client refuses parameters outside the bounds, so that a server can neither weaken the key
 //! nor make a phone or a browser allocate without bound.
@@ -42,7 +42,7 @@ impl KdfParams {
     /// The defaults for new envelopes: 64 MiB, 3 passes, 4 lanes.
     pub const DEFAULT: KdfParams = KdfParams { m_kib: 65_536, t: 3, p: 4 };
 
-    /// `params_out_of_bounds` unless every parameter is within the bounds of DESIGN.md 3.1.
+    /// `params_out_of_bounds` unless every parameter is within the bounds of docs/FORMAT.md, "Password to wrap key".
     pub fn check(&self) -> Result<()> {
         if !(MIN_M_KIB..=MAX_M_KIB).contains(&self.m_kib) {
             return Err(Error::ParamsOutOfBounds("m_kib must be 19456 to 262144"));

@@ -1,4 +1,4 @@
-//! Password to `password_key` to `wrap_key` (DESIGN.md 3.1), and the strength rule.
+//! Password to `password_key` to `wrap_key` (docs/FORMAT.md, "Password to wrap key"), and the strength rule.
 
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;

@@ -1,4 +1,4 @@
-//! The recovery key and its envelope (DESIGN.md 3.3).
+//! The recovery key and its envelope (docs/FORMAT.md, "Recovery").
 //!
 //! The recovery key is 32 random bytes shown once as a 24-word BIP-39 English mnemonic, never
 //! stored. Input is normalized (NFKD, lowercase, split on white space); a bad word, word count or

@@ -1,4 +1,4 @@
-//! Subkeys of a master key (DESIGN.md 3.4): `HKDF(master_key, info = "spsync/v1/<name>", 32)`.
+//! Subkeys of a master key (docs/FORMAT.md, "Subkeys"): `HKDF(master_key, info = "spsync/v1/<name>", 32)`.
 
 use zeroize::Zeroizing;
 

@@ -303,7 +303,7 @@ fn le32(n: usize) -> Result<[u8; 4]> {
 ///
 /// Checks what RFC 9106 requires (`8 * p <= m_kib`, `1 <= p < 2^24`, `t >= 1`, a salt of at least
 /// 8 bytes, a tag of at least 4, every length below `2^32`) and, since it allocates the memory,
-/// the format's ceiling `m_kib <= 262144` (256 MiB); the other bounds of DESIGN.md 3.1 are the
+/// the format's ceiling `m_kib <= 262144` (256 MiB); the other bounds of docs/FORMAT.md, "Password to wrap key" are the
 /// caller's (`keys::password`).
 #[allow(clippy::too_many_arguments)]
 pub fn argon2id(

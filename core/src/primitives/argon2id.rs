@@ -1,4 +1,4 @@
-//! Argon2id (RFC 9106, version 0x13) as the format uses it: the bounds of DESIGN.md 3.1 are
+//! Argon2id (RFC 9106, version 0x13) as the format uses it: the bounds of docs/FORMAT.md, "Password to wrap key" are
 //! enforced one layer up ([`crate::keys::password`]); this is the raw function the RFC 9106
 //! and libargon2 vectors check.
 //!

@@ -1,4 +1,4 @@
-//! The records bundle: the payload of a `text` blob (DESIGN.md 4, `docs/FORMAT.md`).
+//! The records bundle: the payload of a `text` blob (`docs/FORMAT.md`, "Records bundle").
 //!
 //! One bundle holds one device's records for one time window: video chunks and their frames
 //! with OCR text, audio chunks and their transcriptions, accessibility text and UI events.

@@ -1,4 +1,4 @@
-//! Search tokens (DESIGN.md 3.7): terms of a text, keyed tokens per month bucket, and the query
+//! Search tokens (docs/FORMAT.md, "Search tokens"): terms of a text, keyed tokens per month bucket, and the query
 //! tokens of a time range across every key.
 //!
 //! - [`terms`](mod@terms): NFKC, full lowercase, bigrams for Han, Hiragana and Thai runs, UAX #29 words.

@@ -50,7 +50,7 @@ pub fn query_tokens(keys: &[TokenKey], text: &str, start: UnixMillis, end: UnixM
     Ok(out.into_iter().collect())
 }
 
-/// The union of the tokens of a blob's records (DESIGN.md 3.7), each record bucketed by its
+/// The union of the tokens of a blob's records (docs/FORMAT.md, "Search tokens"), each record bucketed by its
 /// own timestamp. Sorted, so the upload order reveals nothing about the text order.
 #[derive(Debug)]
 pub struct RecordTokens<'k> {

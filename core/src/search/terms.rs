@@ -1,4 +1,4 @@
-//! Terms of a text (DESIGN.md 3.7), in order of first appearance, without repeats.
+//! Terms of a text (docs/FORMAT.md, "Search tokens"), in order of first appearance, without repeats.
 //!
 //! 1. NFKC, then full lowercase of the whole text (Final_Sigma included), Unicode 16.0.
 //! 2. Maximal runs of code points whose Script is Han, Hiragana or Thai become their

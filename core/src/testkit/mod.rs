@@ -1,4 +1,4 @@
-//! Test support (feature `testkit`): the vector files of DESIGN.md 3.8, generated and verified
+//! Test support (feature `testkit`): the vector files of docs/FORMAT.md, "Vector files", generated and verified
 //! through the public API, and a deterministic random source. Never enable it in production.
 //!
 //! The `vectors` example is the command-line face of this module; the core's tests, the fuzz

@@ -1,4 +1,4 @@
-//! Request and response bodies of the server API v1 (DESIGN.md 5), under `/api/sync`.
+//! Request and response bodies of the server API v1 (`docs/openapi.yaml`), under `/api/sync`.
 //!
 //! Field names follow screenpipe's cloud client. Times are RFC 3339 strings with milliseconds
 //! ([`UnixMillis`]); sizes are bytes. Optional request fields may be absent or `null`.
@@ -258,7 +258,7 @@ pub struct SearchResponse {
     pub total_matches: u64,
 }
 
-/// A subscription tier (DESIGN.md 5).
+/// A subscription tier (`docs/openapi.yaml`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncTier {

@@ -1,4 +1,4 @@
-//! The key envelope, recovery envelope and keyring entry objects (DESIGN.md 3.2, 3.3, 3.5).
+//! The key envelope, recovery envelope and keyring entry objects (docs/FORMAT.md, "Envelope", "Recovery" and "Rotation, keyring, rollback").
 //!
 //! These are the exact JSON objects the server stores and returns. Parsing is strict: unknown
 //! fields, wrong types, and byte strings of the wrong length are malformed; a `v`, `alg` or

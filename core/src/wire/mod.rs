@@ -1,8 +1,8 @@
 //! The JSON shapes that cross the wire, as plain serde types (no cryptography).
 //!
-//! - [`envelopes`]: the key envelope, recovery envelope and keyring entries of DESIGN.md 3.2,
+//! - [`envelopes`]: the key envelope, recovery envelope and keyring entries of docs/FORMAT.md, "Envelope",
 //!   3.3 and 3.5, exactly as the server stores and returns them.
-//! - [`api`]: request and response bodies of the server API v1 (DESIGN.md 5).
+//! - [`api`]: request and response bodies of the server API v1 (`docs/openapi.yaml`).
 //! - [`limits`]: bounds both sides enforce.
 //!
 //! These types build without the `crypto` feature, so the server uses them without ever

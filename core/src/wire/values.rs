@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 use crate::encoding::{base64url, hex};
 use crate::error::{Error, Result};
 
-/// A search token: base64url (no padding) of 16 bytes, 22 characters (DESIGN.md 3.7).
+/// A search token: base64url (no padding) of 16 bytes, 22 characters (docs/FORMAT.md, "Search tokens").
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SearchToken(String);
 
