@@ -1,5 +1,5 @@
 // Times, days and sizes as the viewer shows and sends them. Days are the browser's local days;
-// the server gets RFC 3339 UTC times with exactly three fractional digits (docs/FORMAT.md 1).
+// the server gets RFC 3339 UTC times with exactly three fractional digits (docs/FORMAT.md, "Encodings").
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

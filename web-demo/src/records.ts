@@ -1,4 +1,4 @@
-// A decrypted records bundle (docs/FORMAT.md 5) as what the viewer shows: frames with their OCR
+// A decrypted records bundle (docs/FORMAT.md, "Records bundle") as what the viewer shows: frames with their OCR
 // text and the media blob of their video chunk, transcriptions with the blob of their audio
 // chunk, accessibility text and UI events. Every text stays a JS string: it is only ever put in
 // the page with textContent, never parsed as HTML.
@@ -175,7 +175,7 @@ export function bundleView(bundle: RecordsBundle): BundleView {
 }
 
 /**
- * The texts of a record that its search tokens were made from (docs/FORMAT.md 4: OCR text,
+ * The texts of a record that its search tokens were made from (docs/FORMAT.md, "Search tokens": OCR text,
  * window titles, URLs, transcriptions, accessibility and UI text), for matching a query.
  */
 export function searchableTexts(record: RecordView): string[] {
