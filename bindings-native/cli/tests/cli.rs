@@ -63,6 +63,7 @@ async fn kill_during_push_then_resume() {
     let server = TestServer::start().await;
     let template = tempfile::tempdir().unwrap();
     let options = sync_fixture::FixtureOptions {
+        generation: sync_fixture::Generation::Feb2026,
         days: 1,
         hours_per_day: 1,
         monitors: 2,
@@ -164,7 +165,8 @@ async fn kill_during_push_then_resume() {
                 let mut add = |t: &str, id: i64| *seen.entry((t.to_owned(), id)).or_default() += 1;
                 b.video_chunks.iter().for_each(|r| add("video_chunks", r.row_id));
                 b.frames.iter().for_each(|r| add("frames", r.row_id));
-                b.ocr_text.iter().for_each(|r| add("ocr_text", r.row_id));
+                // A frame carries its OCR text (one `ocr_text` row per frame in this generation).
+                b.frames.iter().filter(|f| f.text.is_some()).for_each(|r| add("ocr_text", r.row_id));
                 b.audio_chunks.iter().for_each(|r| add("audio_chunks", r.row_id));
                 b.audio_transcriptions.iter().for_each(|r| add("audio_transcriptions", r.row_id));
                 b.accessibility.iter().for_each(|r| add("accessibility", r.row_id));
@@ -278,6 +280,8 @@ async fn missing_media_is_reported_and_skipped() {
             "fixture",
             "--out",
             dir.path().to_str().unwrap(),
+            "--generation",
+            "2026-02",
             "--days",
             "1",
             "--hours-per-day",

@@ -60,9 +60,16 @@ pub(super) fn write_frames(
             .map(|s| snapshot_dest(data_dir, &b.device_id, f, s))
             .filter(|p| p.is_file())
             .map(|p| p.to_string_lossy().into_owned());
+        // `name`: as carried, else the file the frame shows (screenpipe stores its path there).
+        let name = match (&f.name, &snapshot, chunk) {
+            (Some(n), _, _) => Some(n.clone()),
+            (None, Some(s), _) => Some(s.clone()),
+            (None, None, Some(c)) => tx.text_of(tables::VIDEO_CHUNKS, "file_path", c)?,
+            (None, None, None) => None,
+        };
         let local = match generation {
-            Generation::V0_4 => insert_frame_v0_4(tx, f, chunk, snapshot)?,
-            Generation::Feb2026 => insert_frame_feb(tx, f, chunk, snapshot, counts)?,
+            Generation::V0_4 => insert_frame_v0_4(tx, f, chunk, snapshot, name)?,
+            Generation::Feb2026 => insert_frame_feb(tx, f, chunk, snapshot, name, counts)?,
         };
         if let Some(local) = local {
             counts.inserted(tables::FRAMES);
@@ -114,9 +121,9 @@ pub(super) fn write_frames(
 }
 
 /// The columns every generation's frame has.
-fn common_columns(f: &FrameRecord, generation: Generation, name: Option<String>) -> Vec<(String, Value)> {
+fn common_columns(f: &FrameRecord, generation: Generation, offset: i64, name: Option<String>) -> Vec<(String, Value)> {
     vec![
-        ("offset_index".into(), Value::Integer(f.offset_index)),
+        ("offset_index".into(), Value::Integer(offset)),
         ("timestamp".into(), stored_time(generation, &f.timestamp)),
         ("name".into(), text(&name)),
         ("browser_url".into(), text(&f.browser_url)),
@@ -133,9 +140,9 @@ fn insert_frame_v0_4(
     f: &FrameRecord,
     chunk: Option<i64>,
     snapshot: Option<String>,
+    name: Option<String>,
 ) -> Result<Option<i64>> {
-    let name = f.name.clone().or_else(|| snapshot.clone());
-    let mut cols = common_columns(f, Generation::V0_4, name);
+    let mut cols = common_columns(f, Generation::V0_4, f.offset_index, name);
     cols.extend([
         ("video_chunk_id".into(), int(chunk)),
         ("snapshot_path".into(), text(&snapshot)),
@@ -157,6 +164,7 @@ fn insert_frame_feb(
     f: &FrameRecord,
     chunk: Option<i64>,
     snapshot: Option<String>,
+    name: Option<String>,
     counts: &mut ImportCounts,
 ) -> Result<Option<i64>> {
     let (chunk, offset) = match chunk {
@@ -175,11 +183,8 @@ fn insert_frame_feb(
             (id, 0)
         }
     };
-    let name = f.name.clone().or_else(|| snapshot.clone());
-    let mut cols = common_columns(f, Generation::Feb2026, name);
+    let mut cols = common_columns(f, Generation::Feb2026, offset, name);
     cols.push(("video_chunk_id".into(), Value::Integer(chunk)));
-    cols.retain(|(c, _)| c != "offset_index");
-    cols.push(("offset_index".into(), Value::Integer(offset)));
     let Some(local) = tx.insert(tables::FRAMES, Some((tables::FRAMES, f.row_id)), cols, false)? else {
         return Ok(None);
     };

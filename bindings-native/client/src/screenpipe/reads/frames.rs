@@ -45,11 +45,15 @@ pub(crate) struct SnapshotRow {
 type OcrText = (String, Option<String>, Option<String>);
 
 /// The columns every generation's frame has, after `id, video_chunk_id, offset_index,
-/// timestamp`.
-const FRAME_COLUMNS: &str = "name, browser_url, app_name, window_name, focused, device_name";
+/// timestamp` (`name` left out when it is the video chunk's local path: screenpipe of February
+/// 2026 stores the video file there; the unpacker sets the new path).
+const FRAME_COLUMNS: &str = "CASE WHEN f.name = vc.file_path THEN NULL ELSE f.name END, f.browser_url, f.app_name, \
+                             f.window_name, f.focused, f.device_name";
+/// The frame's video chunk, for [`FRAME_COLUMNS`].
+const CHUNK_JOIN: &str = "frames f LEFT JOIN video_chunks vc ON vc.id = f.video_chunk_id";
 /// The 0.4 columns, after [`FRAME_COLUMNS`].
-const V0_4_COLUMNS: &str = "snapshot_path, full_text, text_source, text_json, accessibility_text, \
-                            accessibility_tree_json, capture_trigger, document_path";
+const V0_4_COLUMNS: &str = "f.snapshot_path, f.full_text, f.text_source, f.text_json, f.accessibility_text, \
+                            f.accessibility_tree_json, f.capture_trigger, f.document_path";
 
 /// A frame row: `id, video_chunk_id, offset_index, timestamp` and [`FRAME_COLUMNS`].
 fn frame_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FrameRecord> {
@@ -87,19 +91,19 @@ fn frame_row_v0_4(r: &rusqlite::Row<'_>) -> rusqlite::Result<FrameRow> {
 impl PackagerReads {
     /// The frames in `(lo, hi]` recorded here, with their text.
     pub(crate) fn frames_in(&self, lo: i64, hi: i64) -> Result<Vec<FrameRow>> {
-        let keep = not_imported(self.has_imports, "frames", "frames.id");
+        let keep = not_imported(self.has_imports, "frames", "f.id");
         match self.generation() {
             Generation::V0_4 => {
                 let sql = format!(
-                    "SELECT id, video_chunk_id, offset_index, timestamp, {FRAME_COLUMNS}, {V0_4_COLUMNS} FROM frames
-                     WHERE id > ?1 AND id <= ?2 AND {keep} ORDER BY id"
+                    "SELECT f.id, f.video_chunk_id, f.offset_index, f.timestamp, {FRAME_COLUMNS}, {V0_4_COLUMNS}
+                     FROM {CHUNK_JOIN} WHERE f.id > ?1 AND f.id <= ?2 AND {keep} ORDER BY f.id"
                 );
                 self.rows_in("frames", &sql, lo, hi, frame_row_v0_4)
             }
             Generation::Feb2026 => {
                 let sql = format!(
-                    "SELECT id, video_chunk_id, offset_index, timestamp, {FRAME_COLUMNS} FROM frames
-                     WHERE id > ?1 AND id <= ?2 AND {keep} ORDER BY id"
+                    "SELECT f.id, f.video_chunk_id, f.offset_index, f.timestamp, {FRAME_COLUMNS} FROM {CHUNK_JOIN}
+                     WHERE f.id > ?1 AND f.id <= ?2 AND {keep} ORDER BY f.id"
                 );
                 let mut frames = self.rows_in("frames", &sql, lo, hi, frame_record)?;
                 let mut ocr: BTreeMap<i64, Vec<OcrText>> = BTreeMap::new();
