@@ -195,3 +195,26 @@ async fn live_database_rules() {
     let twice = b.pull(None, None, no_progress()).await.unwrap();
     assert_eq!((twice.rows_inserted, twice.rows_updated), (0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elements_count_toward_the_pass_bound() {
+    let server = TestServer::start().await;
+    let token = server.add_user("bounded@example.com", "pro").await;
+    let a_dir = tempfile::tempdir().unwrap();
+    tiny(a_dir.path(), Generation::V0_4_50);
+    let a_db = a_dir.path().join("db.sqlite");
+    let elements = one_i64(&a_db, "SELECT COUNT(*) FROM elements");
+    let mut a_cfg = device_config(a_dir.path(), &server.url, &token, "bounded");
+    a_cfg.max_rows_per_pass = 300;
+    let (a, _) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
+    let pushed = a.push(no_progress()).await.unwrap();
+    // Each pass holds at most 300 elements (or one frame): many passes, many bundles.
+    assert!(pushed.text_bundles as i64 >= elements / 300, "{pushed:?} for {elements} elements");
+    let b_dir = tempfile::tempdir().unwrap();
+    empty_fixture(b_dir.path());
+    let b_cfg = device_config(b_dir.path(), &server.url, &token, "reader");
+    let (b, _) = SyncSession::init(&b_cfg, PASSWORD).await.unwrap();
+    b.pull(None, None, no_progress()).await.unwrap();
+    let a_id = a.device_id().to_string();
+    assert_eq!(dump(&a_db, &a_id, None), dump(&b_cfg.db_path, b.device_id().as_str(), Some(&a_id)));
+}

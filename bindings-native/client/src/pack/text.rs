@@ -75,8 +75,8 @@ impl Packager<'_> {
         Ok(pass)
     }
 
-    /// The upper row id of a pass over `table` from `lo` (at most `max_rows_per_pass` rows),
-    /// and whether rows remain above it.
+    /// The upper row id of a pass over `table` from `lo` (at most `max_rows_per_pass` rows;
+    /// for frames, their elements count too), and whether rows remain above it.
     fn pass_bound(&self, table: &str, id_col: &str, lo: i64) -> Result<(i64, bool)> {
         let max = self.db.max_id(table, id_col)?;
         let limit = i64::from(self.config.max_rows_per_pass.max(1));
@@ -143,7 +143,18 @@ impl Packager<'_> {
                 continue;
             }
             let lo = state.cursor(&format!("text:{table}"))?;
-            let (hi, more) = self.pass_bound(table, id_col, lo)?;
+            let (mut hi, mut more) = self.pass_bound(table, id_col, lo)?;
+            if table == "frames" {
+                // Elements travel with their frames: they count toward the pass's bound too.
+                let limit = i64::from(self.config.max_rows_per_pass.max(1));
+                if let Some(f) = self.db.nth_element_frame(lo, limit)?
+                    && f <= hi
+                {
+                    // At least one frame per pass, however many elements it has.
+                    hi = (f - 1).max(self.db.nth_id_after(table, id_col, lo, 0)?.unwrap_or(f)).min(hi);
+                    more = true;
+                }
+            }
             let held = self.hold_back(state, table, lo, hi)?;
             pass.more |= more && held == hi;
             ranges.push((table.to_owned(), lo, held));

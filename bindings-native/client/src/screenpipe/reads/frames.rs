@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use sync_core::records::{ElementRecord, FrameRecord, OcrRow};
 
 use super::PackagerReads;
@@ -172,6 +172,22 @@ impl PackagerReads {
                 on_screen: opt_bool(r, 14)?,
             })
         })
+    }
+
+    /// The frame of the `n`-th element (0-based) of the frames above `after`, if there is one
+    /// (0.4): where a pass must stop to hold at most `n` elements.
+    pub(crate) fn nth_element_frame(&self, after: i64, n: i64) -> Result<Option<i64>> {
+        if self.generation() != Generation::V0_4 {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT frame_id FROM elements WHERE frame_id > ?1 ORDER BY frame_id LIMIT 1 OFFSET ?2",
+                params![after, n],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("elements")
     }
 
     /// Up to `limit` frames with a snapshot above `after`, in row order (0.4; none elsewhere).
