@@ -3,7 +3,8 @@
 # temporary folder, an account, a day of realistic screenpipe data written by
 # `screenpipe-sync dev fixture` (the screenpipe 0.4.50 generation), pushed end-to-end encrypted,
 # searched back, and the viewer's address. Idempotent: every run uses a fresh folder (or
-# DEMO_DIR, reused) and stops its server on exit. On a terminal the server keeps running until Ctrl-C so the viewer can be opened.
+# DEMO_DIR, reused) and stops its server on exit. On a terminal the server keeps running until
+# Ctrl-C so the viewer can be opened.
 #
 # Variables: DEMO_DIR (work folder), DEMO_PORT (server port), DEMO_HOURS (hours of recording,
 # default 2), DEMO_KEEP=0 (stop the server at once even on a terminal).
