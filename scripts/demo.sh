@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job (README): a local sync server on the embedded default (SQLite + local files) in a
 # temporary folder, an account, a day of realistic screenpipe data written by
-# `screenpipe-sync dev fixture`, pushed end-to-end encrypted, searched back, and the viewer's
-# address. Idempotent: every run uses a fresh folder (or DEMO_DIR, reused) and stops its server
-# on exit. On a terminal the server keeps running until Ctrl-C so the viewer can be opened.
+# `screenpipe-sync dev fixture` (the screenpipe 0.4.50 generation), pushed end-to-end encrypted,
+# searched back, and the viewer's address. Idempotent: every run uses a fresh folder (or
+# DEMO_DIR, reused) and stops its server on exit. On a terminal the server keeps running until
+# Ctrl-C so the viewer can be opened.
 #
 # Variables: DEMO_DIR (work folder), DEMO_PORT (server port), DEMO_HOURS (hours of recording,
 # default 2), DEMO_KEEP=0 (stop the server at once even on a terminal).
@@ -65,9 +66,9 @@ export SCREENPIPE_SYNC_PASSWORD="${SCREENPIPE_SYNC_PASSWORD:-violet harbor engin
 export SCREENPIPE_SYNC_MEDIA_SETTLE_SECS=0
 SYNC="$BIN/screenpipe-sync"
 
-log "fixture: a day of screenpipe recordings (${DEMO_HOURS:-2} active hours)"
+log "fixture: a day of screenpipe 0.4.50 recordings (${DEMO_HOURS:-2} active hours: snapshots, screen text, elements, audio, memories, meetings)"
 if [ ! -f "$SCREENPIPE_SYNC_DB" ]; then
-  "$SYNC" dev fixture --out "$WORK/screenpipe" --days 1 --hours-per-day "${DEMO_HOURS:-2}" --video-kib 64 --audio-kib 16
+  "$SYNC" dev fixture --out "$WORK/screenpipe" --days 1 --hours-per-day "${DEMO_HOURS:-2}" --snapshot-kib 24 --audio-kib 16
 fi
 
 log "init (a new account prints its recovery phrase once)"

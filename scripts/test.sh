@@ -33,8 +33,18 @@ cargo test -p sync-server
 log "server: PostgreSQL 15 + SeaweedFS (the same API and binary tests; the store conformance stories on both stores)"
 SYNC_TEST_BACKEND=postgres-s3 cargo test -p sync-server --test api --test cli --test store_conformance
 
-log "native client: unit, two devices on a real server, CLI (kill -9 during push, quota, device limit), fixture"
+log "real screenpipe 0.4.50: install (idempotent), smoke (record, OCR, search)"
+bash tests/screenpipe/install.sh
+bash tests/screenpipe/smoke.sh
+# The client's tests below search the targets with the real binary; require it.
+export SCREENPIPE_REQUIRE_REAL=1
+
+log "native client: unit, two devices per pair of screenpipe generations on a real server, schema and live-database rules, CLI (kill -9 during push, quota, device limit), fixture"
 cargo test -p sync-client -p screenpipe-sync -p sync-fixture
+
+log "native client against the real screenpipe: push while it records, pull, its own search"
+cargo build -q -p sync-server -p screenpipe-sync
+SYNC_BIN_DIR="$CARGO_TARGET_DIR/debug" bash tests/screenpipe/live_push.sh
 log "native bindings: error mapping (the Python and Kotlin tests run below)"
 cargo test -p sync-native
 

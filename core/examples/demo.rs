@@ -6,7 +6,7 @@
 
 use sync_core::blob::{BlobContext, SealOptions, open_blob, seal_blob};
 use sync_core::keys::{KdfParams, KeySet, KeyVersionGuard};
-use sync_core::records::{FrameRecord, OcrRecord, RecordsBundle, TranscriptionRecord, bundle_tokens, find_hits};
+use sync_core::records::{FrameRecord, RecordsBundle, TranscriptionRecord, bundle_tokens, find_hits};
 use sync_core::search::query_tokens;
 use sync_core::{BlobType, DeviceId, OsRandom, UnixMillis};
 
@@ -21,27 +21,15 @@ fn main() -> sync_core::Result<()> {
     let end = UnixMillis::parse_rfc3339("2026-01-05T09:05:00.000Z")?;
     let mut bundle = RecordsBundle::new(device.clone(), start, end);
     bundle.frames.push(FrameRecord {
-        row_id: 1,
-        video_chunk_row_id: None,
-        offset_index: 0,
-        timestamp: "2026-01-05T09:00:06.120+00:00".into(),
-        name: None,
         browser_url: Some("https://mail.example.com/inbox".into()),
         app_name: Some("Arc".into()),
         window_name: Some("Inbox - quarterly report".into()),
         focused: Some(true),
         device_name: Some("monitor_1".into()),
-    });
-    bundle.ocr_text.push(OcrRecord {
-        row_id: 1,
-        frame_row_id: 1,
-        text: "Quarterly report due Friday. Budget review with Dana.".into(),
-        text_json: None,
+        text: Some("Quarterly report due Friday. Budget review with Dana.".into()),
+        text_source: Some("ocr".into()),
         ocr_engine: Some("AppleNative".into()),
-        text_length: None,
-        app_name: Some("Arc".into()),
-        window_name: Some("Inbox - quarterly report".into()),
-        focused: Some(true),
+        ..FrameRecord::new(1, "2026-01-05T09:00:06.120+00:00")
     });
     bundle.audio_transcriptions.push(TranscriptionRecord {
         row_id: 1,

@@ -96,7 +96,9 @@ export function bundleView(bundle: RecordsBundle): BundleView {
     if (id !== null) audioBlobs.set(id, str(c.blob_id));
   }
   const ocrByFrame = new Map<number, OcrView[]>();
-  for (const o of bundle.ocr_text as Row[]) {
+  // Records bundle v2 carries a frame's screen text on the frame (`text`); v1 had `ocr_text`
+  // rows (the core upgrades v1 bundles when it opens them).
+  for (const o of (bundle.ocr_text ?? []) as Row[]) {
     const frame = num(o.frame_row_id);
     const text = str(o.text);
     if (frame === null || text === null) continue;
@@ -104,6 +106,10 @@ export function bundleView(bundle: RecordsBundle): BundleView {
     list.push({ text, app: str(o.app_name), window: str(o.window_name) });
     ocrByFrame.set(frame, list);
   }
+  const frameText = (f: Row): OcrView[] => {
+    const text = str(f.text) ?? str(f.accessibility_text);
+    return text === null ? [] : [{ text, app: str(f.app_name), window: str(f.window_name) }];
+  };
   const frames: FrameView[] = (bundle.frames as Row[]).map((f) => {
     const rowId = num(f.row_id) ?? 0;
     const chunk = num(f.video_chunk_row_id);
@@ -118,7 +124,7 @@ export function bundleView(bundle: RecordsBundle): BundleView {
       url: str(f.browser_url),
       monitor: str(f.device_name),
       focused: bool(f.focused),
-      ocr: ocrByFrame.get(rowId) ?? [],
+      ocr: ocrByFrame.get(rowId) ?? frameText(f),
       videoBlobId: chunk === null ? null : (videoBlobs.get(chunk) ?? null),
       offsetIndex: num(f.offset_index),
     };

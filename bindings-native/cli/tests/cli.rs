@@ -60,9 +60,8 @@ fn delay_for(run: u64, max_ms: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_during_push_then_resume() {
-    let server = TestServer::start().await;
-    let template = tempfile::tempdir().unwrap();
     let options = sync_fixture::FixtureOptions {
+        generation: sync_fixture::Generation::Feb2026,
         days: 1,
         hours_per_day: 1,
         monitors: 2,
@@ -73,7 +72,37 @@ async fn kill_during_push_then_resume() {
         seed: 11,
         ..Default::default()
     };
-    sync_fixture::write_fixture(template.path(), &options, false).unwrap();
+    let runs: u64 = std::env::var("KILL_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
+    kill_runs(&options, runs, 20).await;
+}
+
+/// The same on screenpipe 0.4.50: snapshots in media packs, elements, memories, meetings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_during_push_then_resume_v0_4() {
+    let options = sync_fixture::FixtureOptions {
+        generation: sync_fixture::Generation::V0_4_50,
+        days: 1,
+        hours_per_day: 1,
+        monitors: 1,
+        frame_interval_secs: 20,
+        chunk_secs: 300,
+        snapshot_kib: 8,
+        audio_kib: 4,
+        seed: 12,
+        ..Default::default()
+    };
+    let runs: u64 = std::env::var("KILL_RUNS_V04").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    kill_runs(&options, runs, 6).await;
+}
+
+/// At least `runs` runs of one to three `kill -9` at random points of a push then a push that
+/// runs to the end (more runs, up to 60, until `min_kills` kills landed inside a push), each
+/// checked: server and state agree, nothing pending, every record in the cloud exactly once,
+/// every media file in exactly one blob.
+async fn kill_runs(options: &sync_fixture::FixtureOptions, runs: u64, min_kills: u64) {
+    let server = TestServer::start().await;
+    let template = tempfile::tempdir().unwrap();
+    sync_fixture::write_fixture(template.path(), options, false).unwrap();
     let a_rows = dump(&template.path().join("db.sqlite"), "origin", None);
 
     // Calibrate: how long a whole push takes here.
@@ -88,11 +117,9 @@ async fn kill_during_push_then_resume() {
     let mut full_ms = started.elapsed().as_millis() as u64;
     eprintln!("a whole push (with unlock) takes {full_ms} ms here");
 
-    let runs: u64 = std::env::var("KILL_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(24);
     let mut killed_mid_push = 0;
-    // At least `runs` runs, and more (up to 60) until 20 kills landed inside a push.
     let mut i = 0;
-    while i < runs || (killed_mid_push < 20 && i < 60) {
+    while i < runs || (killed_mid_push < min_kills && i < 60) {
         let run_started = Instant::now();
         let email = format!("kill{i}@example.com");
         let token = server.add_user(&email, "pro").await;
@@ -142,7 +169,8 @@ async fn kill_during_push_then_resume() {
         // Nothing missing, nothing duplicated: every row is in the cloud, and every record that
         // is not a repeated parent appears in exactly one bundle; one media blob per file.
         let mut seen: BTreeMap<(String, i64), u32> = BTreeMap::new();
-        let mut media = 0;
+        let mut media: BTreeMap<sync_core::BlobType, BTreeSet<String>> = BTreeMap::new();
+        let mut snapshot_blobs: BTreeSet<String> = BTreeSet::new();
         let mut cursor = None;
         loop {
             let page = session
@@ -157,18 +185,35 @@ async fn kill_during_push_then_resume() {
                 .unwrap();
             for blob in &page.blobs {
                 if blob.blob_type != sync_core::BlobType::Text {
-                    media += 1;
+                    media.entry(blob.blob_type).or_default().insert(blob.blob_id.to_hex());
                     continue;
                 }
                 let b = session.open_text_blob(blob, &sync_client::NoProgress).await.unwrap();
                 let mut add = |t: &str, id: i64| *seen.entry((t.to_owned(), id)).or_default() += 1;
                 b.video_chunks.iter().for_each(|r| add("video_chunks", r.row_id));
                 b.frames.iter().for_each(|r| add("frames", r.row_id));
-                b.ocr_text.iter().for_each(|r| add("ocr_text", r.row_id));
+                // A February frame carries the text of its `ocr_text` row (one per frame there).
+                if options.generation == sync_fixture::Generation::Feb2026 {
+                    b.frames.iter().filter(|f| f.text.is_some()).for_each(|r| add("ocr_text", r.row_id));
+                }
                 b.audio_chunks.iter().for_each(|r| add("audio_chunks", r.row_id));
                 b.audio_transcriptions.iter().for_each(|r| add("audio_transcriptions", r.row_id));
                 b.accessibility.iter().for_each(|r| add("accessibility", r.row_id));
                 b.ui_events.iter().for_each(|r| add("ui_events", r.row_id));
+                b.memories.iter().for_each(|r| add("memories", r.row_id));
+                b.meetings.iter().for_each(|r| add("meetings", r.row_id));
+                // Elements travel with their frame: keyed as the dump keys them (frame, rank).
+                let mut rank: BTreeMap<i64, i64> = BTreeMap::new();
+                for e in &b.elements {
+                    let r = rank.entry(e.frame_row_id).or_default();
+                    add("elements", e.frame_row_id * 1_000_000 + *r);
+                    *r += 1;
+                }
+                for f in &b.frames {
+                    if let Some(s) = &f.snapshot {
+                        snapshot_blobs.insert(s.blob_id.expect("every snapshot is in a pack").to_hex());
+                    }
+                }
             }
             match page.next_cursor {
                 Some(c) => cursor = Some(c),
@@ -177,19 +222,33 @@ async fn kill_during_push_then_resume() {
         }
         let expected: BTreeSet<(String, i64)> = a_rows.keys().map(|(_, t, id)| (t.clone(), *id)).collect();
         let got: BTreeSet<(String, i64)> = seen.keys().cloned().collect();
-        assert_eq!(got, expected, "run {i}: every row is in the cloud, and nothing else");
+        let missing: Vec<_> = expected.difference(&got).take(10).collect();
+        let extra: Vec<_> = got.difference(&expected).take(10).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "run {i}: missing {missing:?}, extra {extra:?}");
         for ((table, id), n) in &seen {
             if !["frames", "video_chunks", "audio_chunks"].contains(&table.as_str()) {
                 assert_eq!(*n, 1, "run {i}: {table}#{id} uploaded {n} times");
             }
         }
-        let media_files = a_rows.keys().filter(|(_, t, _)| t == "video_chunks" || t == "audio_chunks").count();
-        assert_eq!(media, media_files, "run {i}: one media blob per file");
+        let files = |t: &str| a_rows.keys().filter(|(_, table, _)| table == t).count();
+        let blobs = |t: sync_core::BlobType| media.get(&t).map_or(0, |s| s.len());
+        assert_eq!(blobs(sync_core::BlobType::Audio), files("audio_chunks"), "run {i}: one audio blob per file");
+        if options.generation == sync_fixture::Generation::Feb2026 {
+            assert_eq!(blobs(sync_core::BlobType::Frames), files("video_chunks"), "run {i}: one video blob per file");
+        } else {
+            // Every snapshot is in a pack on the server, and the server holds no other pack.
+            let packs = media.get(&sync_core::BlobType::Frames).cloned().unwrap_or_default();
+            assert_eq!(snapshot_blobs, packs, "run {i}: the packs the frames name, and no other");
+            assert!(!packs.is_empty());
+        }
         config.device_name = String::new();
         eprintln!("run {i}: {} kills, verified in {} ms", kills, run_started.elapsed().as_millis());
         i += 1;
     }
-    assert!(killed_mid_push >= 20 || runs < 20, "at least 20 pushes killed mid-way ({killed_mid_push})");
+    assert!(
+        killed_mid_push >= min_kills || runs < min_kills,
+        "at least {min_kills} pushes killed mid-way ({killed_mid_push})"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,6 +337,8 @@ async fn missing_media_is_reported_and_skipped() {
             "fixture",
             "--out",
             dir.path().to_str().unwrap(),
+            "--generation",
+            "2026-02",
             "--days",
             "1",
             "--hours-per-day",

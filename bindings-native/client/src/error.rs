@@ -2,7 +2,7 @@
 //! the core's codes (`wrong_password`, `tampered`, `rollback`, ...), the server's
 //! (`QUOTA_EXCEEDED`, `DEVICE_LIMIT_EXCEEDED`, ...; see `sync_core::wire::codes`), and the
 //! client's own (`network`, `io`, `database`, `config`, `invalid_response`,
-//! `checksum_mismatch`, `not_initialized`, `schema`, `state`).
+//! `checksum_mismatch`, `not_initialized`, `schema`, `unsupported_schema`, `state`).
 //!
 //! A variant made from another error keeps it as its [`source`](std::error::Error::source);
 //! its message repeats the source's, so that one line (`error: {e}`) says everything.
@@ -78,6 +78,20 @@ pub enum SyncError {
     /// screenpipe's database does not have the tables or columns this client needs.
     #[error("screenpipe database: {0}")]
     Schema(String),
+    /// screenpipe's database is of a schema no adapter of this client fully understands:
+    /// refused before anything is uploaded or written.
+    #[error(
+        "screenpipe database not supported ({migrations}): read as {generation}, it lacks {}; nothing was uploaded or written",
+        missing.join(", ")
+    )]
+    UnsupportedSchema {
+        /// The adapter its shape called for.
+        generation: &'static str,
+        /// Its `_sqlx_migrations` (count, last version).
+        migrations: String,
+        /// Every missing `table` or `table.column`.
+        missing: Vec<String>,
+    },
     /// A setting is missing or invalid.
     #[error("configuration: {0}")]
     Config(String),
@@ -166,6 +180,7 @@ impl SyncError {
             SyncError::Io { .. } => "io".into(),
             SyncError::Database { .. } => "database".into(),
             SyncError::Schema(_) => "schema".into(),
+            SyncError::UnsupportedSchema { .. } => "unsupported_schema".into(),
             SyncError::Config(_)
             | SyncError::ConfigFile { .. }
             | SyncError::ServerUrl { .. }
@@ -215,6 +230,9 @@ impl SyncError {
             "rollback" => Some("the server offered an older key than this device has seen: do not trust it"),
             "network" => Some("the server could not be reached (--server / SCREENPIPE_SYNC_SERVER)"),
             "not_initialized" => Some("run `screenpipe-sync init` first"),
+            "unsupported_schema" => Some(
+                "this screenpipe version is newer (or older) than this screenpipe-sync understands: update screenpipe-sync",
+            ),
             "weak_password" => Some("choose a longer, less guessable password"),
             _ => None,
         }

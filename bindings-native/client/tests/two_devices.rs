@@ -1,7 +1,8 @@
-//! Two devices against a real server on loopback: push from A, pull into an empty database on
-//! B (every row and media byte equal), pulling twice changes nothing, B pushes nothing of A's,
-//! search finds exactly the records it should (locally, in the cloud, merged), a corrupted
-//! blob is rejected with nothing of it imported, rotation and rollback.
+//! Two devices of the February 2026 generation against a real server on loopback: push from A,
+//! pull into an empty database on B (every row and media byte equal), pulling twice changes
+//! nothing, B pushes nothing of A's, search finds exactly the records it should (locally, in
+//! the cloud, merged), a corrupted blob is rejected with nothing of it imported, rotation and
+//! rollback. (The pairs of generations with 0.4.50: `two_generations.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -16,26 +17,46 @@ use sync_core::UnixMillis;
 use sync_core::records::parse_timestamp;
 use sync_core::search::terms;
 
-/// The records of A's database that hold every term of `query` (OCR text + window name, or
-/// the transcription), as `(table, row id)`.
-fn expected_hits(db: &std::path::Path, query: &str, start: UnixMillis, end: UnixMillis) -> BTreeSet<(String, i64)> {
+/// The records of A's database that hold every term of `query` (a frame's screen text,
+/// accessibility text, window name or URL; a transcription), as `(table, row id)`: the fields
+/// the records model searches, whatever the generation.
+pub(crate) fn expected_hits(
+    db: &std::path::Path,
+    query: &str,
+    start: UnixMillis,
+    end: UnixMillis,
+) -> BTreeSet<(String, i64)> {
     let wanted = terms(query);
     let conn = rusqlite::Connection::open(db).unwrap();
+    let feb: bool = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ocr_text'", [], |r| r.get::<_, i64>(0))
+        .unwrap()
+        > 0;
+    let sql = if feb {
+        "SELECT f.id, COALESCE((SELECT group_concat(text, char(10)) FROM
+            (SELECT text FROM ocr_text o WHERE o.frame_id = f.id ORDER BY o.rowid)), ''), '',
+            COALESCE(f.window_name, ''), COALESCE(f.browser_url, ''), f.timestamp FROM frames f"
+    } else {
+        "SELECT id, COALESCE(full_text, ''), COALESCE(accessibility_text, ''), COALESCE(window_name, ''),
+            COALESCE(browser_url, ''), timestamp FROM frames"
+    };
     let mut out = BTreeSet::new();
-    let mut stmt = conn
-        .prepare("SELECT o.rowid, o.text, COALESCE(o.window_name, ''), f.timestamp FROM ocr_text o JOIN frames f ON f.id = o.frame_id")
-        .unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
     let rows = stmt
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                [r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?],
+                r.get::<_, String>(5)?,
+            ))
         })
         .unwrap();
     for row in rows {
-        let (id, text, window, ts) = row.unwrap();
+        let (id, fields, ts) = row.unwrap();
         let t = parse_timestamp(&ts).unwrap();
-        let have: BTreeSet<String> = terms(&text).into_iter().chain(terms(&window)).collect();
+        let have: BTreeSet<String> = fields.iter().flat_map(|f| terms(f)).collect();
         if t >= start && t <= end && wanted.iter().all(|w| have.contains(w)) {
-            out.insert(("ocr_text".into(), id));
+            out.insert(("frames".into(), id));
         }
     }
     let mut stmt = conn.prepare("SELECT id, transcription, timestamp FROM audio_transcriptions").unwrap();
@@ -61,9 +82,9 @@ async fn push_pull_search_and_corruption() {
     let server = TestServer::start().await;
     let token = server.add_user("ann@example.com", "pro").await;
 
-    // Device A: two hours of recording.
+    // Device A: an hour of recording, February 2026 generation.
     let a_dir = tempfile::tempdir().unwrap();
-    let summary = small_fixture(a_dir.path(), 1, 7);
+    let summary = small_fixture_of(a_dir.path(), 1, 7, Generation::Feb2026);
     assert!(summary.frames > 0 && summary.audio_transcriptions > 0);
     let a_cfg = device_config(a_dir.path(), &server.url, &token, "laptop");
     let (a, outcome) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
@@ -84,7 +105,7 @@ async fn push_pull_search_and_corruption() {
 
     // Device B: an empty screenpipe database.
     let b_dir = tempfile::tempdir().unwrap();
-    empty_fixture(b_dir.path());
+    empty_fixture_of(b_dir.path(), Generation::Feb2026);
     let b_cfg = device_config(b_dir.path(), &server.url, &token, "desktop");
     let (b, outcome) = SyncSession::init(&b_cfg, PASSWORD).await.unwrap();
     assert!(matches!(outcome, sync_client::InitOutcome::Unlocked));
@@ -132,7 +153,9 @@ async fn push_pull_search_and_corruption() {
     let b_push = b.push(no_progress()).await.unwrap();
     assert_eq!((b_push.uploaded_blobs, b_push.rows, b_push.media_files), (0, 0, 0), "{b_push:?}");
 
-    // screenpipe's own FTS finds the imported rows.
+    // screenpipe's own FTS finds the imported rows, once its background indexer ran (as it
+    // does every 30 s on that generation).
+    assert!(run_feb_indexer(&b_cfg.db_path) > 0);
     {
         let conn = rusqlite::Connection::open(&b_cfg.db_path).unwrap();
         let n: i64 = conn
@@ -151,7 +174,7 @@ async fn push_pull_search_and_corruption() {
     // Search: A locally, B locally (imported rows), C (a third device with nothing local) in
     // the cloud, and merged; each finds exactly the records that hold every term.
     let c_dir = tempfile::tempdir().unwrap();
-    empty_fixture(c_dir.path());
+    empty_fixture_of(c_dir.path(), Generation::Feb2026);
     let c_cfg = device_config(c_dir.path(), &server.url, &token, "phone");
     let (c, _) = SyncSession::init(&c_cfg, PASSWORD).await.unwrap();
     let all = SearchOptions { limit: 100_000, max_cloud_blobs: 10_000, ..SearchOptions::default() };
@@ -195,7 +218,7 @@ async fn push_pull_search_and_corruption() {
     // Corruption on the server: one text blob with its object altered (checksum mismatch),
     // one altered with the checksum updated to match (the cipher rejects it).
     let d_dir = tempfile::tempdir().unwrap();
-    empty_fixture(d_dir.path());
+    empty_fixture_of(d_dir.path(), Generation::Feb2026);
     let d_cfg = device_config(d_dir.path(), &server.url, &token, "tablet");
     let (d, _) = SyncSession::init(&d_cfg, PASSWORD).await.unwrap();
     let text_blobs: Vec<_> = a

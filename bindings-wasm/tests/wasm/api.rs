@@ -299,19 +299,21 @@ fn open_records_returns_the_bundle_as_plain_objects() {
     let bundle = r#"{"v":1,"device_id":"laptop-1","time_start":"2026-01-05T09:00:00.000Z","time_end":"2026-01-05T09:05:00.000Z",
         "frames":[{"row_id":7,"video_chunk_row_id":null,"offset_index":3,"timestamp":"2026-01-05T09:01:00.000Z","app_name":"Slack","focused":true}],
         "ocr_text":[{"row_id":9,"frame_row_id":7,"text":"hello wörld","app_name":"Slack"}]}"#;
+    // A v1 bundle comes back upgraded to v2: the OCR row's text is on its frame.
     let parsed = sync_core::records::RecordsBundle::from_json(bundle.as_bytes()).unwrap();
-    assert_eq!(parsed.record_count(), 2);
+    assert_eq!(parsed.record_count(), 1);
     let (_, keys) = new_account();
     let ctx = context_js("text", 5);
     let blob = keys.encrypt_blob(js_bytes(bundle.as_bytes()), ctx.clone(), JsValue::UNDEFINED).unwrap();
     let records = keys.open_records(blob.clone().into(), ctx.clone()).unwrap();
     assert_eq!(get(&records, "device_id").as_string().unwrap(), "laptop-1");
     assert_eq!(get(&records, "time_start").as_string().unwrap(), "2026-01-05T09:00:00.000Z");
-    let ocr = Array::from(&get(&records, "ocr_text")).get(0);
-    assert_eq!(get(&ocr, "text").as_string().unwrap(), "hello wörld");
-    assert_eq!(get(&ocr, "row_id").as_f64(), Some(9.0));
-    assert!(get(&ocr, "window_name").is_null(), "absent values are null");
+    assert_eq!(get(&records, "v").as_f64(), Some(2.0));
     let frame = Array::from(&get(&records, "frames")).get(0);
+    assert_eq!(get(&frame, "text").as_string().unwrap(), "hello wörld");
+    assert_eq!(get(&frame, "text_source").as_string().unwrap(), "ocr");
+    assert_eq!(get(&frame, "row_id").as_f64(), Some(7.0));
+    assert!(get(&frame, "window_name").is_null(), "absent values are null");
     assert_eq!(get(&frame, "focused").as_bool(), Some(true));
     assert!(Array::is_array(&get(&records, "audio_transcriptions")));
     // Not a text blob, or not a bundle: refused.

@@ -1,21 +1,26 @@
-//! Records bundle v1: types and their JSON encoding.
+//! Records bundle v2: the bundle type and its JSON encoding.
 //!
-//! The bundle is UTF-8 JSON (then zstd and padding, as every `text` blob payload). Decoding is
-//! strict and bounded: `v` other than 1 is `unsupported`; unknown fields, wrong types, more than
-//! [`MAX_RECORDS`] records, or a string longer than [`MAX_FIELD_LEN`] bytes is `malformed`.
-//! Timestamps are kept as screenpipe stored them (so a round trip is byte-exact); `row_id` is the
-//! origin device's local row id (SQLite rowid for `ocr_text`, which has no key of its own).
-
-use std::collections::BTreeMap;
+//! The bundle is UTF-8 JSON (then zstd and padding, as every `text` blob payload). Writers write
+//! v2 only. Decoding is strict and bounded: `v` 2 is read as is, `v` 1 is read with the v1 types
+//! and upgraded ([`super::v1`]), any other `v` is `unsupported`; unknown fields (a v2 field in a
+//! v1 document, `ocr_text` in a v2 one), wrong types, more than [`MAX_RECORDS`] records, a string
+//! longer than [`MAX_FIELD_LEN`] bytes or more than [`MAX_EXTRA_FIELDS`] `extra` columns is
+//! `malformed`. Timestamps are kept as screenpipe stored them (so a round trip is byte-exact);
+//! `row_id` is the origin device's local row id.
 
 use serde::{Deserialize, Serialize};
 
+use super::activity::{AccessibilityRecord, MeetingRecord, MemoryRecord, UiEventRecord};
+use super::screen::{AudioChunkRecord, ElementRecord, FrameRecord, TranscriptionRecord, VideoChunkRecord};
+use super::v1::BundleV1;
 use crate::encoding::UnixMillis;
 use crate::error::{Error, Result};
-use crate::ids::{BlobId, DeviceId};
+use crate::ids::DeviceId;
 
-/// Version of the bundle format.
-pub const BUNDLE_VERSION: u32 = 1;
+/// Version of the bundle format that writers write.
+pub const BUNDLE_VERSION: u32 = 2;
+/// The older version readers still accept (upgraded in memory).
+pub const BUNDLE_VERSION_V1: u32 = 1;
 /// Most records of all kinds in one bundle.
 pub const MAX_RECORDS: usize = 2_000_000;
 /// Longest string field, in bytes.
@@ -23,192 +28,36 @@ pub const MAX_FIELD_LEN: usize = 16 << 20;
 /// Most `extra` columns of a UI event.
 pub const MAX_EXTRA_FIELDS: usize = 64;
 
-/// A row of `video_chunks`: one video file, shipped as its own `frames` blob.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VideoChunkRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// The `frames` blob holding the file; `null` when the file was missing at packaging.
-    pub blob_id: Option<BlobId>,
-    /// File name (no directory) of the chunk on the origin device.
-    pub file_name: String,
-    /// Recording device (monitor) name.
-    #[serde(default)]
-    pub device_name: Option<String>,
-    /// Frames per second.
-    #[serde(default)]
-    pub fps: Option<f64>,
-}
-
-/// A row of `frames`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrameRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// The video chunk row it belongs to.
-    pub video_chunk_row_id: Option<i64>,
-    /// Offset of the frame in its video chunk.
-    pub offset_index: i64,
-    /// Timestamp as stored.
-    pub timestamp: String,
-    /// `name` column.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Browser URL.
-    #[serde(default)]
-    pub browser_url: Option<String>,
-    /// App name.
-    #[serde(default)]
-    pub app_name: Option<String>,
-    /// Window title.
-    #[serde(default)]
-    pub window_name: Option<String>,
-    /// Whether the window was focused.
-    #[serde(default)]
-    pub focused: Option<bool>,
-    /// Recording device (monitor) name.
-    #[serde(default)]
-    pub device_name: Option<String>,
-}
-
-/// A row of `ocr_text` (one per window in a frame).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OcrRecord {
-    /// SQLite rowid on the origin device.
-    pub row_id: i64,
-    /// The frame row it belongs to.
-    pub frame_row_id: i64,
-    /// Recognised text.
-    pub text: String,
-    /// Raw OCR JSON (positions), as stored.
-    #[serde(default)]
-    pub text_json: Option<String>,
-    /// OCR engine name.
-    #[serde(default)]
-    pub ocr_engine: Option<String>,
-    /// `text_length` column.
-    #[serde(default)]
-    pub text_length: Option<i64>,
-    /// App name.
-    #[serde(default)]
-    pub app_name: Option<String>,
-    /// Window title.
-    #[serde(default)]
-    pub window_name: Option<String>,
-    /// Whether the window was focused.
-    #[serde(default)]
-    pub focused: Option<bool>,
-}
-
-/// A row of `audio_chunks`: one audio file, shipped as its own `audio` blob.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AudioChunkRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// The `audio` blob holding the file; `null` when the file was missing at packaging.
-    pub blob_id: Option<BlobId>,
-    /// File name (no directory) on the origin device.
-    pub file_name: String,
-    /// Timestamp as stored.
-    #[serde(default)]
-    pub timestamp: Option<String>,
-}
-
-/// A row of `audio_transcriptions`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TranscriptionRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// The audio chunk row it belongs to.
-    pub audio_chunk_row_id: i64,
-    /// `offset_index` column.
-    pub offset_index: i64,
-    /// The transcription's own timestamp, as stored.
-    pub timestamp: String,
-    /// The text.
-    pub transcription: String,
-    /// Audio device name.
-    #[serde(default)]
-    pub device: Option<String>,
-    /// True for an input (microphone), false for an output device.
-    #[serde(default)]
-    pub is_input_device: Option<bool>,
-    /// Speaker id.
-    #[serde(default)]
-    pub speaker_id: Option<i64>,
-    /// Engine name.
-    #[serde(default)]
-    pub transcription_engine: Option<String>,
-    /// Start within the chunk, seconds.
-    #[serde(default)]
-    pub start_time: Option<f64>,
-    /// End within the chunk, seconds.
-    #[serde(default)]
-    pub end_time: Option<f64>,
-    /// `text_length` column.
-    #[serde(default)]
-    pub text_length: Option<i64>,
-}
-
-/// A row of `accessibility`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccessibilityRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// Timestamp as stored.
-    pub timestamp: String,
-    /// App name.
-    #[serde(default)]
-    pub app_name: Option<String>,
-    /// Window title.
-    #[serde(default)]
-    pub window_name: Option<String>,
-    /// The text.
-    #[serde(default)]
-    pub text_content: Option<String>,
-    /// Browser URL.
-    #[serde(default)]
-    pub browser_url: Option<String>,
-}
-
-/// A row of `ui_events`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UiEventRecord {
-    /// Local row id on the origin device.
-    pub row_id: i64,
-    /// Timestamp as stored.
-    pub timestamp: String,
-    /// Event type (click, key, ...).
-    pub event_type: String,
-    /// App name.
-    #[serde(default)]
-    pub app_name: Option<String>,
-    /// Window title.
-    #[serde(default)]
-    pub window_title: Option<String>,
-    /// Browser URL.
-    #[serde(default)]
-    pub browser_url: Option<String>,
-    /// Text.
-    #[serde(default)]
-    pub text_content: Option<String>,
-    /// The table's other columns, by name.
-    #[serde(default)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+/// Table names of a record's identity, as [`record_identity`] and the hits of
+/// [`find_hits`](super::find_hits) name them.
+pub mod tables {
+    /// `video_chunks`.
+    pub const VIDEO_CHUNKS: &str = "video_chunks";
+    /// `frames`.
+    pub const FRAMES: &str = "frames";
+    /// `elements`.
+    pub const ELEMENTS: &str = "elements";
+    /// `audio_chunks`.
+    pub const AUDIO_CHUNKS: &str = "audio_chunks";
+    /// `audio_transcriptions`.
+    pub const AUDIO_TRANSCRIPTIONS: &str = "audio_transcriptions";
+    /// `accessibility`.
+    pub const ACCESSIBILITY: &str = "accessibility";
+    /// `ui_events`.
+    pub const UI_EVENTS: &str = "ui_events";
+    /// `memories`.
+    pub const MEMORIES: &str = "memories";
+    /// `meetings`.
+    pub const MEETINGS: &str = "meetings";
+    /// `ocr_text`: rows that older (v1) clients imported; no v2 bundle holds them.
+    pub const OCR_TEXT: &str = "ocr_text";
 }
 
 /// One device's records for one time window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordsBundle {
-    /// Bundle format version, 1.
+    /// Bundle format version: 2 (a v1 document is upgraded when read).
     pub v: u32,
     /// The origin device of every record.
     pub device_id: DeviceId,
@@ -219,36 +68,35 @@ pub struct RecordsBundle {
     /// Video chunks referenced by the frames.
     #[serde(default)]
     pub video_chunks: Vec<VideoChunkRecord>,
-    /// Frames.
+    /// Frames, with their screen text and snapshot.
     #[serde(default)]
     pub frames: Vec<FrameRecord>,
-    /// OCR text of the frames.
+    /// Elements of the frames (OCR words, accessibility nodes).
     #[serde(default)]
-    pub ocr_text: Vec<OcrRecord>,
+    pub elements: Vec<ElementRecord>,
     /// Audio chunks referenced by the transcriptions.
     #[serde(default)]
     pub audio_chunks: Vec<AudioChunkRecord>,
     /// Transcriptions.
     #[serde(default)]
     pub audio_transcriptions: Vec<TranscriptionRecord>,
-    /// Accessibility text.
+    /// Accessibility text (the February 2026 generation's table).
     #[serde(default)]
     pub accessibility: Vec<AccessibilityRecord>,
     /// UI events.
     #[serde(default)]
     pub ui_events: Vec<UiEventRecord>,
+    /// Memories (notes).
+    #[serde(default)]
+    pub memories: Vec<MemoryRecord>,
+    /// Meetings.
+    #[serde(default)]
+    pub meetings: Vec<MeetingRecord>,
 }
 
 #[derive(Deserialize)]
 struct VersionProbe {
     v: u32,
-}
-
-fn check_len(field: &Option<String>) -> Result<()> {
-    match field {
-        Some(s) if s.len() > MAX_FIELD_LEN => Err(Error::Malformed("a bundle field is too long")),
-        _ => Ok(()),
-    }
 }
 
 impl RecordsBundle {
@@ -261,11 +109,13 @@ impl RecordsBundle {
             time_end,
             video_chunks: Vec::new(),
             frames: Vec::new(),
-            ocr_text: Vec::new(),
+            elements: Vec::new(),
             audio_chunks: Vec::new(),
             audio_transcriptions: Vec::new(),
             accessibility: Vec::new(),
             ui_events: Vec::new(),
+            memories: Vec::new(),
+            meetings: Vec::new(),
         }
     }
 
@@ -273,11 +123,13 @@ impl RecordsBundle {
     pub fn record_count(&self) -> usize {
         self.video_chunks.len()
             + self.frames.len()
-            + self.ocr_text.len()
+            + self.elements.len()
             + self.audio_chunks.len()
             + self.audio_transcriptions.len()
             + self.accessibility.len()
             + self.ui_events.len()
+            + self.memories.len()
+            + self.meetings.len()
     }
 
     /// True when the bundle holds no record.
@@ -285,57 +137,41 @@ impl RecordsBundle {
         self.record_count() == 0
     }
 
-    /// The JSON encoding.
+    /// The JSON encoding (always the current version).
     pub fn to_json(&self) -> Result<Vec<u8>> {
+        if self.v != BUNDLE_VERSION {
+            return Err(Error::InvalidInput("only the current bundle version is written"));
+        }
         self.validate()?;
         serde_json::to_vec(self).map_err(|_| Error::InvalidInput("a bundle field cannot be encoded (NaN?)"))
     }
 
-    /// Decodes and checks a bundle.
+    /// Decodes and checks a bundle; a v1 bundle comes back upgraded to the v2 model.
     pub fn from_json(bytes: &[u8]) -> Result<RecordsBundle> {
         let probe: VersionProbe = serde_json::from_slice(bytes).map_err(|_| Error::Malformed("bundle JSON"))?;
-        if probe.v != BUNDLE_VERSION {
-            return Err(Error::Unsupported("records bundle version"));
-        }
-        let bundle: RecordsBundle = serde_json::from_slice(bytes).map_err(|_| Error::Malformed("bundle JSON"))?;
+        let bundle = match probe.v {
+            BUNDLE_VERSION => {
+                serde_json::from_slice::<RecordsBundle>(bytes).map_err(|_| Error::Malformed("bundle JSON"))?
+            }
+            BUNDLE_VERSION_V1 => {
+                let v1: BundleV1 = serde_json::from_slice(bytes).map_err(|_| Error::Malformed("bundle JSON"))?;
+                if v1.record_count() > MAX_RECORDS {
+                    return Err(Error::Malformed("too many records in a bundle"));
+                }
+                v1.upgrade()
+            }
+            _ => return Err(Error::Unsupported("records bundle version")),
+        };
         bundle.validate()?;
         Ok(bundle)
     }
 
-    /// Checks the bounds (record count, field lengths).
+    /// Checks the bounds (record count, every string field's length, `extra` columns).
     pub fn validate(&self) -> Result<()> {
         if self.record_count() > MAX_RECORDS {
             return Err(Error::Malformed("too many records in a bundle"));
         }
-        let long = |s: &String| s.len() > MAX_FIELD_LEN;
-        for f in &self.frames {
-            for field in [&f.name, &f.browser_url, &f.app_name, &f.window_name, &f.device_name] {
-                check_len(field)?;
-            }
-        }
-        for o in &self.ocr_text {
-            if long(&o.text) {
-                return Err(Error::Malformed("a bundle field is too long"));
-            }
-            for field in [&o.text_json, &o.ocr_engine, &o.app_name, &o.window_name] {
-                check_len(field)?;
-            }
-        }
-        for t in &self.audio_transcriptions {
-            if long(&t.transcription) {
-                return Err(Error::Malformed("a bundle field is too long"));
-            }
-        }
-        for a in &self.accessibility {
-            check_len(&a.text_content)?;
-        }
-        for u in &self.ui_events {
-            check_len(&u.text_content)?;
-            if u.extra.len() > MAX_EXTRA_FIELDS {
-                return Err(Error::Malformed("too many extra columns in a UI event"));
-            }
-        }
-        Ok(())
+        super::bounds::check_fields(self)
     }
 }
 

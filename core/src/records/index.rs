@@ -1,13 +1,16 @@
 //! The search tokens of a bundle, and the client-side check that drops the server's false
 //! matches after decryption.
 //!
-//! Text fields indexed (field `text`): OCR text, window titles, URLs, transcriptions,
-//! accessibility text, UI event text and window titles. The app name is indexed as field `app`.
-//! Each record is bucketed by its own timestamp (an OCR row by its frame's).
+//! Text fields indexed (field `text`): a frame's screen text and accessibility text, window
+//! titles, URLs, transcriptions, accessibility rows, UI event text and window titles, memories
+//! (content and tags), meetings (title, note, attendees). Elements are not indexed (their text
+//! is the frame's). The app name (a meeting's app) is indexed as field `app`. Each record is
+//! bucketed by its own timestamp: a memory by `updated_at` (its version), a meeting by
+//! `meeting_start`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::bundle::RecordsBundle;
+use super::bundle::{RecordsBundle, tables};
 use super::timestamps::parse_timestamp;
 use crate::encoding::UnixMillis;
 use crate::error::Result;
@@ -21,30 +24,34 @@ fn for_each_record(
     bundle: &RecordsBundle,
     mut visit: impl FnMut(&'static str, i64, UnixMillis, Option<&str>, &[Option<&str>]) -> Result<()>,
 ) -> Result<()> {
-    let mut frame_times: HashMap<i64, UnixMillis> = HashMap::with_capacity(bundle.frames.len());
     for f in &bundle.frames {
         let ts = parse_timestamp(&f.timestamp)?;
-        frame_times.insert(f.row_id, ts);
-        visit("frames", f.row_id, ts, f.app_name.as_deref(), &[f.window_name.as_deref(), f.browser_url.as_deref()])?;
-    }
-    for o in &bundle.ocr_text {
-        // An OCR row whose frame is not in the bundle takes the bundle's start as its time.
-        let ts = frame_times.get(&o.frame_row_id).copied().unwrap_or(bundle.time_start);
-        visit("ocr_text", o.row_id, ts, o.app_name.as_deref(), &[Some(o.text.as_str()), o.window_name.as_deref()])?;
+        let fields =
+            [f.text.as_deref(), f.accessibility_text.as_deref(), f.window_name.as_deref(), f.browser_url.as_deref()];
+        visit(tables::FRAMES, f.row_id, ts, f.app_name.as_deref(), &fields)?;
     }
     for t in &bundle.audio_transcriptions {
         let ts = parse_timestamp(&t.timestamp)?;
-        visit("audio_transcriptions", t.row_id, ts, None, &[Some(t.transcription.as_str())])?;
+        visit(tables::AUDIO_TRANSCRIPTIONS, t.row_id, ts, None, &[Some(t.transcription.as_str())])?;
     }
     for a in &bundle.accessibility {
         let ts = parse_timestamp(&a.timestamp)?;
         let fields = [a.text_content.as_deref(), a.window_name.as_deref(), a.browser_url.as_deref()];
-        visit("accessibility", a.row_id, ts, a.app_name.as_deref(), &fields)?;
+        visit(tables::ACCESSIBILITY, a.row_id, ts, a.app_name.as_deref(), &fields)?;
     }
     for u in &bundle.ui_events {
         let ts = parse_timestamp(&u.timestamp)?;
         let fields = [u.text_content.as_deref(), u.window_title.as_deref(), u.browser_url.as_deref()];
-        visit("ui_events", u.row_id, ts, u.app_name.as_deref(), &fields)?;
+        visit(tables::UI_EVENTS, u.row_id, ts, u.app_name.as_deref(), &fields)?;
+    }
+    for m in &bundle.memories {
+        let ts = parse_timestamp(&m.updated_at)?;
+        visit(tables::MEMORIES, m.row_id, ts, None, &[Some(m.content.as_str()), Some(m.tags.as_str())])?;
+    }
+    for m in &bundle.meetings {
+        let ts = parse_timestamp(&m.meeting_start)?;
+        let fields = [m.title.as_deref(), m.note.as_deref(), m.attendees.as_deref()];
+        visit(tables::MEETINGS, m.row_id, ts, Some(m.meeting_app.as_str()), &fields)?;
     }
     Ok(())
 }
@@ -67,8 +74,8 @@ pub fn bundle_tokens(bundle: &RecordsBundle, key: &TokenKey) -> Result<Vec<Searc
 /// A record that holds every term of a query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordHit {
-    /// The table the record comes from (`frames`, `ocr_text`, `audio_transcriptions`,
-    /// `accessibility`, `ui_events`).
+    /// The table the record comes from ([`tables`]: `frames`, `audio_transcriptions`,
+    /// `accessibility`, `ui_events`, `memories`, `meetings`).
     pub table: &'static str,
     /// Its row id on the origin device.
     pub row_id: i64,

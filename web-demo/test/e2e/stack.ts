@@ -116,6 +116,9 @@ export async function startStack(distDir: string, webm: Uint8Array): Promise<Sta
     'dev',
     'fixture',
     '--json',
+    // The February 2026 generation: this test reads its ocr_text and video_chunks tables.
+    '--generation',
+    '2026-02',
     '--out',
     fixtureDir,
     '--days',

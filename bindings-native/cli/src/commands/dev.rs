@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use sync_client::SyncError;
-use sync_fixture::{FixtureError, FixtureOptions, FixtureSummary, write_fixture};
+use sync_fixture::{FixtureError, FixtureOptions, FixtureSummary, Generation, write_fixture};
 
 use super::parse_time;
 use crate::output::{Out, exit, human_bytes};
@@ -25,6 +25,10 @@ enum DevCommand {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
+        /// Which screenpipe: 0.4.50 (JPEG snapshots, frames with their text, elements, memories,
+        /// meetings) or 2026-02 (mp4 chunks, ocr_text, accessibility).
+        #[arg(long, default_value = "0.4.50")]
+        generation: Generation,
         /// Days of recording (0: an empty database).
         #[arg(long, default_value_t = 1)]
         days: u32,
@@ -40,9 +44,12 @@ enum DevCommand {
         /// Seconds per media chunk.
         #[arg(long, default_value_t = 60)]
         chunk_secs: u32,
-        /// KiB per video file.
+        /// KiB per video file (2026-02).
         #[arg(long, default_value_t = 256)]
         video_kib: u32,
+        /// KiB per snapshot JPEG (0.4.50).
+        #[arg(long, default_value_t = 24)]
+        snapshot_kib: u32,
         /// KiB per audio file.
         #[arg(long, default_value_t = 64)]
         audio_kib: u32,
@@ -72,18 +79,21 @@ fn fixture_error(e: FixtureError) -> SyncError {
 pub(crate) async fn run(args: &DevArgs, out: Out) -> Result<u8, SyncError> {
     let DevCommand::Fixture {
         out: dir,
+        generation,
         days,
         hours_per_day,
         monitors,
         frame_interval,
         chunk_secs,
         video_kib,
+        snapshot_kib,
         audio_kib,
         first_day,
         seed,
         force,
     } = &args.command;
     let options = FixtureOptions {
+        generation: *generation,
         days: *days,
         hours_per_day: (*hours_per_day).clamp(1, 24),
         first_day: first_day.as_deref().map(parse_time).transpose()?,
@@ -91,6 +101,7 @@ pub(crate) async fn run(args: &DevArgs, out: Out) -> Result<u8, SyncError> {
         frame_interval_secs: (*frame_interval).max(1),
         chunk_secs: (*chunk_secs).max(1),
         video_kib: *video_kib,
+        snapshot_kib: *snapshot_kib,
         audio_kib: *audio_kib,
         seed: *seed,
     };
@@ -103,11 +114,23 @@ pub(crate) async fn run(args: &DevArgs, out: Out) -> Result<u8, SyncError> {
 
 /// What was written, for people.
 fn render(summary: &FixtureSummary) {
-    println!("wrote {}", summary.db_path.display());
-    println!(
-        "  {} frames, {} OCR rows, {} transcriptions, {} accessibility rows, {} UI events",
-        summary.frames, summary.ocr_text, summary.audio_transcriptions, summary.accessibility, summary.ui_events
-    );
+    println!("wrote {} (screenpipe {:?})", summary.db_path.display(), summary.generation);
+    match summary.generation {
+        Generation::V0_4_50 => println!(
+            "  {} frames with {} snapshots, {} elements, {} transcriptions, {} UI events, {} memories, {} meetings",
+            summary.frames,
+            summary.snapshots,
+            summary.elements,
+            summary.audio_transcriptions,
+            summary.ui_events,
+            summary.memories,
+            summary.meetings
+        ),
+        Generation::Feb2026 => println!(
+            "  {} frames, {} OCR rows, {} transcriptions, {} accessibility rows, {} UI events",
+            summary.frames, summary.ocr_text, summary.audio_transcriptions, summary.accessibility, summary.ui_events
+        ),
+    }
     println!(
         "  {} media files ({}) in {}",
         summary.media_files,

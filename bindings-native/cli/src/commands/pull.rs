@@ -36,6 +36,12 @@ fn render(report: &PullReport) {
         "pulled {} blobs: {} rows inserted, {} media files written ({} already imported)",
         report.imported_blobs, report.rows_inserted, report.media_written, report.already_imported
     );
+    if report.rows_updated > 0 {
+        println!("{} memories updated to a newer version", report.rows_updated);
+    }
+    for (table, n) in &report.not_representable {
+        println!("{n} {table} skipped: this screenpipe ({}) has no place for them", report.schema);
+    }
     if report.media_pending > 0 {
         println!("{} media files are not available yet; the next pull fetches them", report.media_pending);
     }

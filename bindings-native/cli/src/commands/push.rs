@@ -18,13 +18,15 @@ pub(crate) async fn run(g: &Global, config: &SyncConfig, out: Out) -> Result<u8,
 /// The report for people.
 fn render(report: &PushReport) {
     println!(
-        "pushed {} blobs ({}): {} text bundles with {} new rows, {} media files",
+        "pushed {} blobs ({}): {} text bundles with {} new rows, {} media files ({} snapshot packs)",
         report.uploaded_blobs,
         human_bytes(report.uploaded_bytes),
         report.text_bundles,
         report.rows,
-        report.media_files
+        report.media_files,
+        report.snapshot_packs
     );
+    println!("screenpipe database: {}", report.schema);
     if !report.missing_media.is_empty() {
         println!("{} media files missing on disk were skipped:", report.missing_media.len());
         for m in report.missing_media.iter().take(20) {

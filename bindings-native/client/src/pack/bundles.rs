@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use sync_core::UnixMillis;
 use sync_core::records::{
-    AccessibilityRecord, AudioChunkRecord, FrameRecord, OcrRecord, RecordsBundle, TranscriptionRecord, UiEventRecord,
-    VideoChunkRecord, bundle_tokens,
+    AccessibilityRecord, AudioChunkRecord, ElementRecord, FrameRecord, MeetingRecord, MemoryRecord, RecordsBundle,
+    TranscriptionRecord, UiEventRecord, VideoChunkRecord, bundle_tokens,
 };
 use sync_core::wire::SearchToken;
 use sync_core::wire::limits::MAX_TOKENS_PER_UPLOAD;
@@ -22,7 +22,7 @@ const MAX_BUNDLE_JSON: usize = 32 << 20;
 /// Chunk records read once per pass: `(is_video, row id)`.
 pub(super) type ChunkCache = HashMap<(bool, i64), Option<(Option<VideoChunkRecord>, Option<AudioChunkRecord>)>>;
 
-/// A unit of packaging: records that go together into one bundle (a frame with its OCR rows,
+/// A unit of packaging: records that go together into one bundle (a frame with its elements,
 /// one transcription, ...), filed at time `ts`.
 #[derive(Default)]
 pub(super) struct Unit {
@@ -30,14 +30,18 @@ pub(super) struct Unit {
     pub(super) ts: i64,
     /// Frames.
     pub(super) frames: Vec<FrameRecord>,
-    /// OCR rows.
-    pub(super) ocr: Vec<OcrRecord>,
+    /// Their elements.
+    pub(super) elements: Vec<ElementRecord>,
     /// Transcriptions.
     pub(super) transcriptions: Vec<TranscriptionRecord>,
     /// Accessibility rows.
     pub(super) accessibility: Vec<AccessibilityRecord>,
     /// UI events.
     pub(super) ui: Vec<UiEventRecord>,
+    /// Memories.
+    pub(super) memories: Vec<MemoryRecord>,
+    /// Meetings.
+    pub(super) meetings: Vec<MeetingRecord>,
     /// New video chunk rows (by row id).
     pub(super) video_chunks: Vec<i64>,
     /// New audio chunk rows (by row id).
@@ -80,7 +84,9 @@ impl Packager<'_> {
         let mut new_rows = 0;
         for u in units {
             bundle.frames.extend(u.frames.iter().cloned());
-            bundle.ocr_text.extend(u.ocr.iter().cloned());
+            bundle.elements.extend(u.elements.iter().cloned());
+            bundle.memories.extend(u.memories.iter().cloned());
+            bundle.meetings.extend(u.meetings.iter().cloned());
             bundle.audio_transcriptions.extend(u.transcriptions.iter().cloned());
             bundle.accessibility.extend(u.accessibility.iter().cloned());
             bundle.ui_events.extend(u.ui.iter().cloned());
@@ -117,7 +123,9 @@ impl Packager<'_> {
             }
         }
         bundle.frames.sort_by_key(|f| f.row_id);
-        bundle.ocr_text.sort_by_key(|o| o.row_id);
+        bundle.elements.sort_by_key(|e| e.row_id);
+        bundle.memories.sort_by_key(|m| m.row_id);
+        bundle.meetings.sort_by_key(|m| m.row_id);
         bundle.audio_transcriptions.sort_by_key(|t| t.row_id);
         let tokens = if self.config.search_tokens {
             bundle_tokens(&bundle, self.keys.current_token_key()?)?
@@ -163,6 +171,7 @@ impl Packager<'_> {
             blob_id: self.chunk_blob(state, "audio_chunks", row.row_id)?,
             file_name: file_name_of(&row.file_path.unwrap_or_default()),
             timestamp: row.timestamp,
+            transcription_status: row.transcription_status,
         }))
     }
 }

@@ -1,6 +1,8 @@
 //! Blob ids: `HMAC(id_key, material)[0..16]` (the core's `derive_blob_id`) of a tuple that
 //! names what the blob holds, so that packaging the same rows again gives the same id:
 //! - media: `tuple("spsync-native/v1/media", device_id, table, i64be(row_id))`;
+//! - a media pack of snapshots: `tuple("spsync-native/v2/frames-pack", device_id,
+//!   i64be(first frame row id), i64be(last frame row id))`;
 //! - text: `tuple("spsync-native/v1/text", device_id, i64be(window_start), i64be(window_end),
 //!   part, tuple((table, i64be(from_row_id), i64be(to_row_id))...))`.
 
@@ -13,6 +15,13 @@ use crate::error::Result;
 /// The blob id of a media chunk (before any is stored for it).
 pub fn media_blob_id(keys: &KeySet, device: &DeviceId, table: &str, row_id: i64) -> Result<BlobId> {
     let material = Tuple::new().str("spsync-native/v1/media").str(device.as_str()).str(table).i64(row_id).into_bytes();
+    Ok(keys.derive_blob_id(&material)?)
+}
+
+/// The blob id of the media pack holding the snapshots of frames `first..=last`.
+pub fn pack_blob_id(keys: &KeySet, device: &DeviceId, first: i64, last: i64) -> Result<BlobId> {
+    let material =
+        Tuple::new().str("spsync-native/v2/frames-pack").str(device.as_str()).i64(first).i64(last).into_bytes();
     Ok(keys.derive_blob_id(&material)?)
 }
 

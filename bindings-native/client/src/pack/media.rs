@@ -1,6 +1,6 @@
 //! The media pass: one `frames` blob per `video_chunks` file and one `audio` blob per
 //! `audio_chunks` file, byte for byte, sealed into the staging folder and committed with the
-//! media cursors.
+//! media cursors; then the snapshots, many to a `frames` blob ([`super::snapshots`]).
 
 use sync_core::blob::BlobContext;
 use sync_core::records::parse_timestamp;
@@ -11,7 +11,7 @@ use super::staging::seal_media_file;
 use super::{MEDIA_TABLES, Packager, media_blob_id, mtime_ms};
 use crate::error::{Result, SyncError};
 use crate::progress::{Progress, Stage};
-use crate::state::{PendingUpload, StateDb};
+use crate::state::{PendingUpload, Plan, StateDb};
 
 /// Largest media file packaged (the API's blob bound less the format's overhead).
 const MAX_MEDIA_FILE: u64 = 1 << 30;
@@ -19,10 +19,14 @@ const MAX_MEDIA_FILE: u64 = 1 << 30;
 /// What one media pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MediaPass {
-    /// Files sealed and staged.
+    /// Blobs sealed and staged (one per chunk file, one per media pack).
     pub staged: u64,
+    /// Media files in them (chunk files and snapshots).
+    pub files: u64,
     /// Their plaintext bytes.
     pub bytes: u64,
+    /// Media packs of snapshots among the staged blobs.
+    pub packs: u64,
     /// Chunks whose file was missing (`table#row: path`), reported and skipped.
     pub missing: Vec<String>,
     /// Chunks skipped for another reason (too large, not a file).
@@ -121,15 +125,18 @@ impl Packager<'_> {
                 last_row = Some(row_id);
                 progress.advance(Stage::Packaging, 1);
                 pass.staged += 1;
+                pass.files += 1;
                 pass.bytes += meta.len();
             }
             if let Some(row) = last_row {
                 if !pending.is_empty() {
                     crate::os::sync_dir(&staging)?;
                 }
-                state.commit_plan(&pending, &media, &[(cursor_name.clone(), row)])?;
+                let cursors = [(cursor_name.clone(), row)];
+                state.commit_plan(&Plan { pending: &pending, media: &media, cursors: &cursors, ..Plan::default() })?;
             }
         }
+        self.plan_snapshots(state, progress, &mut pass)?;
         Ok(pass)
     }
 

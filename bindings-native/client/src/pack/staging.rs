@@ -84,6 +84,38 @@ pub(super) fn seal_media_file(
     Ok(Staged { path, size, checksum: Checksum(sum) })
 }
 
+/// Seals `payload` (a media pack) as a media blob (no compression, no padding) into the
+/// staging folder, segment by segment.
+pub(super) fn seal_media_bytes(keys: &KeySet, ctx: &BlobContext, payload: &[u8], staging: &Path) -> Result<Staged> {
+    let sealer = BlobSealer::new(
+        keys.current_data_key(),
+        keys.current_key_id(),
+        ctx,
+        DEFAULT_SEGMENT_EXP,
+        Flags { zstd: false, padded: false },
+        AeadBackend::Native,
+        &mut OsRandom,
+    )?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let what = format!("media pack {}", ctx.blob_id);
+    let path = write_staged(staging, &file_name(ctx), |out| {
+        crate::segments::seal_stream(
+            sealer,
+            payload,
+            out,
+            |sealed| {
+                hasher.update(sealed);
+                size += sealed.len() as u64;
+            },
+            &what,
+        )
+    })?;
+    let mut sum = [0u8; 32];
+    sum.copy_from_slice(&hasher.finalize());
+    Ok(Staged { path, size, checksum: Checksum(sum) })
+}
+
 /// Writes an already sealed blob (a text bundle) into the staging folder.
 pub(super) fn stage_sealed(ctx: &BlobContext, sealed: &[u8], staging: &Path) -> Result<Staged> {
     let mut sum = [0u8; 32];

@@ -1,28 +1,31 @@
-//! The local search's reads: screenpipe's own FTS tables (`ocr_text_fts`,
-//! `audio_transcriptions_fts`) with the rows they find, each with its record identity (origin
-//! device and row id: an imported row knows its origin), and the oldest record time. The
+//! The local search's reads: screenpipe's own FTS tables with the rows they find, each with
+//! its record identity (origin device, table and row id: an imported row knows its origin),
+//! and the oldest record time. Per generation: 0.4 frames by `frames_fts` (screen text, app,
+//! window, URL), transcriptions by `audio_transcriptions_fts` keyed by row id; February 2026
+//! frames by `ocr_text_fts` or `frames_fts` (metadata), transcriptions by their chunk. The
 //! search module filters and shapes the results.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sync_core::UnixMillis;
 use sync_core::records::parse_timestamp;
 
+use super::generation::{Generation, Schema, detect};
 use super::imports::{IMPORTS_TABLE, origin_of};
-use super::tables::Tables;
 use crate::error::{DbContext, Result};
 
-/// An OCR row found by the FTS, with its frame's fields.
+/// A frame found by the FTS, with its screen text (0.4 `full_text`, or its February 2026
+/// `ocr_text` rows joined by new lines, as the records model holds it).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct LocalOcrRow {
-    /// `ocr_text.rowid`.
-    pub(crate) row_id: i64,
-    /// Its frame.
+pub(crate) struct LocalFrameRow {
+    /// `frames.id`.
     pub(crate) frame_id: i64,
-    /// The OCR text.
+    /// The screen text.
     pub(crate) text: String,
-    /// The OCR row's app name.
+    /// The accessibility text (0.4).
+    pub(crate) accessibility_text: Option<String>,
+    /// The frame's app name.
     pub(crate) app_name: Option<String>,
-    /// The OCR row's window name.
+    /// The frame's window name.
     pub(crate) window_name: Option<String>,
     /// The frame's timestamp, as stored.
     pub(crate) timestamp: String,
@@ -30,15 +33,13 @@ pub(crate) struct LocalOcrRow {
     pub(crate) offset_index: i64,
     /// The frame's browser URL.
     pub(crate) browser_url: Option<String>,
-    /// The OCR row's `focused`.
+    /// The frame's `focused`.
     pub(crate) focused: Option<bool>,
     /// The frame's `name`.
     pub(crate) frame_name: Option<String>,
     /// The frame's monitor name.
     pub(crate) device_name: Option<String>,
-    /// The frame's app name.
-    pub(crate) frame_app_name: Option<String>,
-    /// The video file.
+    /// The snapshot or the video file.
     pub(crate) file_path: Option<String>,
 }
 
@@ -77,96 +78,100 @@ fn fts_query(terms: &[String]) -> String {
 /// screenpipe's database for the local search.
 pub(crate) struct LocalSearch<'a> {
     conn: &'a Connection,
-    tables: Tables,
+    schema: Schema,
     has_imports: bool,
 }
 
 impl<'a> LocalSearch<'a> {
-    /// Introspects `conn` for a search.
+    /// Introspects `conn` for a search (refusing a schema no adapter fully understands).
     pub(crate) fn new(conn: &'a Connection) -> Result<LocalSearch<'a>> {
-        let tables = Tables::load(conn)?;
-        let has_imports = tables.has_table(IMPORTS_TABLE);
-        Ok(LocalSearch { conn, tables, has_imports })
+        let schema = detect(conn)?;
+        let has_imports = schema.tables.has_table(IMPORTS_TABLE);
+        Ok(LocalSearch { conn, schema, has_imports })
     }
 
-    /// The identity of a local row: its origin (from the imports table) or `own`.
-    pub(crate) fn identity(&self, own: &str, table: &str, id: i64) -> Result<(String, i64)> {
+    /// The identity of a local row of `table`: its origin (from the imports table) or `own`.
+    pub(crate) fn identity(&self, own: &str, table: &'static str, id: i64) -> Result<(String, &'static str, i64)> {
         origin_of(self.conn, self.has_imports, own, table, id)
     }
 
-    /// At most `limit` OCR rows, newest frame first, whose FTS entry matches every term of
-    /// `terms` (every row when `terms` is empty or there is no FTS table).
-    pub(crate) fn ocr_matches(&self, terms: &[String], limit: i64) -> Result<Vec<LocalOcrRow>> {
-        let tables = &self.tables;
-        if !(tables.has_table("ocr_text") && tables.has_table("frames")) {
-            return Ok(Vec::new());
-        }
-        let filter = if terms.is_empty() || tables.fts_columns("ocr_text").is_none() {
-            "1".to_owned()
-        } else {
-            "o.frame_id IN (SELECT frame_id FROM ocr_text_fts WHERE ocr_text_fts MATCH ?1)".to_owned()
+    /// At most `limit` frames, newest first, whose FTS entries match every term of `terms`
+    /// (every frame when `terms` is empty).
+    pub(crate) fn frame_matches(&self, terms: &[String], limit: i64) -> Result<Vec<LocalFrameRow>> {
+        let tables = &self.schema.tables;
+        let fts_has = |table: &str, col: &str| tables.fts_columns(table).is_some_and(|c| c.contains(col));
+        let mut sources = Vec::new();
+        let (text, accessibility, file_path) = match self.schema.generation {
+            Generation::V0_4 => {
+                if tables.fts_columns("frames").is_some() {
+                    sources.push("f.id IN (SELECT rowid FROM frames_fts WHERE frames_fts MATCH ?1)");
+                }
+                ("COALESCE(f.full_text, '')", "f.accessibility_text", "COALESCE(f.snapshot_path, vc.file_path)")
+            }
+            Generation::Feb2026 => {
+                if fts_has("ocr_text", "frame_id") {
+                    sources.push("f.id IN (SELECT frame_id FROM ocr_text_fts WHERE ocr_text_fts MATCH ?1)");
+                }
+                if fts_has("frames", "id") {
+                    sources.push("f.id IN (SELECT id FROM frames_fts WHERE frames_fts MATCH ?1)");
+                }
+                (
+                    "COALESCE((SELECT group_concat(text, char(10)) FROM
+                       (SELECT text FROM ocr_text o WHERE o.frame_id = f.id ORDER BY o.rowid)), '')",
+                    "NULL",
+                    "vc.file_path",
+                )
+            }
         };
-        let q = |table: &str, alias: &str, col: &str| {
-            if tables.has(table, col) { format!("{alias}.\"{col}\"") } else { "NULL".to_owned() }
-        };
+        let filter = if terms.is_empty() || sources.is_empty() { "1".to_owned() } else { sources.join(" OR ") };
         let sql = format!(
-            "SELECT o.rowid, o.frame_id, o.text, {}, {}, f.timestamp, f.offset_index, {}, {}, {}, {}, {}, {}
-             FROM ocr_text o JOIN frames f ON f.id = o.frame_id
-             {}
-             WHERE {filter} ORDER BY f.id DESC LIMIT ?2",
-            q("ocr_text", "o", "app_name"),
-            q("ocr_text", "o", "window_name"),
-            q("frames", "f", "browser_url"),
-            q("ocr_text", "o", "focused"),
-            q("frames", "f", "name"),
-            q("frames", "f", "device_name"),
-            q("frames", "f", "app_name"),
-            if tables.has_table("video_chunks") { "vc.file_path" } else { "NULL" },
-            if tables.has_table("video_chunks") { "LEFT JOIN video_chunks vc ON vc.id = f.video_chunk_id" } else { "" },
+            "SELECT f.id, {text}, {accessibility}, f.app_name, f.window_name, f.timestamp, f.offset_index, f.browser_url,
+                    f.focused, f.name, COALESCE(vc.device_name, f.device_name), {file_path}
+             FROM frames f LEFT JOIN video_chunks vc ON vc.id = f.video_chunk_id
+             WHERE {filter} ORDER BY f.id DESC LIMIT ?2"
         );
-        let mut stmt = self.conn.prepare(&sql).ctx("local OCR search")?;
+        let mut stmt = self.conn.prepare(&sql).ctx("local frame search")?;
         let rows = stmt
             .query_map(params![fts_query(terms), limit], |r| {
-                Ok(LocalOcrRow {
-                    row_id: r.get(0)?,
-                    frame_id: r.get(1)?,
-                    text: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                Ok(LocalFrameRow {
+                    frame_id: r.get(0)?,
+                    text: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    accessibility_text: r.get(2)?,
                     app_name: r.get(3)?,
                     window_name: r.get(4)?,
-                    timestamp: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    timestamp: super::values::opt_text(r, 5)?.unwrap_or_default(),
                     offset_index: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
                     browser_url: r.get(7)?,
-                    focused: r.get(8)?,
+                    focused: super::values::opt_bool(r, 8)?,
                     frame_name: r.get(9)?,
                     device_name: r.get(10)?,
-                    frame_app_name: r.get(11)?,
-                    file_path: r.get(12)?,
+                    file_path: r.get(11)?,
                 })
             })
-            .ctx("local OCR search")?;
-        rows.collect::<std::result::Result<_, _>>().ctx("local OCR search")
+            .ctx("local frame search")?;
+        rows.collect::<std::result::Result<_, _>>().ctx("local frame search")
     }
 
     /// At most `limit` transcriptions, newest first, whose chunk's FTS entry matches every term
     /// of `terms` (every row when `terms` is empty or there is no FTS table).
     pub(crate) fn audio_matches(&self, terms: &[String], limit: i64) -> Result<Vec<LocalAudioRow>> {
-        let tables = &self.tables;
-        if !tables.has_table("audio_transcriptions") {
-            return Ok(Vec::new());
-        }
-        let filter = if terms.is_empty() || tables.fts_columns("audio_transcriptions").is_none() {
-            "1".to_owned()
-        } else {
-            "t.audio_chunk_id IN (SELECT audio_chunk_id FROM audio_transcriptions_fts WHERE audio_transcriptions_fts MATCH ?1)"
-                .to_owned()
+        let tables = &self.schema.tables;
+        let filter = match tables.fts_columns("audio_transcriptions") {
+            _ if terms.is_empty() => "1",
+            None => "1",
+            // February 2026 and older: the FTS rows are keyed by chunk.
+            Some(c) if c.contains("audio_chunk_id") => {
+                "t.audio_chunk_id IN (SELECT audio_chunk_id FROM audio_transcriptions_fts WHERE audio_transcriptions_fts MATCH ?1)"
+            }
+            // 0.4: external content, rowid = the transcription's id.
+            Some(_) => "t.id IN (SELECT rowid FROM audio_transcriptions_fts WHERE audio_transcriptions_fts MATCH ?1)",
         };
         let sql = format!(
             "SELECT t.id, t.audio_chunk_id, t.transcription, t.timestamp, t.offset_index, t.device, t.is_input_device,
                     t.speaker_id, t.start_time, t.end_time, {}
              FROM audio_transcriptions t {}
              WHERE {filter} ORDER BY t.id DESC LIMIT ?2",
-            if tables.has_table("audio_chunks") { "ac.file_path" } else { "NULL" },
-            if tables.has_table("audio_chunks") { "LEFT JOIN audio_chunks ac ON ac.id = t.audio_chunk_id" } else { "" },
+            "ac.file_path", "LEFT JOIN audio_chunks ac ON ac.id = t.audio_chunk_id",
         );
         let mut stmt = self.conn.prepare(&sql).ctx("local audio search")?;
         let rows = stmt
@@ -178,7 +183,7 @@ impl<'a> LocalSearch<'a> {
                     timestamp: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     offset_index: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
                     device: r.get(5)?,
-                    is_input_device: r.get(6)?,
+                    is_input_device: super::values::opt_bool(r, 6)?,
                     speaker_id: r.get(7)?,
                     start_time: r.get(8)?,
                     end_time: r.get(9)?,

@@ -3,10 +3,14 @@
 //!
 //! - [`open`]: opening it read-only (the packager, the local search: WAL readers never block
 //!   screenpipe's writer) or read-write (the unpacker, with a long busy timeout).
-//! - [`tables`]: schema inspection ([`Tables`]): real databases differ by screenpipe version,
-//!   so every read and write uses only the tables and columns present.
-//! - [`packager_reads`]: the reads the packager needs (rows past the cursors, media chunks, the
-//!   timestamps that date a chunk, pass bounds), in one read snapshot.
+//! - [`tables`]: schema inspection ([`Tables`]): the tables and columns present.
+//! - [`generation`]: which screenpipe wrote the database ([`Generation`]: February 2026 or
+//!   0.4), from its migrations and its shape; a schema no adapter fully understands is refused
+//!   ([`SyncError::UnsupportedSchema`](crate::SyncError::UnsupportedSchema)) before anything
+//!   is read or written.
+//! - [`reads`]: the reads the packager needs (frames with their text, elements and snapshots,
+//!   the other rows, media chunks, the timestamps that date a chunk, pass bounds), in one read
+//!   snapshot, per generation.
 //! - [`unpacker_writes`]: the writes the unpacker needs (rows, FTS entries where no trigger
 //!   fills them, the row id mapping), one transaction per bundle.
 //! - [`local_search`]: the local search's FTS queries and the oldest record time.
@@ -14,19 +18,20 @@
 //!   local row holds which record of another device.
 //! - [`values`]: conversions between SQLite values and the records' fields.
 //!
-//! The schema these are written against is screenpipe's after its migrations (tables, the FTS5
-//! tables `frames_fts`, `ocr_text_fts`, `audio_transcriptions_fts`, `accessibility_fts`,
-//! `ui_events_fts`, and the `AFTER INSERT` triggers that fill them); the `sync-fixture` crate
-//! writes it for tests.
+//! The schemas these are written against are screenpipe's own (`tests/screenpipe/SCHEMA.md`:
+//! observed on the real 0.4.50 binary, and the February 2026 migrations); the `sync-fixture`
+//! crate writes both for tests.
 
+pub mod generation;
 pub mod imports;
 pub(crate) mod local_search;
 pub mod open;
-pub(crate) mod packager_reads;
+pub(crate) mod reads;
 pub mod tables;
 pub(crate) mod unpacker_writes;
 pub(crate) mod values;
 
+pub use generation::{Generation, Schema, detect};
 pub use imports::{IMPORTS_SQL, IMPORTS_TABLE};
-pub use open::{open_read_only, open_read_write};
+pub use open::{open_read_only, open_read_write, prepare_for_writes};
 pub use tables::{KNOWN_TABLES, Tables};

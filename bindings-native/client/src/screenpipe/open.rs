@@ -22,7 +22,8 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
 }
 
 /// Opens screenpipe's database for writing (the unpacker), with a long busy timeout so that it
-/// waits for screenpipe's writer rather than failing.
+/// waits for screenpipe's writer rather than failing, and `foreign_keys` on (as screenpipe's
+/// own connections). The caller checks the schema before [`prepare_for_writes`].
 pub fn open_read_write(path: &Path) -> Result<Connection> {
     if !path.exists() {
         return Err(SyncError::Schema(format!(
@@ -32,6 +33,12 @@ pub fn open_read_write(path: &Path) -> Result<Connection> {
     }
     let conn = Connection::open(path).ctx("open screenpipe's database")?;
     conn.busy_timeout(Duration::from_secs(60)).ctx("busy_timeout")?;
-    conn.pragma_update(None, "journal_mode", "WAL").ctx("WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON").ctx("foreign_keys")?;
     Ok(conn)
+}
+
+/// Puts the database in WAL mode (screenpipe runs it so; a reader then never blocks a writer),
+/// once its schema is known to be supported.
+pub fn prepare_for_writes(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL").ctx("WAL")
 }

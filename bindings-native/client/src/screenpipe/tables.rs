@@ -9,9 +9,19 @@ use rusqlite::{Connection, OptionalExtension};
 use super::imports::IMPORTS_TABLE;
 use crate::error::{DbContext, Result};
 
-/// Tables the client reads or writes.
-pub const KNOWN_TABLES: [&str; 7] =
-    ["video_chunks", "frames", "ocr_text", "audio_chunks", "audio_transcriptions", "accessibility", "ui_events"];
+/// Tables the client reads or writes (in one generation or another).
+pub const KNOWN_TABLES: [&str; 10] = [
+    "video_chunks",
+    "frames",
+    "ocr_text",
+    "elements",
+    "audio_chunks",
+    "audio_transcriptions",
+    "accessibility",
+    "ui_events",
+    "memories",
+    "meetings",
+];
 
 /// The columns of every table of interest, as present in a database.
 #[derive(Clone, Debug, Default)]

@@ -1,14 +1,21 @@
 //! Every write the unpacker makes in screenpipe's database: [`ImportTarget`] opens it for
-//! writing (adding the imports table), [`ImportTx`] is one bundle's transaction: look a record
-//! up in the imports table, insert a row with the columns the local schema has (`machine_id`
-//! and `sync_id` set where they exist), fill the FTS table where no trigger does, record the
-//! mapping, commit.
+//! writing (detecting its generation, refusing a schema no adapter fully understands, adding
+//! the imports table), [`ImportTx`] is one bundle's transaction: look a record up in the
+//! imports table, insert a row with the columns the local schema has (`machine_id` and
+//! `sync_id` set where they exist; `cloud_blob_id` and `evicted_at` left NULL: the file is
+//! local), update a memory, fill the FTS table where neither a trigger nor screenpipe's
+//! background indexer does, record the mapping, commit.
+//!
+//! Live databases: the connection waits for screenpipe's writer (a long busy timeout), each
+//! bundle is one short `IMMEDIATE` transaction, `foreign_keys` is on (parents are written
+//! first).
 
 use std::path::Path;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sync_core::{BlobId, DeviceId};
 
+use super::generation::{Generation, Schema, detect};
 use super::imports::{IMPORTS_SQL, lookup, record};
 use super::tables::Tables;
 use super::values::Value;
@@ -18,26 +25,39 @@ use crate::error::{DbContext, Result, SyncError};
 #[derive(Debug)]
 pub(crate) struct ImportTarget {
     conn: Connection,
-    tables: Tables,
+    schema: Schema,
     /// True when rows must be indexed for FTS by hand (no background indexer).
     manual_fts: bool,
 }
 
 impl ImportTarget {
-    /// Opens screenpipe's database for writing and adds the imports table if needed.
+    /// Opens screenpipe's database for writing, detects its generation (refusing a schema no
+    /// adapter fully understands, before writing anything) and adds the imports table.
     pub(crate) fn open(db_path: &Path) -> Result<ImportTarget> {
         let conn = super::open::open_read_write(db_path)?;
+        detect(&conn)?;
+        super::open::prepare_for_writes(&conn)?;
         conn.execute_batch(IMPORTS_SQL).ctx("create the imports table")?;
-        let tables = Tables::load(&conn)?;
+        let schema = detect(&conn)?;
         let manual_fts = !Tables::has_background_indexer(&conn)?;
-        Ok(ImportTarget { conn, tables, manual_fts })
+        Ok(ImportTarget { conn, schema, manual_fts })
+    }
+
+    /// The database's generation.
+    pub(crate) fn generation(&self) -> Generation {
+        self.schema.generation
+    }
+
+    /// The database's schema.
+    pub(crate) fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     /// Begins the import of blob `blob_id` of device `origin` (an `IMMEDIATE` transaction:
     /// it waits for screenpipe's writer up front).
     pub(crate) fn begin<'a>(&'a mut self, origin: &'a DeviceId, blob_id: &'a BlobId) -> Result<ImportTx<'a>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("begin import")?;
-        Ok(ImportTx { tx, tables: &self.tables, manual_fts: self.manual_fts, origin, blob_id })
+        Ok(ImportTx { tx, tables: &self.schema.tables, manual_fts: self.manual_fts, origin, blob_id })
     }
 }
 
@@ -51,31 +71,35 @@ pub(crate) struct ImportTx<'a> {
 }
 
 impl ImportTx<'_> {
-    /// The local row holding record `origin_row` of `table` of the bundle's device, if imported.
-    pub(crate) fn lookup(&self, table: &str, origin_row: i64) -> Result<Option<i64>> {
-        lookup(&self.tx, self.origin, table, origin_row)
+    /// The local row holding record `origin_row` of `label` (a table, or an
+    /// `origin>local` label) of the bundle's device, if imported.
+    pub(crate) fn lookup(&self, label: &str, origin_row: i64) -> Result<Option<i64>> {
+        lookup(&self.tx, self.origin, label, origin_row)
     }
 
-    /// Records that local row `local` holds record `origin_row` of `table`.
-    pub(crate) fn record(&self, table: &str, origin_row: i64, local: i64) -> Result<()> {
-        record(&self.tx, self.origin, self.blob_id, table, origin_row, local)
+    /// Records that local row `local` holds record `origin_row` of `label`.
+    pub(crate) fn record(&self, label: &str, origin_row: i64, local: i64) -> Result<()> {
+        record(&self.tx, self.origin, self.blob_id, label, origin_row, local)
     }
 
-    /// Inserts a row with the columns present locally (a NULL for a `NOT NULL` column is left
-    /// to the column's default); returns its row id. `or_ignore` turns a uniqueness conflict
-    /// into `None`.
+    /// Inserts a row of `table` with the columns present locally (a NULL for a `NOT NULL`
+    /// column is left to the column's default); returns its row id. `identity` (the record's
+    /// origin table and row) sets `sync_id` and `machine_id` where the columns exist.
+    /// `or_ignore` turns a uniqueness conflict into `None`.
     pub(crate) fn insert(
         &self,
         table: &str,
-        origin_row: i64,
+        identity: Option<(&str, i64)>,
         mut cols: Vec<(String, Value)>,
         or_ignore: bool,
     ) -> Result<Option<i64>> {
-        if self.tables.has(table, "machine_id") {
-            cols.push(("machine_id".into(), Value::Text(self.origin.as_str().to_owned())));
-        }
-        if self.tables.has(table, "sync_id") {
-            cols.push(("sync_id".into(), Value::Text(format!("{}:{table}:{origin_row}", self.origin))));
+        if let Some((origin_table, origin_row)) = identity {
+            if self.tables.has(table, "machine_id") {
+                cols.push(("machine_id".into(), Value::Text(self.origin.as_str().to_owned())));
+            }
+            if self.tables.has(table, "sync_id") {
+                cols.push(("sync_id".into(), Value::Text(format!("{}:{origin_table}:{origin_row}", self.origin))));
+            }
         }
         let cols: Vec<(String, Value)> = cols
             .into_iter()
@@ -84,7 +108,11 @@ impl ImportTx<'_> {
         let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
         let verb = if or_ignore { "INSERT OR IGNORE" } else { "INSERT" };
-        let sql = format!("{verb} INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "));
+        let sql = if cols.is_empty() {
+            format!("{verb} INTO {table} DEFAULT VALUES")
+        } else {
+            format!("{verb} INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "))
+        };
         let changed = self
             .tx
             .prepare_cached(&sql)
@@ -99,6 +127,58 @@ impl ImportTx<'_> {
             self.index_fts(table, id, &cols)?;
         }
         Ok(Some(id))
+    }
+
+    /// Updates the named columns of row `id` of `table` (those present locally).
+    pub(crate) fn update(&self, table: &str, id: i64, cols: Vec<(String, Value)>) -> Result<()> {
+        let cols: Vec<(String, Value)> = cols.into_iter().filter(|(c, _)| self.tables.has(table, c)).collect();
+        if cols.is_empty() {
+            return Ok(());
+        }
+        let sets: Vec<String> = cols.iter().enumerate().map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 2)).collect();
+        let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+        let mut values = vec![Value::Integer(id)];
+        values.extend(cols.into_iter().map(|(_, v)| v));
+        self.tx
+            .prepare_cached(&sql)
+            .ctx(table)?
+            .execute(rusqlite::params_from_iter(values.iter()))
+            .map_err(|e| SyncError::db(format!("update {table}"), e))?;
+        Ok(())
+    }
+
+    /// A text column of row `id` of `table`.
+    pub(crate) fn text_of(&self, table: &str, column: &str, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("SELECT \"{column}\" FROM {table} WHERE id = ?1"))
+            .ctx(table)?
+            .query_row([id], |r| r.get::<_, Option<String>>(0))
+            .optional()
+            .ctx(table)?
+            .flatten())
+    }
+
+    /// True when a row of `table` has `value` in `column`.
+    pub(crate) fn exists(&self, table: &str, column: &str, value: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("SELECT 1 FROM {table} WHERE \"{column}\" = ?1 LIMIT 1"))
+            .ctx(table)?
+            .query_row([value], |_| Ok(()))
+            .optional()
+            .ctx(table)?
+            .is_some())
+    }
+
+    /// True when a meeting has not ended (screenpipe allows one open meeting).
+    pub(crate) fn open_meeting_exists(&self) -> Result<bool> {
+        Ok(self
+            .tx
+            .query_row("SELECT 1 FROM meetings WHERE meeting_end IS NULL LIMIT 1", [], |_| Ok(()))
+            .optional()
+            .ctx("meetings")?
+            .is_some())
     }
 
     /// Fills the table's FTS5 table for a row when no trigger does.

@@ -74,3 +74,37 @@ pub(crate) fn json_value(v: &serde_json::Value) -> Value {
         other => Value::Text(other.to_string()),
     }
 }
+
+/// A timestamp as screenpipe 0.4 must find it: `YYYY-MM-DD HH:MM:SS[.f]` (UTC, as older
+/// screenpipe and SQLite defaults store it) becomes `YYYY-MM-DDTHH:MM:SS[.f]+00:00` (0.4
+/// compares timestamps as strings with RFC 3339 bounds; the other form breaks its time filters
+/// and its snapshot compactor); any other text is kept as it is.
+pub(crate) fn rfc3339_text(ts: &str) -> String {
+    let b = ts.as_bytes();
+    let sql_form = b.len() >= 19
+        && b[10] == b' '
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[..19].iter().enumerate().all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16) || c.is_ascii_digit())
+        && (b.len() == 19 || (b[19] == b'.' && b.len() > 20 && b[20..].iter().all(u8::is_ascii_digit)));
+    if sql_form { format!("{}T{}+00:00", &ts[..10], &ts[11..]) } else { ts.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_timestamps_become_rfc3339() {
+        assert_eq!(rfc3339_text("2026-01-05 09:00:00"), "2026-01-05T09:00:00+00:00");
+        assert_eq!(rfc3339_text("2026-01-05 09:00:00.25"), "2026-01-05T09:00:00.25+00:00");
+        for kept in ["2026-01-05T09:00:00+00:00", "2026-01-05T09:00:00.123Z", "2026-01-05 09:00:00Z", "x", ""] {
+            assert_eq!(rfc3339_text(kept), kept);
+        }
+        // The result parses to the same instant.
+        let a = sync_core::records::parse_timestamp("2026-01-05 09:00:00.25").unwrap();
+        assert_eq!(sync_core::records::parse_timestamp(&rfc3339_text("2026-01-05 09:00:00.25")).unwrap(), a);
+    }
+}

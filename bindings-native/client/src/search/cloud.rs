@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use sync_core::records::{RecordsBundle, find_hits};
+use sync_core::records::{FrameRecord, RecordsBundle, find_hits, tables};
 use sync_core::search::{query_tokens, terms};
 use sync_core::wire::limits::{MAX_IDS_PER_DOWNLOAD, MAX_PAGE_LIMIT, MAX_TOKENS_PER_SEARCH};
 use sync_core::wire::{BlobDownload, DownloadRequest, SearchRequest, TimeRange};
@@ -16,7 +16,7 @@ use super::CloudQuery;
 use super::items::{AudioContent, Content, OcrContent, SearchItem, device_type, rfc3339, speaker};
 use crate::error::Result;
 use crate::progress::NoProgress;
-use crate::unpack::media_dest;
+use crate::unpack::{media_dest, snapshot_dest};
 
 impl CloudQuery<'_> {
     /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first, at
@@ -124,6 +124,40 @@ impl CloudQuery<'_> {
         Ok(items)
     }
 
+    /// A frame as screenpipe's OCR result: its text (screen text, else accessibility text) and
+    /// where its media lands when pulled (the snapshot, else the video chunk).
+    fn frame_content(
+        &self,
+        data_dir: &std::path::Path,
+        origin: &sync_core::DeviceId,
+        bundle: &RecordsBundle,
+        f: &FrameRecord,
+        time: UnixMillis,
+    ) -> OcrContent {
+        let file_path = match &f.snapshot {
+            Some(s) => Some(snapshot_dest(data_dir, origin, f, s)),
+            None => f
+                .video_chunk_row_id
+                .and_then(|c| bundle.video_chunks.iter().find(|v| v.row_id == c))
+                .map(|c| media_dest(data_dir, origin, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))),
+        };
+        OcrContent {
+            frame_id: f.row_id,
+            text: f.text.clone().filter(|t| !t.is_empty()).or_else(|| f.accessibility_text.clone()).unwrap_or_default(),
+            timestamp: rfc3339(time),
+            file_path: file_path.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+            offset_index: f.offset_index,
+            app_name: f.app_name.clone().unwrap_or_default(),
+            window_name: f.window_name.clone().unwrap_or_default(),
+            tags: Vec::new(),
+            frame: None,
+            frame_name: f.name.clone(),
+            browser_url: f.browser_url.clone(),
+            focused: f.focused,
+            device_name: f.device_name.clone().unwrap_or_default(),
+        }
+    }
+
     /// The records of a decrypted bundle that hold every term within the range.
     fn items_of(
         &self,
@@ -135,59 +169,24 @@ impl CloudQuery<'_> {
     ) -> Result<Vec<SearchItem>> {
         let data_dir = &self.session.config().data_dir;
         let device = blob.device_id.to_string();
-        let frames: BTreeMap<i64, &sync_core::records::FrameRecord> =
-            bundle.frames.iter().map(|f| (f.row_id, f)).collect();
-        let ocr: BTreeMap<i64, &sync_core::records::OcrRecord> =
-            bundle.ocr_text.iter().map(|o| (o.row_id, o)).collect();
+        let frames: BTreeMap<i64, &FrameRecord> = bundle.frames.iter().map(|f| (f.row_id, f)).collect();
         let trans: BTreeMap<i64, &sync_core::records::TranscriptionRecord> =
             bundle.audio_transcriptions.iter().map(|t| (t.row_id, t)).collect();
         let mut out = Vec::new();
         for hit in find_hits(bundle, keywords, start, end)? {
             match hit.table {
-                "ocr_text" => {
-                    let Some(o) = ocr.get(&hit.row_id) else { continue };
-                    let f = frames.get(&o.frame_row_id);
-                    let chunk = f
-                        .and_then(|f| f.video_chunk_row_id)
-                        .and_then(|c| bundle.video_chunks.iter().find(|v| v.row_id == c));
-                    let file_path = chunk
-                        .map(|c| {
-                            media_dest(data_dir, &blob.device_id, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))
-                        })
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default();
+                tables::FRAMES => {
+                    let Some(f) = frames.get(&hit.row_id) else { continue };
                     out.push(SearchItem {
-                        content: Content::Ocr(OcrContent {
-                            frame_id: o.frame_row_id,
-                            text: o.text.clone(),
-                            timestamp: rfc3339(hit.timestamp),
-                            file_path,
-                            offset_index: f.map(|f| f.offset_index).unwrap_or(0),
-                            app_name: o
-                                .app_name
-                                .clone()
-                                .or_else(|| f.and_then(|f| f.app_name.clone()))
-                                .unwrap_or_default(),
-                            window_name: o
-                                .window_name
-                                .clone()
-                                .or_else(|| f.and_then(|f| f.window_name.clone()))
-                                .unwrap_or_default(),
-                            tags: Vec::new(),
-                            frame: None,
-                            frame_name: f.and_then(|f| f.name.clone()),
-                            browser_url: f.and_then(|f| f.browser_url.clone()),
-                            focused: o.focused.or_else(|| f.and_then(|f| f.focused)),
-                            device_name: f.and_then(|f| f.device_name.clone()).unwrap_or_default(),
-                        }),
+                        content: Content::Ocr(self.frame_content(data_dir, &blob.device_id, bundle, f, hit.timestamp)),
                         source: "cloud",
                         device_id: device.clone(),
-                        table: "ocr_text",
-                        origin_row_id: o.row_id,
+                        table: tables::FRAMES,
+                        origin_row_id: f.row_id,
                         time: hit.timestamp,
                     });
                 }
-                "audio_transcriptions" => {
+                tables::AUDIO_TRANSCRIPTIONS => {
                     let Some(t) = trans.get(&hit.row_id) else { continue };
                     let chunk = bundle.audio_chunks.iter().find(|c| c.row_id == t.audio_chunk_row_id);
                     let file_path = chunk
@@ -212,7 +211,7 @@ impl CloudQuery<'_> {
                         }),
                         source: "cloud",
                         device_id: device.clone(),
-                        table: "audio_transcriptions",
+                        table: tables::AUDIO_TRANSCRIPTIONS,
                         origin_row_id: t.row_id,
                         time: hit.timestamp,
                     });

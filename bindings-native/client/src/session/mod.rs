@@ -1,7 +1,8 @@
 //! [`SyncSession`]: an unlocked account on this device, and everything done with it:
 //! - [`keys`]: init (create or unlock), unlock, recover, change password, rotate key;
 //! - [`push`]: package what is new and upload it (resuming what a previous run left pending);
-//! - [`pull`]: download, decrypt and import other devices' data;
+//! - [`pull`]: download, decrypt and import other devices' data (with the snapshots of their
+//!   frames, from media packs: `snapshots`);
 //! - [`account`]: status, devices, device removal (no keys needed).
 //!
 //! The keys live only in this value (the core zeroizes them when the last clone of the
@@ -13,6 +14,7 @@ pub mod account;
 pub mod keys;
 pub mod pull;
 pub mod push;
+mod snapshots;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -48,6 +48,13 @@ pub struct PullReport {
     pub rows_inserted: u64,
     /// Records that were present already.
     pub rows_existing: u64,
+    /// Imported memories updated to a newer version.
+    pub rows_updated: u64,
+    /// Records this device's screenpipe schema cannot hold (elements, memories, meetings on
+    /// the February 2026 generation), skipped, by table.
+    pub not_representable: std::collections::BTreeMap<String, u64>,
+    /// This device's screenpipe schema (generation, migrations).
+    pub schema: String,
     /// Media files written.
     pub media_written: u64,
     /// Media files not available yet (retried at the next pull).
@@ -73,7 +80,8 @@ impl SyncSession {
         let _lock = blocking(move || StateLock::acquire(&state_dir, LOCK_WAIT)).await?;
         let (db, data) = (self.config.db_path.clone(), self.config.data_dir.clone());
         let unpacker = Arc::new(Mutex::new(blocking(move || Unpacker::open(&db, &data)).await?));
-        let mut report = PullReport::default();
+        let schema = unpacker.lock().unwrap_or_else(std::sync::PoisonError::into_inner).schema_summary();
+        let mut report = PullReport { schema, ..PullReport::default() };
 
         // Media that earlier pulls could not fetch yet.
         let waiting = lock_state(&self.state).pending_media()?;
@@ -227,6 +235,7 @@ impl SyncSession {
                 Err(e) => self.media_failed(report, &blob_id, &dest, Some(&bundle.device_id), e, progress)?,
             }
         }
+        self.fetch_snapshots(&bundle, report, progress).await?;
         let unpacker = unpacker.clone();
         let blob_id = blob.blob_id;
         let counts = blocking(move || {
@@ -238,6 +247,10 @@ impl SyncSession {
         report.imported_blobs += 1;
         report.rows_inserted += counts.total_inserted();
         report.rows_existing += counts.existing;
+        report.rows_updated += counts.updated;
+        for (table, n) in &counts.not_representable {
+            *report.not_representable.entry(table.clone()).or_default() += n;
+        }
         lock_state(&self.state).mark_pulled(
             &blob.blob_id,
             blob.blob_type,

@@ -28,8 +28,10 @@ pub struct PushReport {
     pub text_bundles: u64,
     /// New rows packaged.
     pub rows: u64,
-    /// Media files packaged.
+    /// Media files packaged (chunk files and snapshots).
     pub media_files: u64,
+    /// Media packs among the uploaded blobs (snapshots, many to a `frames` blob).
+    pub snapshot_packs: u64,
     /// Their plaintext bytes.
     pub media_bytes: u64,
     /// Bundle JSON bytes (before compression).
@@ -42,6 +44,8 @@ pub struct PushReport {
     pub already_uploaded: u64,
     /// Media chunks still being written by screenpipe (a later push takes them).
     pub media_waiting: bool,
+    /// screenpipe's schema on this device (generation, migrations).
+    pub schema: String,
     /// Wall time, seconds.
     pub wall_seconds: f64,
     /// CPU time of this process during the push (user + system, all threads), seconds, where
@@ -71,8 +75,16 @@ impl SyncSession {
         let cpu_before = crate::os::process_cpu_seconds();
         let state_dir = self.config.state_dir.clone();
         let _lock = blocking(move || StateLock::acquire(&state_dir, LOCK_WAIT)).await?;
+        // A schema no adapter fully understands is refused before anything is uploaded (even
+        // what an earlier push left pending).
+        let db = self.config.db_path.clone();
+        let schema = blocking(move || {
+            let conn = crate::screenpipe::open_read_only(&db)?;
+            Ok(crate::screenpipe::detect(&conn)?.summary())
+        })
+        .await?;
         self.clean_staging()?;
-        let mut report = PushReport::default();
+        let mut report = PushReport { schema, ..PushReport::default() };
         self.upload_pending(&progress, &mut report).await?;
         loop {
             let (config, keys, device, state, p) =
@@ -82,8 +94,9 @@ impl SyncSession {
                 packager.plan_media(&mut lock_state(&state), 16, p.as_ref())
             })
             .await?;
-            report.media_files += pass.staged;
+            report.media_files += pass.files;
             report.media_bytes += pass.bytes;
+            report.snapshot_packs += pass.packs;
             report.media_waiting = pass.waiting;
             let done = pass.staged == 0 && pass.missing.is_empty() && pass.skipped.is_empty();
             report.missing_media.extend(pass.missing);

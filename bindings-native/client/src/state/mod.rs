@@ -14,6 +14,8 @@
 //! - `media(source_table, row_id, blob_id, status)`: the blob id given to each media chunk
 //!   (`assigned`, `staged`, `uploaded`, `missing`), so that a bundle and its media agree on it
 //!   even across a key rotation. [`media`].
+//! - `snapshots(frame_row_id, blob_id, entry, status)`: the media pack (and entry) holding each
+//!   frame's snapshot, or `missing`, for the text pass. [`snapshots`].
 //! - `pulled_blobs`: blobs of other devices imported (or failed) by `pull`; `pending_media`:
 //!   media files referenced by imported rows but not written yet. [`pulls`].
 //!
@@ -28,6 +30,7 @@ pub mod lock;
 pub mod media;
 pub mod pulls;
 mod schema;
+pub mod snapshots;
 pub mod summary;
 pub mod uploads;
 
@@ -38,8 +41,9 @@ use sync_core::DeviceId;
 use sync_core::keys::KeyVersionGuard;
 
 pub use lock::StateLock;
+pub use snapshots::SnapshotEntry;
 pub use summary::StateSummary;
-pub use uploads::{PendingUpload, SyncedBlob};
+pub use uploads::{PendingUpload, Plan, SyncedBlob};
 
 use crate::error::{DbContext, IoContext, Result, SyncError};
 use schema::{SCHEMA, SCHEMA_VERSION};

@@ -1,5 +1,6 @@
 //! The state file's tables (`CREATE TABLE IF NOT EXISTS`: opening a file creates what is
-//! missing) and their version.
+//! missing, so a table added later, like `snapshots`, appears in an older file without a
+//! version change) and their version.
 
 /// The version of [`SCHEMA`], kept in `meta.schema_version`; another version is refused.
 pub(super) const SCHEMA_VERSION: &str = "1";
@@ -43,6 +44,12 @@ CREATE TABLE IF NOT EXISTS media (
     status TEXT NOT NULL,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (source_table, row_id)
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    frame_row_id INTEGER PRIMARY KEY,
+    blob_id TEXT,
+    entry TEXT NOT NULL,
+    status TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pulled_blobs (
     blob_id TEXT PRIMARY KEY,

@@ -37,7 +37,8 @@ impl StateDb {
             uploaded_blobs: u64_of(one("SELECT COUNT(*) FROM sync_state")?),
             uploaded_bytes: u64_of(one("SELECT COALESCE(SUM(size_bytes), 0) FROM sync_state")?),
             pending_uploads: u64_of(one("SELECT COUNT(*) FROM pending_uploads")?),
-            missing_media: u64_of(one("SELECT COUNT(*) FROM media WHERE status = 'missing'")?),
+            missing_media: u64_of(one("SELECT (SELECT COUNT(*) FROM media WHERE status = 'missing')
+                      + (SELECT COUNT(*) FROM snapshots WHERE status = 'missing')")?),
             pulled_blobs: u64_of(one("SELECT COUNT(*) FROM pulled_blobs WHERE status = 'imported'")?),
             failed_pulls: u64_of(one("SELECT COUNT(*) FROM pulled_blobs WHERE status = 'failed'")?),
             pending_media: u64_of(one("SELECT COUNT(*) FROM pending_media")?),

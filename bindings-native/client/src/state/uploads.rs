@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use sync_core::wire::{Checksum, SearchToken};
 use sync_core::{BlobId, BlobType, KeyId, UnixMillis};
 
+use super::snapshots::SnapshotEntry;
 use super::{StateDb, i64_of, parse, u64_of};
 use crate::error::{DbContext, Result, SyncError};
 
@@ -37,6 +38,21 @@ pub struct PendingUpload {
     pub records: u64,
     /// For a media blob: the chunk table and row.
     pub media: Option<(String, i64)>,
+}
+
+/// One packaging step, committed at once by [`StateDb::commit_plan`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Plan<'a> {
+    /// New pending uploads.
+    pub pending: &'a [PendingUpload],
+    /// Media chunk statuses: `(table, row id, blob id, status)`.
+    pub media: &'a [(String, i64, BlobId, &'static str)],
+    /// Where snapshots went.
+    pub snapshots: &'a [SnapshotEntry],
+    /// Row id cursors (only ever move forward).
+    pub cursors: &'a [(String, i64)],
+    /// Text cursors (only ever move forward in byte order).
+    pub text_cursors: &'a [(String, String)],
 }
 
 /// An uploaded blob (`sync_state`).
@@ -69,29 +85,28 @@ impl StateDb {
             .unwrap_or(0))
     }
 
+    /// A text cursor (a version cursor such as memories' `(updated_at, id)`, kept as text
+    /// whose byte order is the cursor's order); `None` when never set.
+    pub fn text_cursor(&self, name: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT CAST(last_row_id AS TEXT) FROM cursors WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .ctx("state cursor")
+    }
+
     /// Commits a packaging step atomically and durably (`synchronous = FULL`): new pending
-    /// uploads, media statuses, and cursor advances.
-    pub fn commit_plan(
-        &mut self,
-        pending: &[PendingUpload],
-        media: &[(String, i64, BlobId, &'static str)],
-        cursors: &[(String, i64)],
-    ) -> Result<()> {
+    /// uploads, media statuses, snapshot entries and cursor advances.
+    pub fn commit_plan(&mut self, plan: &Plan<'_>) -> Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
-        let result = self.commit_plan_tx(pending, media, cursors);
+        let result = self.commit_plan_tx(plan);
         self.conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
         result
     }
 
-    fn commit_plan_tx(
-        &mut self,
-        pending: &[PendingUpload],
-        media: &[(String, i64, BlobId, &'static str)],
-        cursors: &[(String, i64)],
-    ) -> Result<()> {
+    fn commit_plan_tx(&mut self, plan: &Plan<'_>) -> Result<()> {
         let now = crate::os::now_ms().0;
         let tx = self.conn.transaction().ctx("state plan")?;
-        for p in pending {
+        for p in plan.pending {
             let tokens = serde_json::to_string(&p.tokens).map_err(|e| SyncError::corrupt("tokens", e))?;
             tx.execute(
                 "INSERT OR REPLACE INTO pending_uploads (blob_id, blob_type, time_start, time_end, size_bytes, checksum, key_id,
@@ -115,7 +130,7 @@ impl StateDb {
             )
             .ctx("state plan")?;
         }
-        for (table, row, blob_id, status) in media {
+        for (table, row, blob_id, status) in plan.media {
             tx.execute(
                 "INSERT INTO media (source_table, row_id, blob_id, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(source_table, row_id) DO UPDATE SET status = ?4, updated_at = ?5",
@@ -123,11 +138,21 @@ impl StateDb {
             )
             .ctx("state plan")?;
         }
-        for (name, row) in cursors {
+        super::snapshots::write_entries(&tx, plan.snapshots)?;
+        for (name, row) in plan.cursors {
             tx.execute(
                 "INSERT INTO cursors (name, last_row_id) VALUES (?1, ?2)
                  ON CONFLICT(name) DO UPDATE SET last_row_id = MAX(last_row_id, ?2)",
                 params![name, row],
+            )
+            .ctx("state plan")?;
+        }
+        for (name, text) in plan.text_cursors {
+            // Text compares above any integer and byte-wise with text: MAX keeps the furthest.
+            tx.execute(
+                "INSERT INTO cursors (name, last_row_id) VALUES (?1, CAST(?2 AS TEXT))
+                 ON CONFLICT(name) DO UPDATE SET last_row_id = MAX(CAST(last_row_id AS TEXT), CAST(?2 AS TEXT))",
+                params![name, text],
             )
             .ctx("state plan")?;
         }
@@ -292,10 +317,29 @@ mod tests {
             records: 5,
             media: None,
         };
-        db.commit_plan(std::slice::from_ref(&p), &[], &[("text:frames".into(), 9)]).unwrap();
+        let cursors = [("text:frames".to_owned(), 9)];
+        db.commit_plan(&Plan { pending: std::slice::from_ref(&p), cursors: &cursors, ..Plan::default() }).unwrap();
         assert_eq!(db.cursor("text:frames").unwrap(), 9);
-        db.commit_plan(&[], &[], &[("text:frames".into(), 3)]).unwrap();
+        db.commit_plan(&Plan { cursors: &[("text:frames".into(), 3)], ..Plan::default() }).unwrap();
         assert_eq!(db.cursor("text:frames").unwrap(), 9, "cursors never move back");
+        // Text cursors: byte order, never back.
+        assert_eq!(db.text_cursor("text:memories").unwrap(), None);
+        let text = |t: &str| [("text:memories".to_owned(), t.to_owned())];
+        db.commit_plan(&Plan { text_cursors: &text("0002:0001"), ..Plan::default() }).unwrap();
+        db.commit_plan(&Plan { text_cursors: &text("0001:0009"), ..Plan::default() }).unwrap();
+        assert_eq!(db.text_cursor("text:memories").unwrap().as_deref(), Some("0002:0001"));
+        db.commit_plan(&Plan { text_cursors: &text("0002:0003"), ..Plan::default() }).unwrap();
+        assert_eq!(db.text_cursor("text:memories").unwrap().as_deref(), Some("0002:0003"));
+        // Snapshot entries.
+        let entries = [
+            SnapshotEntry { frame_row_id: 4, blob_id: Some(BlobId([8; 16])), entry: "a.jpg".into() },
+            SnapshotEntry { frame_row_id: 5, blob_id: None, entry: "5.jpg".into() },
+        ];
+        db.commit_plan(&Plan { snapshots: &entries, ..Plan::default() }).unwrap();
+        assert_eq!(db.snapshot_entry(4).unwrap().as_ref(), Some(&entries[0]));
+        assert_eq!(db.snapshot_entry(5).unwrap().as_ref(), Some(&entries[1]));
+        assert_eq!(db.snapshot_entry(6).unwrap(), None);
+        assert_eq!(db.summary().unwrap().missing_media, 1);
         assert_eq!(db.pending().unwrap(), vec![p.clone()]);
         db.finish_upload(&p).unwrap();
         assert!(db.pending().unwrap().is_empty());

@@ -1,19 +1,21 @@
-//! Which columns each record of a bundle becomes, parents first (chunks, frames, OCR rows,
-//! transcriptions, accessibility rows, UI events), with references mapped to local row ids.
-//! A record already imported is skipped; one whose parent is missing is dropped as an orphan.
+//! Which columns each record of a bundle becomes, parents first: chunks, then frames with
+//! their elements and accessibility rows ([`super::frames`]), transcriptions, UI events, then
+//! memories and meetings ([`super::notes`]), with references mapped to local row ids. A record
+//! already imported is skipped; one whose parent is missing is dropped as an orphan.
 
 use std::path::Path;
 
 use sync_core::BlobId;
-use sync_core::records::RecordsBundle;
+use sync_core::records::{RecordsBundle, tables};
 
 use super::{ImportCounts, media_dest};
 use crate::error::Result;
+use crate::screenpipe::Generation;
 use crate::screenpipe::unpacker_writes::ImportTx;
-use crate::screenpipe::values::{Value, boolean, int, json_value, real, text};
+use crate::screenpipe::values::{Value, boolean, int, json_value, real, rfc3339_text, text};
 
 /// Columns the unpacker never takes from a UI event's `extra` (set locally or mapped).
-const UI_RESERVED: [&str; 11] = [
+const UI_RESERVED: [&str; 13] = [
     "id",
     "timestamp",
     "event_type",
@@ -25,7 +27,17 @@ const UI_RESERVED: [&str; 11] = [
     "machine_id",
     "synced_at",
     "frame_id",
+    "redacted_at",
+    "cloud_blob_id",
 ];
+
+/// A timestamp as the target stores it: RFC 3339 into 0.4, as it came elsewhere.
+pub(super) fn stored_time(generation: Generation, ts: &str) -> Value {
+    match generation {
+        Generation::V0_4 => Value::Text(rfc3339_text(ts)),
+        Generation::Feb2026 => Value::Text(ts.to_owned()),
+    }
+}
 
 /// Writes every record of `b` that `tx` does not hold yet, parents first, counting into
 /// `counts`.
@@ -33,19 +45,12 @@ pub(super) fn write_bundle(
     tx: &ImportTx<'_>,
     b: &RecordsBundle,
     data_dir: &Path,
+    generation: Generation,
     counts: &mut ImportCounts,
 ) -> Result<()> {
     let origin = &b.device_id;
-    // Inserts a row and records its mapping; counts it.
-    let insert = |table: &str, origin_row: i64, cols: Vec<(String, Value)>, counts: &mut ImportCounts| -> Result<()> {
-        if let Some(id) = tx.insert(table, origin_row, cols, false)? {
-            *counts.inserted.entry(table.to_owned()).or_default() += 1;
-            tx.record(table, origin_row, id)?;
-        }
-        Ok(())
-    };
     for vc in &b.video_chunks {
-        if tx.lookup("video_chunks", vc.row_id)?.is_some() {
+        if tx.lookup(tables::VIDEO_CHUNKS, vc.row_id)?.is_some() {
             counts.existing += 1;
             continue;
         }
@@ -56,53 +61,14 @@ pub(super) fn write_bundle(
             ("device_name".into(), text(&vc.device_name)),
             ("fps".into(), real(vc.fps)),
         ];
-        insert("video_chunks", vc.row_id, cols, counts)?;
-    }
-    for f in &b.frames {
-        if tx.lookup("frames", f.row_id)?.is_some() {
-            counts.existing += 1;
-            continue;
+        if let Some(id) = tx.insert(tables::VIDEO_CHUNKS, Some((tables::VIDEO_CHUNKS, vc.row_id)), cols, false)? {
+            counts.inserted(tables::VIDEO_CHUNKS);
+            tx.record(tables::VIDEO_CHUNKS, vc.row_id, id)?;
         }
-        let chunk = match f.video_chunk_row_id {
-            Some(c) => tx.lookup("video_chunks", c)?,
-            None => None,
-        };
-        let cols = vec![
-            ("video_chunk_id".into(), Value::Integer(chunk.unwrap_or(0))),
-            ("offset_index".into(), Value::Integer(f.offset_index)),
-            ("timestamp".into(), Value::Text(f.timestamp.clone())),
-            ("name".into(), text(&f.name)),
-            ("browser_url".into(), text(&f.browser_url)),
-            ("app_name".into(), text(&f.app_name)),
-            ("window_name".into(), text(&f.window_name)),
-            ("focused".into(), boolean(f.focused)),
-            ("device_name".into(), text(&f.device_name)),
-        ];
-        insert("frames", f.row_id, cols, counts)?;
     }
-    for o in &b.ocr_text {
-        if tx.lookup("ocr_text", o.row_id)?.is_some() {
-            counts.existing += 1;
-            continue;
-        }
-        let Some(frame) = tx.lookup("frames", o.frame_row_id)? else {
-            counts.orphans += 1;
-            continue;
-        };
-        let cols = vec![
-            ("frame_id".into(), Value::Integer(frame)),
-            ("text".into(), Value::Text(o.text.clone())),
-            ("text_json".into(), text(&o.text_json)),
-            ("ocr_engine".into(), text(&o.ocr_engine)),
-            ("text_length".into(), int(o.text_length)),
-            ("app_name".into(), text(&o.app_name)),
-            ("window_name".into(), text(&o.window_name)),
-            ("focused".into(), boolean(o.focused)),
-        ];
-        insert("ocr_text", o.row_id, cols, counts)?;
-    }
+    super::frames::write_frames(tx, b, data_dir, generation, counts)?;
     for a in &b.audio_chunks {
-        if tx.lookup("audio_chunks", a.row_id)?.is_some() {
+        if tx.lookup(tables::AUDIO_CHUNKS, a.row_id)?.is_some() {
             counts.existing += 1;
             continue;
         }
@@ -110,23 +76,27 @@ pub(super) fn write_bundle(
         let path = media_dest(data_dir, origin, &a.file_name, &blob);
         let cols = vec![
             ("file_path".into(), Value::Text(path.to_string_lossy().into_owned())),
-            ("timestamp".into(), text(&a.timestamp)),
+            ("timestamp".into(), a.timestamp.as_deref().map_or(Value::Null, |t| stored_time(generation, t))),
+            ("transcription_status".into(), text(&a.transcription_status)),
         ];
-        insert("audio_chunks", a.row_id, cols, counts)?;
+        if let Some(id) = tx.insert(tables::AUDIO_CHUNKS, Some((tables::AUDIO_CHUNKS, a.row_id)), cols, false)? {
+            counts.inserted(tables::AUDIO_CHUNKS);
+            tx.record(tables::AUDIO_CHUNKS, a.row_id, id)?;
+        }
     }
     for t in &b.audio_transcriptions {
-        if tx.lookup("audio_transcriptions", t.row_id)?.is_some() {
+        if tx.lookup(tables::AUDIO_TRANSCRIPTIONS, t.row_id)?.is_some() {
             counts.existing += 1;
             continue;
         }
-        let Some(chunk) = tx.lookup("audio_chunks", t.audio_chunk_row_id)? else {
+        let Some(chunk) = tx.lookup(tables::AUDIO_CHUNKS, t.audio_chunk_row_id)? else {
             counts.orphans += 1;
             continue;
         };
         let cols = vec![
             ("audio_chunk_id".into(), Value::Integer(chunk)),
             ("offset_index".into(), Value::Integer(t.offset_index)),
-            ("timestamp".into(), Value::Text(t.timestamp.clone())),
+            ("timestamp".into(), stored_time(generation, &t.timestamp)),
             ("transcription".into(), Value::Text(t.transcription.clone())),
             ("device".into(), text(&t.device)),
             ("is_input_device".into(), boolean(t.is_input_device)),
@@ -138,36 +108,23 @@ pub(super) fn write_bundle(
         ];
         // screenpipe keeps (audio_chunk_id, transcription) unique: a duplicate maps to the
         // row already there.
-        let local = match tx.insert("audio_transcriptions", t.row_id, cols, true)? {
+        let identity = Some((tables::AUDIO_TRANSCRIPTIONS, t.row_id));
+        let local = match tx.insert(tables::AUDIO_TRANSCRIPTIONS, identity, cols, true)? {
             Some(id) => {
-                *counts.inserted.entry("audio_transcriptions".to_owned()).or_default() += 1;
+                counts.inserted(tables::AUDIO_TRANSCRIPTIONS);
                 id
             }
             None => tx.transcription_id(chunk, &t.transcription)?,
         };
-        tx.record("audio_transcriptions", t.row_id, local)?;
-    }
-    for a in &b.accessibility {
-        if tx.lookup("accessibility", a.row_id)?.is_some() {
-            counts.existing += 1;
-            continue;
-        }
-        let cols = vec![
-            ("timestamp".into(), Value::Text(a.timestamp.clone())),
-            ("app_name".into(), Value::Text(a.app_name.clone().unwrap_or_default())),
-            ("window_name".into(), Value::Text(a.window_name.clone().unwrap_or_default())),
-            ("text_content".into(), Value::Text(a.text_content.clone().unwrap_or_default())),
-            ("browser_url".into(), text(&a.browser_url)),
-        ];
-        insert("accessibility", a.row_id, cols, counts)?;
+        tx.record(tables::AUDIO_TRANSCRIPTIONS, t.row_id, local)?;
     }
     for u in &b.ui_events {
-        if tx.lookup("ui_events", u.row_id)?.is_some() {
+        if tx.lookup(tables::UI_EVENTS, u.row_id)?.is_some() {
             counts.existing += 1;
             continue;
         }
         let mut cols = vec![
-            ("timestamp".into(), Value::Text(u.timestamp.clone())),
+            ("timestamp".into(), stored_time(generation, &u.timestamp)),
             ("event_type".into(), Value::Text(u.event_type.clone())),
             ("app_name".into(), text(&u.app_name)),
             ("window_title".into(), text(&u.window_title)),
@@ -177,7 +134,7 @@ pub(super) fn write_bundle(
         for (name, v) in &u.extra {
             if name == "frame_id" {
                 let mapped = match v.as_i64() {
-                    Some(f) => tx.lookup("frames", f)?,
+                    Some(f) => tx.lookup(tables::FRAMES, f)?,
                     None => None,
                 };
                 cols.push(("frame_id".into(), int(mapped)));
@@ -185,7 +142,10 @@ pub(super) fn write_bundle(
                 cols.push((name.clone(), json_value(v)));
             }
         }
-        insert("ui_events", u.row_id, cols, counts)?;
+        if let Some(id) = tx.insert(tables::UI_EVENTS, Some((tables::UI_EVENTS, u.row_id)), cols, false)? {
+            counts.inserted(tables::UI_EVENTS);
+            tx.record(tables::UI_EVENTS, u.row_id, id)?;
+        }
     }
-    Ok(())
+    super::notes::write_notes(tx, b, generation, counts)
 }
