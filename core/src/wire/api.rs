@@ -48,6 +48,9 @@ pub mod codes {
     pub const UNKNOWN_DEVICE: &str = "UNKNOWN_DEVICE";
     /// An account exists already (409 at `/init` with an envelope).
     pub const ACCOUNT_EXISTS: &str = "ACCOUNT_EXISTS";
+    /// The blob is sealed under another master key than the account's current one: the key was
+    /// rotated; fetch the keys again (`/init`) and seal under the new key (409).
+    pub const KEY_ROTATED: &str = "KEY_ROTATED";
     /// Too many requests (429).
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// A server fault (500).

@@ -170,6 +170,8 @@ pub enum DeclareOutcome {
     AlreadyComplete,
     /// A completed blob with this id has different metadata.
     Conflict,
+    /// The blob is sealed under another master key than the account's current one.
+    KeyRotated,
 }
 
 /// Outcome of `/upload/complete` in the metadata store.
@@ -192,6 +194,9 @@ pub enum CompleteOutcome {
         /// Bytes stored now.
         storage_used: u64,
     },
+    /// The blob is sealed under another master key than the account's current one; it stays
+    /// pending.
+    KeyRotated,
 }
 
 /// Filters of a listing or search.

@@ -6,7 +6,11 @@
 //!   "already uploaded", with other metadata a conflict.
 //! - Completing checks the stored object's size and SHA-256 against the declaration, then the
 //!   quota once more; only then does the blob become visible.
+//! - Once the account has keys, a blob is declared and completed only under the account's
+//!   current master key ([`key_accepted`]): after a rotation, a device still sealing under the
+//!   old key (which the thief of a stolen device holds) is refused with `KEY_ROTATED`.
 
+use sync_core::KeyId;
 use sync_core::wire::Checksum;
 
 use super::model::{BlobMeta, BlobRecord, BlobState, CompleteOutcome, DeclareOutcome, ObjectDigest};
@@ -23,6 +27,8 @@ pub enum DeclareDecision {
     AlreadyComplete,
     /// A completed blob with other metadata: refused, nothing changes.
     Conflict,
+    /// Sealed under another key than the account's current one: refused, nothing changes.
+    KeyRotated,
 }
 
 impl DeclareDecision {
@@ -32,17 +38,31 @@ impl DeclareDecision {
             DeclareDecision::Insert | DeclareDecision::Refresh => DeclareOutcome::Pending,
             DeclareDecision::AlreadyComplete => DeclareOutcome::AlreadyComplete,
             DeclareDecision::Conflict => DeclareOutcome::Conflict,
+            DeclareDecision::KeyRotated => DeclareOutcome::KeyRotated,
         }
     }
 }
 
-/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata).
-pub fn declare(existing: Option<(BlobState, &BlobMeta)>, declared: &BlobMeta) -> DeclareDecision {
+/// Whether a blob sealed under `key_id` may be declared or completed when the account's current
+/// master key is `current` (`None`: the account has no keys yet, so nothing to compare with).
+pub fn key_accepted(current: Option<KeyId>, key_id: KeyId) -> bool {
+    current.is_none_or(|current| current == key_id)
+}
+
+/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata)
+/// and the account's current master key is `current_key`. A completed blob answers first (its
+/// key was accepted when it was stored); a new or pending one must be under the current key.
+pub fn declare(
+    existing: Option<(BlobState, &BlobMeta)>,
+    declared: &BlobMeta,
+    current_key: Option<KeyId>,
+) -> DeclareDecision {
     match existing {
-        None => DeclareDecision::Insert,
-        Some((BlobState::Pending, _)) => DeclareDecision::Refresh,
         Some((BlobState::Complete, meta)) if meta == declared => DeclareDecision::AlreadyComplete,
         Some((BlobState::Complete, _)) => DeclareDecision::Conflict,
+        _ if !key_accepted(current_key, declared.key_id) => DeclareDecision::KeyRotated,
+        None => DeclareDecision::Insert,
+        Some((BlobState::Pending, _)) => DeclareDecision::Refresh,
     }
 }
 
@@ -73,14 +93,21 @@ pub fn check_upload(declared: &BlobMeta, stored: Option<ObjectDigest>) -> Upload
     }
 }
 
-/// Completing the user's blob of state and size `blob` (`None`: no such blob) when `used` bytes
-/// are stored under `limit`. [`CompleteOutcome::Completed`] is the one decision that changes
-/// anything: the store marks the blob complete, indexes its tokens and stores the new usage.
-pub fn complete(blob: Option<(BlobState, u64)>, used: u64, limit: u64) -> CompleteOutcome {
+/// Completing the user's blob of state, size and key `blob` (`None`: no such blob) when `used`
+/// bytes are stored under `limit` and the account's current master key is `current_key`.
+/// [`CompleteOutcome::Completed`] is the one decision that changes anything: the store marks
+/// the blob complete, indexes its tokens and stores the new usage.
+pub fn complete(
+    blob: Option<(BlobState, u64, KeyId)>,
+    used: u64,
+    limit: u64,
+    current_key: Option<KeyId>,
+) -> CompleteOutcome {
     match blob {
         None => CompleteOutcome::NotFound,
-        Some((BlobState::Complete, _)) => CompleteOutcome::AlreadyComplete { storage_used: used },
-        Some((BlobState::Pending, size)) => match quota::storage_after(used, size, limit) {
+        Some((BlobState::Complete, _, _)) => CompleteOutcome::AlreadyComplete { storage_used: used },
+        Some((BlobState::Pending, _, key_id)) if !key_accepted(current_key, key_id) => CompleteOutcome::KeyRotated,
+        Some((BlobState::Pending, size, _)) => match quota::storage_after(used, size, limit) {
             Some(after) => CompleteOutcome::Completed { storage_used: after },
             None => CompleteOutcome::QuotaExceeded { storage_used: used },
         },
@@ -118,7 +145,7 @@ pub fn object_readable(blob: Option<&BlobRecord>, signed_size: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
+    use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
     use super::*;
 
@@ -138,12 +165,32 @@ mod tests {
     #[test]
     fn declaring() {
         let m = meta(10);
-        assert_eq!(declare(None, &m), DeclareDecision::Insert);
-        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m), DeclareDecision::Refresh);
-        assert_eq!(declare(Some((BlobState::Complete, &m)), &m), DeclareDecision::AlreadyComplete);
-        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m), DeclareDecision::Conflict);
+        assert_eq!(declare(None, &m, None), DeclareDecision::Insert);
+        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m, None), DeclareDecision::Refresh);
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, None), DeclareDecision::AlreadyComplete);
+        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m, None), DeclareDecision::Conflict);
         assert_eq!(DeclareDecision::Refresh.outcome(), DeclareOutcome::Pending);
         assert_eq!(DeclareDecision::Conflict.outcome(), DeclareOutcome::Conflict);
+    }
+
+    #[test]
+    fn only_the_current_key_is_accepted() {
+        let m = meta(10);
+        let (current, old) = (Some(KeyId([4; 16])), Some(KeyId([5; 16])));
+        assert!(key_accepted(None, m.key_id));
+        assert!(key_accepted(current, m.key_id));
+        assert!(!key_accepted(old, m.key_id));
+        assert_eq!(declare(None, &m, current), DeclareDecision::Insert);
+        assert_eq!(declare(None, &m, old), DeclareDecision::KeyRotated);
+        assert_eq!(declare(Some((BlobState::Pending, &m)), &m, old), DeclareDecision::KeyRotated);
+        // A completed blob was accepted when it was stored: declaring it again is a no-op.
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, old), DeclareDecision::AlreadyComplete);
+        assert_eq!(DeclareDecision::KeyRotated.outcome(), DeclareOutcome::KeyRotated);
+        let pending = Some((BlobState::Pending, 10, m.key_id));
+        assert_eq!(complete(pending, 0, 100, old), CompleteOutcome::KeyRotated);
+        assert_eq!(complete(pending, 0, 100, current), CompleteOutcome::Completed { storage_used: 10 });
+        let done = Some((BlobState::Complete, 10, m.key_id));
+        assert_eq!(complete(done, 10, 100, old), CompleteOutcome::AlreadyComplete { storage_used: 10 });
     }
 
     #[test]
@@ -157,14 +204,18 @@ mod tests {
         let other = ObjectDigest { sha256: Checksum([0; 32]), ..good };
         assert!(matches!(check_upload(&m, Some(other)), UploadCheck::Mismatch { .. }));
 
-        assert_eq!(complete(None, 5, 100), CompleteOutcome::NotFound);
-        assert_eq!(complete(Some((BlobState::Pending, 10)), 90, 100), CompleteOutcome::Completed { storage_used: 100 });
+        let key = m.key_id;
+        assert_eq!(complete(None, 5, 100, None), CompleteOutcome::NotFound);
         assert_eq!(
-            complete(Some((BlobState::Pending, 10)), 91, 100),
+            complete(Some((BlobState::Pending, 10, key)), 90, 100, None),
+            CompleteOutcome::Completed { storage_used: 100 }
+        );
+        assert_eq!(
+            complete(Some((BlobState::Pending, 10, key)), 91, 100, None),
             CompleteOutcome::QuotaExceeded { storage_used: 91 }
         );
         assert_eq!(
-            complete(Some((BlobState::Complete, 10)), 500, 100),
+            complete(Some((BlobState::Complete, 10, key)), 500, 100, None),
             CompleteOutcome::AlreadyComplete { storage_used: 500 }
         );
     }

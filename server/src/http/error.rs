@@ -83,6 +83,9 @@ pub enum ApiError {
     /// `/init` with keys for an account that has different keys already (409).
     #[error("the account already has keys: fetch them with /init without an envelope")]
     AccountExists,
+    /// A blob sealed under another master key than the account's current one (409).
+    #[error("the account's key was rotated: fetch the keys again (/init) and seal under the current key")]
+    KeyRotated,
     /// A server fault; the cause is logged, not answered (500).
     #[error("internal server error")]
     Internal(#[source] Cause),
@@ -102,7 +105,8 @@ impl ApiError {
             ApiError::StaleRevision { .. }
             | ApiError::NotUploaded
             | ApiError::Conflict(_)
-            | ApiError::AccountExists => StatusCode::CONFLICT,
+            | ApiError::AccountExists
+            | ApiError::KeyRotated => StatusCode::CONFLICT,
             ApiError::InvalidRequest(_) | ApiError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -128,6 +132,7 @@ impl ApiError {
             ApiError::Conflict(_) => codes::CONFLICT,
             ApiError::UnknownDevice(_) => codes::UNKNOWN_DEVICE,
             ApiError::AccountExists => codes::ACCOUNT_EXISTS,
+            ApiError::KeyRotated => codes::KEY_ROTATED,
             ApiError::Internal(_) => codes::INTERNAL,
         }
     }

@@ -72,11 +72,13 @@ pub async fn upload(
         checksum: req.checksum,
         key_id: req.key_id,
     };
-    // A completed blob answers before the quota is looked at (it is counted already).
+    // A completed blob answers before the quota is looked at (it is counted already); the key
+    // is checked by the store, in the declaring transaction.
     let existing = state.metadata.blob(user.id, req.blob_id).await?;
-    match uploads::declare(existing.as_ref().map(|r| (r.state, &r.meta)), &meta) {
+    match uploads::declare(existing.as_ref().map(|r| (r.state, &r.meta)), &meta, None) {
         DeclareDecision::AlreadyComplete => return Ok(already_uploaded(&req)),
         DeclareDecision::Conflict => return Err(conflict(req.blob_id)),
+        DeclareDecision::KeyRotated => return Err(ApiError::KeyRotated),
         DeclareDecision::Insert | DeclareDecision::Refresh => {}
     }
     let limit = tiers::limits(user.tier).storage_bytes;
@@ -88,6 +90,7 @@ pub async fn upload(
         DeclareOutcome::Pending => {}
         DeclareOutcome::AlreadyComplete => return Ok(already_uploaded(&req)),
         DeclareOutcome::Conflict => return Err(conflict(req.blob_id)),
+        DeclareOutcome::KeyRotated => return Err(ApiError::KeyRotated),
     }
     let ttl = state.config.upload_url_ttl.as_secs();
     let expires = crate::time::now_secs().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
@@ -135,5 +138,6 @@ pub async fn complete(
         CompleteOutcome::QuotaExceeded { storage_used } => {
             Err(ApiError::QuotaExceeded { used: storage_used, limit, size: record.meta.size_bytes })
         }
+        CompleteOutcome::KeyRotated => Err(ApiError::KeyRotated),
     }
 }

@@ -197,3 +197,49 @@ async fn usage_per_type() {
         assert_eq!(store.storage_used(kim.id).await.unwrap(), 600, "{name}");
     }
 }
+
+/// After a rotation only the account's current key is accepted, in the declaring and the
+/// completing transactions: a blob under the old key is refused (nothing stored), a pending one
+/// stays pending; before the account has keys, any key is accepted.
+#[tokio::test]
+async fn only_the_current_key_after_a_rotation() {
+    use sync_server::store::metadata::{KeysUpdate, UpdateKeysOutcome};
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let lea = user(store, "lea@example.com", SyncTier::Pro).await;
+        register(store, &lea, "l1").await;
+        // No keys yet: nothing to compare with.
+        let mut keyless = meta(1, BlobType::Text, 0, 10, "l1");
+        keyless.key_id = sync_core::KeyId([7; 16]);
+        assert_eq!(
+            store.declare_blob(lea.id, keyless, vec![], at(0)).await.unwrap(),
+            DeclareOutcome::Pending,
+            "{name}"
+        );
+        store.create_keys(lea.id, envelope(1, 1), recovery(1, 1)).await.unwrap();
+        let done = meta(2, BlobType::Text, 0, 10, "l1");
+        stored(store, &lea, &done, &["a"], at(1)).await;
+        let pending = meta(3, BlobType::Text, MINUTE, 20, "l1");
+        assert_eq!(store.declare_blob(lea.id, pending.clone(), vec![], at(2)).await.unwrap(), DeclareOutcome::Pending);
+        let rotation =
+            KeysUpdate { envelope: envelope(2, 2), rotation: Some((vec![keyring_entry(1)], recovery(2, 2))) };
+        assert_eq!(store.update_keys(lea.id, 1, rotation).await.unwrap(), UpdateKeysOutcome::Updated(2), "{name}");
+
+        let late = meta(4, BlobType::Text, 2 * MINUTE, 30, "l1");
+        assert_eq!(store.declare_blob(lea.id, late.clone(), vec![], at(3)).await.unwrap(), DeclareOutcome::KeyRotated);
+        assert_eq!(store.blob(lea.id, late.blob_id).await.unwrap(), None, "{name}");
+        let refused = store.complete_blob(lea.id, pending.blob_id, &dev("l1"), u64::MAX, at(4)).await.unwrap();
+        assert_eq!(refused, CompleteOutcome::KeyRotated, "{name}");
+        assert_eq!(store.blob(lea.id, pending.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
+        assert_eq!(store.storage_used(lea.id).await.unwrap(), 10, "{name}");
+        // A blob completed before the rotation stays and declaring it again is a no-op.
+        let again = store.declare_blob(lea.id, done.clone(), vec![], at(5)).await.unwrap();
+        assert_eq!(again, DeclareOutcome::AlreadyComplete, "{name}");
+        // Re-sealed under the new key, the pending blob completes.
+        let resealed = sync_server::store::metadata::BlobMeta { key_id: sync_core::KeyId([2; 16]), ..pending };
+        assert_eq!(store.declare_blob(lea.id, resealed.clone(), vec![], at(6)).await.unwrap(), DeclareOutcome::Pending);
+        let completed = store.complete_blob(lea.id, resealed.blob_id, &dev("l1"), u64::MAX, at(7)).await.unwrap();
+        assert_eq!(completed, CompleteOutcome::Completed { storage_used: 30 }, "{name}");
+    }
+}

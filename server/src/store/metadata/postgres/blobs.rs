@@ -2,10 +2,11 @@
 //! the account's lock, and reading one.
 
 use deadpool_postgres::GenericClient;
-use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
+use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
-use super::super::columns::{COMPLETE, PENDING, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code};
+use super::super::columns::{COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code};
 use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes};
+use super::keys;
 use super::rows::{META_COLUMNS, lock_user, row_to_meta, storage_used, token_params};
 use crate::domain::uploads::{self, DeclareDecision};
 use crate::store::StoreResult;
@@ -30,7 +31,8 @@ pub(super) async fn declare(
         }
         None => None,
     };
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta);
+    let current_key = keys::current_key(tx, user_id).await?;
+    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, current_key);
     let packed = pack_tokens(tokens);
     let size = to_i64(meta.size_bytes)?;
     match (decision, &existing) {
@@ -119,17 +121,21 @@ pub(super) async fn complete(
     }
     let select = tx
         .prepare_cached(
-            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type
+            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id
              FROM blobs WHERE user_id = $1 AND blob_id = $2",
         )
         .await?;
     let row = tx.query_opt(&select, &[&user_id, &&blob_id.0[..]]).await?;
     let used = storage_used(tx, user_id).await?;
     let blob = match &row {
-        Some(row) => Some((blob_state(i64::from(row.try_get::<_, i16>(1)?)), to_u64(row.try_get(2)?)?)),
+        Some(row) => Some((
+            blob_state(i64::from(row.try_get::<_, i16>(1)?)),
+            to_u64(row.try_get(2)?)?,
+            KeyId(array(row.try_get(7)?, "key_id")?),
+        )),
         None => None,
     };
-    let outcome = uploads::complete(blob, used, storage_limit);
+    let outcome = uploads::complete(blob, used, storage_limit, keys::current_key(tx, user_id).await?);
     let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else { return Ok(outcome) };
     let id: i64 = row.try_get(0)?;
     let kind: &str = row.try_get(6)?;

@@ -2,12 +2,13 @@
 //! one, and the bulk import of completed blobs.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
+use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 use super::super::columns::{
-    COMPLETE, PENDING, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code, unpack_tokens,
+    COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code, unpack_tokens,
 };
 use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes};
+use super::keys;
 use super::rows::{INSERT_TOKEN, META_COLUMNS, make_meta, read_meta, storage_used};
 use crate::domain::uploads::{self, DeclareDecision};
 use crate::store::StoreResult;
@@ -29,7 +30,8 @@ pub(super) fn declare(
         .optional()?
         .map(|(id, state, raw)| Ok::<_, crate::store::StoreError>((id, blob_state(state), make_meta(raw)?)))
         .transpose()?;
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta);
+    let current_key = keys::current_key(tx, user_id)?;
+    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, current_key);
     match (decision, &existing) {
         (DeclareDecision::Refresh, Some((id, _, _))) => {
             tx.prepare_cached(
@@ -96,7 +98,7 @@ pub(super) fn complete(
 ) -> StoreResult<CompleteOutcome> {
     let row = tx
         .prepare_cached(
-            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type
+            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id
              FROM blobs WHERE user_id = ?1 AND blob_id = ?2",
         )?
         .query_row(params![user_id, &blob_id.0[..]], |r| {
@@ -108,15 +110,16 @@ pub(super) fn complete(
                 r.get::<_, i64>(4)?,
                 r.get::<_, i64>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, Vec<u8>>(7)?,
             ))
         })
         .optional()?;
     let used = storage_used(tx, user_id)?;
-    let blob = row
-        .as_ref()
-        .map(|(_, state, size, ..)| Ok::<_, crate::store::StoreError>((blob_state(*state), to_u64(*size)?)));
-    let outcome = uploads::complete(blob.transpose()?, used, storage_limit);
-    let (CompleteOutcome::Completed { storage_used: after }, Some((id, _, _, tokens, start, end, kind))) =
+    let blob = row.as_ref().map(|(_, state, size, .., key)| {
+        Ok::<_, crate::store::StoreError>((blob_state(*state), to_u64(*size)?, KeyId(array(key, "key_id")?)))
+    });
+    let outcome = uploads::complete(blob.transpose()?, used, storage_limit, keys::current_key(tx, user_id)?);
+    let (CompleteOutcome::Completed { storage_used: after }, Some((id, _, _, tokens, start, end, kind, _))) =
         (outcome, row)
     else {
         return Ok(outcome);
