@@ -3,8 +3,9 @@
 //! signature is the credential. With an S3 store these routes answer `404` (clients use the
 //! store's presigned URLs).
 //!
-//! `PUT` streams the body to disk (never whole in memory) and only for a pending blob of that
-//! size: a body longer than the signed size is `413 PAYLOAD_TOO_LARGE`, a shorter one
+//! `PUT` streams the body to disk (never whole in memory), to the blob's staging place (never
+//! the object itself, which only `/upload/complete` writes), and only for a pending blob of
+//! that size: a body longer than the signed size is `413 PAYLOAD_TOO_LARGE`, a shorter one
 //! `400 CHECKSUM_MISMATCH`, a completed blob `409 CONFLICT` ([`crate::domain::uploads`]). `GET`
 //! serves completed blobs only.
 //! A bad signature is `403 BAD_SIGNATURE`, an expired URL `403 URL_EXPIRED`.
@@ -90,15 +91,19 @@ pub async fn put_object(
             return Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()));
         }
     }
-    match local.write_stream(&key, size, body.into_data_stream()).await {
-        Ok(()) => Ok(StatusCode::OK.into_response()),
+    let upload = match local.receive(size, body.into_data_stream()).await {
+        Ok(upload) => upload,
         Err(WriteError::TooLong(size)) => {
-            Err(ApiError::too_large(format!("the body is longer than the {size} bytes the URL was signed for")))
+            return Err(ApiError::too_large(format!(
+                "the body is longer than the {size} bytes the URL was signed for"
+            )));
         }
-        Err(err @ WriteError::TooShort { .. }) => Err(ApiError::ChecksumMismatch(err.to_string())),
-        Err(WriteError::Body(err)) => Err(ApiError::invalid(format!("the request body failed: {err}"))),
-        Err(WriteError::Store(err)) => Err(err.into()),
-    }
+        Err(err @ WriteError::TooShort { .. }) => return Err(ApiError::ChecksumMismatch(err.to_string())),
+        Err(WriteError::Body(err)) => return Err(ApiError::invalid(format!("the request body failed: {err}"))),
+        Err(WriteError::Store(err)) => return Err(err.into()),
+    };
+    local.stage(&key, upload).await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `GET` of a signed download URL.

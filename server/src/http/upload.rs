@@ -113,10 +113,9 @@ pub async fn complete(
         })?;
     if record.state == BlobState::Pending {
         let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
-        match uploads::check_upload(&record.meta, state.objects.digest(&key).await?) {
+        match state.objects.finish_upload(&key, &record.meta).await? {
             UploadCheck::NotUploaded => return Err(ApiError::NotUploaded),
             UploadCheck::Mismatch { size, sha256 } => {
-                state.objects.delete(&key).await?;
                 return Err(ApiError::ChecksumMismatch(format!(
                     "the uploaded object ({size} bytes, SHA-256 {sha256}) differs from the declared one ({} bytes, SHA-256 {}); upload it again",
                     record.meta.size_bytes, record.meta.checksum

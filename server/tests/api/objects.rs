@@ -156,3 +156,45 @@ async fn checksums_and_completion_order() {
     // Completing again is idempotent.
     assert_eq!(api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok(), done);
 }
+
+/// A completed object cannot be written through any URL: a `PUT` through the blob's upload URL,
+/// still valid after completion, changes nothing that downloads return. The local store refuses
+/// it; a presigned S3 URL names only the staging key, so the store takes the body there, where
+/// it replaces nothing and the cleanup job removes it.
+#[tokio::test]
+async fn completed_objects_cannot_be_overwritten() {
+    let ts = TestServer::start().await;
+    let api = ts.api(&ts.add_user("olga@example.com", "pro").await, "o1");
+    api.init().await.ok();
+    let blob = TestBlob::new(81, "audio", T0, 50_000, &[]);
+    let declared = api.post("/upload", blob.upload_request("o1")).await.ok();
+    let url = declared["upload_url"].as_str().unwrap().to_owned();
+    assert_eq!(api.put_object(&url, &blob.bytes).await.status, 200);
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok();
+    // Other bytes of the same size, and a much larger body (past the quota's reach).
+    let same_size = TestBlob::new(82, "audio", T0, 50_000, &[]).bytes;
+    let larger = TestBlob::new(83, "audio", T0, 400_000, &[]).bytes;
+    for body in [&same_size, &larger] {
+        let put = api.put_object(&url, body).await;
+        if ts.is_s3() {
+            assert_eq!(put.status, 200, "{:?}", String::from_utf8_lossy(&put.body));
+        } else if body.len() == blob.bytes.len() {
+            put.expect_error(409, "CONFLICT");
+        } else {
+            put.expect_error(413, "PAYLOAD_TOO_LARGE");
+        }
+        let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+        let bytes = api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await;
+        assert_eq!(bytes.status, 200);
+        assert_eq!(bytes.body.len(), blob.bytes.len());
+        assert!(bytes.body.as_ref() == blob.bytes.as_slice(), "the completed object was overwritten");
+    }
+    assert_eq!(api.get("/status").await.ok()["quota"]["storage_used"], 50_000);
+    // What the late PUTs left is removed once older than the abandonment cutoff.
+    let later = sync_core::UnixMillis(sync_server::time::now_ms().0 + 25 * 3600 * 1000);
+    let report = sync_server::cleanup::run_once(&ts.server().state, later).await.unwrap();
+    assert_eq!(report.orphan_objects, u64::from(ts.is_s3()));
+    assert_eq!(ts.object_files().await, 1);
+    let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+    assert_eq!(api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await.body.as_ref(), blob.bytes);
+}
