@@ -4,8 +4,8 @@
 //! Every `cleanup_interval` (and once at start) it removes
 //! - completed blobs older than their owner's tier retention (`time_end` before now minus the
 //!   retention; Starter keeps 183 days, Pro and Team forever), with their objects;
-//! - pending blobs not re-declared for `abandoned_upload_after`, with any object uploaded for
-//!   them (they were never visible);
+//! - pending blobs first declared more than `abandoned_upload_after` ago (declaring them again
+//!   does not postpone it), with any object uploaded for them (they were never visible);
 //! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`;
 //! - orphan objects of a store with presigned URLs (S3): objects older than
 //!   `abandoned_upload_after` without a blob row, written through a URL whose blob was removed

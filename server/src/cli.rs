@@ -119,6 +119,9 @@ pub struct ServeArgs {
     /// Stripe price ids to tiers: price_a=starter,price_b=pro,price_c=team.
     #[arg(long, env = "SYNC_SERVER_STRIPE_PRICES")]
     pub stripe_prices: Option<String>,
+    /// Limits per account and client.
+    #[command(flatten)]
+    pub limits: config::LimitSettings,
 }
 
 /// `user` subcommands.
@@ -201,6 +204,7 @@ fn resolve(
         s3_access_key_id: storage.s3_access_key_id,
         s3_secret_access_key: storage.s3_secret_access_key,
         s3_prefix: storage.s3_prefix,
+        limits: serve.limits,
     };
     Ok(config::resolve(file, overrides)?)
 }
@@ -342,6 +346,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("cleanup_interval_secs", &self.cleanup_interval_secs)
             .field("stripe_webhook_secret", &redact::secret(&self.stripe_webhook_secret))
             .field("stripe_prices", &self.stripe_prices)
+            .field("limits", &self.limits)
             .finish()
     }
 }

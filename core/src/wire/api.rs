@@ -51,6 +51,9 @@ pub mod codes {
     /// The blob is sealed under another master key than the account's current one: the key was
     /// rotated; fetch the keys again (`/init`) and seal under the new key (409).
     pub const KEY_ROTATED: &str = "KEY_ROTATED";
+    /// The account has as many declared but not yet completed uploads (or bytes of them) as it
+    /// may: complete some first, or wait until abandoned ones are swept (409).
+    pub const PENDING_LIMIT: &str = "PENDING_LIMIT";
     /// Too many requests (429).
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// A server fault (500).

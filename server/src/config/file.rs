@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub database_pool_size: Option<usize>,
     /// S3-compatible object storage.
     pub s3: Option<FileS3>,
+    /// The `[limits]` table.
+    pub limits: Option<super::LimitSettings>,
 }
 
 /// The `[s3]` table of the TOML file.
@@ -92,6 +94,7 @@ impl fmt::Debug for FileConfig {
             .field("database_url", &redact::url(&self.database_url))
             .field("database_pool_size", &self.database_pool_size)
             .field("s3", &self.s3)
+            .field("limits", &self.limits)
             .finish()
     }
 }

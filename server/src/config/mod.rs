@@ -29,6 +29,9 @@
 //! [stripe]
 //! webhook_secret = "whsec_..."
 //! prices = { price_1Starter = "starter", price_1Pro = "pro", price_1Team = "team" }
+//! [limits]                       # see `limits` (all optional)
+//! max_pending_uploads = 4096
+//! max_pending_bytes = 17179869184
 //! ```
 
 //!
@@ -37,8 +40,10 @@
 //! | `mod.rs` | the resolved [`Config`], its defaults, errors, and its secret-hiding `Debug` |
 //! | `file` | the TOML file's shape ([`FileConfig`]) and [`load_file`] |
 //! | `resolve` | flags and environment ([`Overrides`]) merged over the file ([`resolve`]) |
+//! | `limits` | what one account or client may hold or ask ([`Limits`]), from [`LimitSettings`] |
 
 mod file;
+pub mod limits;
 mod resolve;
 
 use std::collections::HashMap;
@@ -50,6 +55,7 @@ use std::time::Duration;
 use sync_core::wire::SyncTier;
 
 pub use file::{FileConfig, FileS3, FileStripe, load_file};
+pub use limits::{LimitSettings, Limits};
 pub use resolve::{Overrides, parse_price_map, resolve};
 
 use crate::redact;
@@ -138,6 +144,8 @@ pub struct Config {
     pub database_pool_size: usize,
     /// S3-compatible object storage; `None`: the objects directory in `data_dir`.
     pub s3: Option<S3Config>,
+    /// What one account or client may hold or ask.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -157,6 +165,7 @@ impl Config {
             database_url: None,
             database_pool_size: crate::store::metadata::postgres::DEFAULT_POOL_SIZE,
             s3: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -188,6 +197,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact::url(&self.database_url))
             .field("database_pool_size", &self.database_pool_size)
             .field("s3", &self.s3)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -221,8 +231,10 @@ mod tests {
             "stripe: StripeConfig { webhook_secret: Some(<redacted>), prices: [(\"price_a\", Pro), (\"price_b\", Team)] }, ",
             "database_url: Some(\"postgres://sync:***@db.internal:5432/sync?sslmode=require\"), database_pool_size: 16, ",
             "s3: Some(S3Config { endpoint: Some(\"https://s3.example.com\"), bucket: \"bucket\", region: Some(\"auto\"), ",
-            "access_key_id: Some(\"AKIDEXAMPLE\"), secret_access_key: Some(<redacted>), prefix: None }) }",
+            "access_key_id: Some(\"AKIDEXAMPLE\"), secret_access_key: Some(<redacted>), prefix: None }), ",
         );
+        // The limits hold no secret: their own `Debug` (derived) ends the line.
+        let expected = format!("{expected}limits: {:?} }}", config.limits);
         assert_eq!(format!("{config:?}"), expected);
         let pretty = format!("{config:#?}");
         for secret in ["hunter2", "whsec_live_123", "wJalrXUtnFEMI"] {

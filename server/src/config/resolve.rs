@@ -55,6 +55,8 @@ pub struct Overrides {
     pub s3_secret_access_key: Option<String>,
     /// Key prefix inside the bucket.
     pub s3_prefix: Option<String>,
+    /// See [`Config::limits`](super::Config::limits).
+    pub limits: super::LimitSettings,
 }
 
 fn parse_tier(name: &'static str, text: &str) -> Result<SyncTier, ConfigError> {
@@ -188,6 +190,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
         database_url,
         database_pool_size,
         s3,
+        limits: super::limits::resolve(over.limits, file.limits.unwrap_or_default())?,
     })
 }
 
@@ -213,6 +216,7 @@ impl fmt::Debug for Overrides {
             .field("s3_access_key_id", &self.s3_access_key_id)
             .field("s3_secret_access_key", &redact::secret(&self.s3_secret_access_key))
             .field("s3_prefix", &self.s3_prefix)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -161,6 +161,34 @@ pub struct BlobRecord {
     pub state: BlobState,
 }
 
+/// What declaring a blob is checked against: the tier's storage and the caps on pending uploads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes the account may store, pending uploads included (the tier's storage).
+    pub storage_bytes: u64,
+    /// Pending uploads the account may have at once.
+    pub pending_blobs: u64,
+    /// Bytes of pending uploads the account may have at once.
+    pub pending_bytes: u64,
+}
+
+impl UploadLimits {
+    /// No limit at all (bulk tools and tests).
+    pub const UNLIMITED: UploadLimits =
+        UploadLimits { storage_bytes: u64::MAX, pending_blobs: u64::MAX, pending_bytes: u64::MAX };
+}
+
+/// An account's usage as a declaring transaction reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountUsage {
+    /// Bytes of completed blobs.
+    pub stored_bytes: u64,
+    /// Pending uploads, other than the blob being declared.
+    pub pending_blobs: u64,
+    /// Bytes of those pending uploads.
+    pub pending_bytes: u64,
+}
+
 /// Outcome of declaring a blob at `/upload`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeclareOutcome {
@@ -172,6 +200,14 @@ pub enum DeclareOutcome {
     Conflict,
     /// The blob is sealed under another master key than the account's current one.
     KeyRotated,
+    /// Stored bytes, bytes reserved by pending uploads and this blob exceed the storage limit;
+    /// nothing changed.
+    QuotaExceeded {
+        /// Bytes stored and reserved now.
+        used: u64,
+    },
+    /// The account has as many pending uploads (or bytes of them) as it may; nothing changed.
+    PendingLimit,
 }
 
 /// Outcome of `/upload/complete` in the metadata store.

@@ -13,8 +13,10 @@
 use sync_core::KeyId;
 use sync_core::wire::Checksum;
 
-use super::model::{BlobMeta, BlobRecord, BlobState, CompleteOutcome, DeclareOutcome, ObjectDigest};
-use super::quota;
+use super::model::{
+    AccountUsage, BlobMeta, BlobRecord, BlobState, CompleteOutcome, DeclareOutcome, ObjectDigest, UploadLimits,
+};
+use super::quota::{self, Admission};
 
 /// What declaring a blob does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,13 @@ pub enum DeclareDecision {
     Conflict,
     /// Sealed under another key than the account's current one: refused, nothing changes.
     KeyRotated,
+    /// It does not fit the storage with the other pending uploads: refused, nothing changes.
+    QuotaExceeded {
+        /// Bytes stored and reserved now.
+        used: u64,
+    },
+    /// The account has as many pending uploads as it may: refused, nothing changes.
+    PendingLimit,
 }
 
 impl DeclareDecision {
@@ -39,6 +48,8 @@ impl DeclareDecision {
             DeclareDecision::AlreadyComplete => DeclareOutcome::AlreadyComplete,
             DeclareDecision::Conflict => DeclareOutcome::Conflict,
             DeclareDecision::KeyRotated => DeclareOutcome::KeyRotated,
+            DeclareDecision::QuotaExceeded { used } => DeclareOutcome::QuotaExceeded { used },
+            DeclareDecision::PendingLimit => DeclareOutcome::PendingLimit,
         }
     }
 }
@@ -49,20 +60,37 @@ pub fn key_accepted(current: Option<KeyId>, key_id: KeyId) -> bool {
     current.is_none_or(|current| current == key_id)
 }
 
-/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata)
-/// and the account's current master key is `current_key`. A completed blob answers first (its
-/// key was accepted when it was stored); a new or pending one must be under the current key.
+/// What a declaring transaction reads about the account before it decides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountFacts {
+    /// The account's current master key (`None`: no keys yet).
+    pub current_key: Option<KeyId>,
+    /// Its stored bytes and its other pending uploads.
+    pub usage: AccountUsage,
+}
+
+/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata),
+/// for an account of `facts` under `limits`. A completed blob answers first (its key and bytes
+/// were accepted when it was stored); a new or pending one must be under the current key and
+/// fit ([`quota::admit`]; a pending blob declared again replaces its own reservation, and keeps
+/// its creation time, so declaring again never postpones its abandonment).
 pub fn declare(
     existing: Option<(BlobState, &BlobMeta)>,
     declared: &BlobMeta,
-    current_key: Option<KeyId>,
+    facts: &AccountFacts,
+    limits: &UploadLimits,
 ) -> DeclareDecision {
     match existing {
-        Some((BlobState::Complete, meta)) if meta == declared => DeclareDecision::AlreadyComplete,
-        Some((BlobState::Complete, _)) => DeclareDecision::Conflict,
-        _ if !key_accepted(current_key, declared.key_id) => DeclareDecision::KeyRotated,
-        None => DeclareDecision::Insert,
-        Some((BlobState::Pending, _)) => DeclareDecision::Refresh,
+        Some((BlobState::Complete, meta)) if meta == declared => return DeclareDecision::AlreadyComplete,
+        Some((BlobState::Complete, _)) => return DeclareDecision::Conflict,
+        _ if !key_accepted(facts.current_key, declared.key_id) => return DeclareDecision::KeyRotated,
+        _ => {}
+    }
+    match quota::admit(&facts.usage, declared.size_bytes, limits) {
+        Admission::QuotaExceeded { used } => DeclareDecision::QuotaExceeded { used },
+        Admission::PendingLimit => DeclareDecision::PendingLimit,
+        Admission::Fits if existing.is_none() => DeclareDecision::Insert,
+        Admission::Fits => DeclareDecision::Refresh,
     }
 }
 
@@ -162,15 +190,43 @@ mod tests {
         }
     }
 
+    fn keyed(current_key: Option<KeyId>) -> AccountFacts {
+        AccountFacts { current_key, usage: AccountUsage::default() }
+    }
+
+    const ANY: UploadLimits = UploadLimits::UNLIMITED;
+
     #[test]
     fn declaring() {
         let m = meta(10);
-        assert_eq!(declare(None, &m, None), DeclareDecision::Insert);
-        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m, None), DeclareDecision::Refresh);
-        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, None), DeclareDecision::AlreadyComplete);
-        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m, None), DeclareDecision::Conflict);
+        let none = keyed(None);
+        assert_eq!(declare(None, &m, &none, &ANY), DeclareDecision::Insert);
+        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m, &none, &ANY), DeclareDecision::Refresh);
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, &none, &ANY), DeclareDecision::AlreadyComplete);
+        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m, &none, &ANY), DeclareDecision::Conflict);
         assert_eq!(DeclareDecision::Refresh.outcome(), DeclareOutcome::Pending);
         assert_eq!(DeclareDecision::Conflict.outcome(), DeclareOutcome::Conflict);
+    }
+
+    #[test]
+    fn declaring_reserves_quota() {
+        let m = meta(10);
+        let limits = UploadLimits { storage_bytes: 100, pending_blobs: 5, pending_bytes: 50 };
+        let facts = |stored, pending_blobs, pending_bytes| AccountFacts {
+            current_key: None,
+            usage: AccountUsage { stored_bytes: stored, pending_blobs, pending_bytes },
+        };
+        assert_eq!(declare(None, &m, &facts(60, 1, 30), &limits), DeclareDecision::Insert);
+        assert_eq!(declare(None, &m, &facts(61, 1, 30), &limits), DeclareDecision::QuotaExceeded { used: 91 });
+        assert_eq!(declare(None, &m, &facts(0, 5, 30), &limits), DeclareDecision::PendingLimit);
+        assert_eq!(declare(None, &m, &facts(0, 1, 41), &limits), DeclareDecision::PendingLimit);
+        // A completed blob answers whatever the usage.
+        assert_eq!(
+            declare(Some((BlobState::Complete, &m)), &m, &facts(100, 9, 99), &limits),
+            DeclareDecision::AlreadyComplete
+        );
+        assert_eq!(DeclareDecision::PendingLimit.outcome(), DeclareOutcome::PendingLimit);
+        assert_eq!(DeclareDecision::QuotaExceeded { used: 3 }.outcome(), DeclareOutcome::QuotaExceeded { used: 3 });
     }
 
     #[test]
@@ -180,11 +236,11 @@ mod tests {
         assert!(key_accepted(None, m.key_id));
         assert!(key_accepted(current, m.key_id));
         assert!(!key_accepted(old, m.key_id));
-        assert_eq!(declare(None, &m, current), DeclareDecision::Insert);
-        assert_eq!(declare(None, &m, old), DeclareDecision::KeyRotated);
-        assert_eq!(declare(Some((BlobState::Pending, &m)), &m, old), DeclareDecision::KeyRotated);
+        assert_eq!(declare(None, &m, &keyed(current), &ANY), DeclareDecision::Insert);
+        assert_eq!(declare(None, &m, &keyed(old), &ANY), DeclareDecision::KeyRotated);
+        assert_eq!(declare(Some((BlobState::Pending, &m)), &m, &keyed(old), &ANY), DeclareDecision::KeyRotated);
         // A completed blob was accepted when it was stored: declaring it again is a no-op.
-        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, old), DeclareDecision::AlreadyComplete);
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, &keyed(old), &ANY), DeclareDecision::AlreadyComplete);
         assert_eq!(DeclareDecision::KeyRotated.outcome(), DeclareOutcome::KeyRotated);
         let pending = Some((BlobState::Pending, 10, m.key_id));
         assert_eq!(complete(pending, 0, 100, old), CompleteOutcome::KeyRotated);

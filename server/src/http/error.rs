@@ -83,6 +83,16 @@ pub enum ApiError {
     /// `/init` with keys for an account that has different keys already (409).
     #[error("the account already has keys: fetch them with /init without an envelope")]
     AccountExists,
+    /// The account has as many pending uploads, or bytes of them, as it may (409).
+    #[error(
+        "too many uploads in progress: at most {blobs} pending uploads of {bytes} bytes in all; complete them first"
+    )]
+    PendingLimit {
+        /// Pending uploads allowed.
+        blobs: u64,
+        /// Pending bytes allowed.
+        bytes: u64,
+    },
     /// A blob sealed under another master key than the account's current one (409).
     #[error("the account's key was rotated: fetch the keys again (/init) and seal under the current key")]
     KeyRotated,
@@ -106,7 +116,8 @@ impl ApiError {
             | ApiError::NotUploaded
             | ApiError::Conflict(_)
             | ApiError::AccountExists
-            | ApiError::KeyRotated => StatusCode::CONFLICT,
+            | ApiError::KeyRotated
+            | ApiError::PendingLimit { .. } => StatusCode::CONFLICT,
             ApiError::InvalidRequest(_) | ApiError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -133,6 +144,7 @@ impl ApiError {
             ApiError::UnknownDevice(_) => codes::UNKNOWN_DEVICE,
             ApiError::AccountExists => codes::ACCOUNT_EXISTS,
             ApiError::KeyRotated => codes::KEY_ROTATED,
+            ApiError::PendingLimit { .. } => codes::PENDING_LIMIT,
             ApiError::Internal(_) => codes::INTERNAL,
         }
     }

@@ -4,7 +4,10 @@
 //!
 //! Declaring is idempotent: the same metadata again refreshes a pending blob (new URL, tokens
 //! replaced) or, for a completed blob, answers `already_uploaded: true` with an empty URL; a
-//! completed blob declared with other metadata is `409 CONFLICT`. Until `/upload/complete`
+//! completed blob declared with other metadata is `409 CONFLICT`. A pending blob reserves its
+//! bytes against the quota (`403 QUOTA_EXCEEDED` when stored plus reserved bytes would exceed
+//! it), an account may have so many pending uploads and bytes of them (`409 PENDING_LIMIT`),
+//! and a pending blob is abandoned a while after it was first declared, whatever happens after. Until `/upload/complete`
 //! succeeds a blob is invisible to every read. Completing checks the stored object's size and
 //! SHA-256 against the declaration (`400 CHECKSUM_MISMATCH`, and the bad object is deleted so a
 //! fresh `PUT` can follow), then the quota once more, atomically.
@@ -21,8 +24,8 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
 use super::validate;
-use crate::domain::uploads::{self, DeclareDecision, UploadCheck};
-use crate::domain::{quota, tiers};
+use crate::domain::tiers;
+use crate::domain::uploads::UploadCheck;
 use crate::store::ObjectKey;
 use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
 
@@ -72,25 +75,18 @@ pub async fn upload(
         checksum: req.checksum,
         key_id: req.key_id,
     };
-    // A completed blob answers before the quota is looked at (it is counted already); the key
-    // is checked by the store, in the declaring transaction.
-    let existing = state.metadata.blob(user.id, req.blob_id).await?;
-    match uploads::declare(existing.as_ref().map(|r| (r.state, &r.meta)), &meta, None) {
-        DeclareDecision::AlreadyComplete => return Ok(already_uploaded(&req)),
-        DeclareDecision::Conflict => return Err(conflict(req.blob_id)),
-        DeclareDecision::KeyRotated => return Err(ApiError::KeyRotated),
-        DeclareDecision::Insert | DeclareDecision::Refresh => {}
-    }
-    let limit = tiers::limits(user.tier).storage_bytes;
-    let used = state.metadata.storage_used(user.id).await?;
-    if quota::storage_after(used, req.size_bytes, limit).is_none() {
-        return Err(ApiError::QuotaExceeded { used, limit, size: req.size_bytes });
-    }
-    match state.metadata.declare_blob(user.id, meta, tokens, crate::time::now_ms()).await? {
+    let limits = state.config.limits.upload_limits(user.tier);
+    match state.metadata.declare_blob(user.id, meta, tokens, limits, crate::time::now_ms()).await? {
         DeclareOutcome::Pending => {}
         DeclareOutcome::AlreadyComplete => return Ok(already_uploaded(&req)),
         DeclareOutcome::Conflict => return Err(conflict(req.blob_id)),
         DeclareOutcome::KeyRotated => return Err(ApiError::KeyRotated),
+        DeclareOutcome::QuotaExceeded { used } => {
+            return Err(ApiError::QuotaExceeded { used, limit: limits.storage_bytes, size: req.size_bytes });
+        }
+        DeclareOutcome::PendingLimit => {
+            return Err(ApiError::PendingLimit { blobs: limits.pending_blobs, bytes: limits.pending_bytes });
+        }
     }
     let ttl = state.config.upload_url_ttl.as_secs();
     let expires = crate::time::now_secs().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));

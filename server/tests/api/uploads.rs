@@ -159,3 +159,31 @@ async fn restart_loses_nothing_completed() {
     assert_eq!(api.put_object(again["upload_url"].as_str().unwrap(), &pending.bytes).await.status, 200);
     api.post("/upload/complete", json!({"blob_id": pending.id})).await.ok();
 }
+
+/// Declared but never completed uploads cost quota and are capped: the declarations that do
+/// not fit answer `403 QUOTA_EXCEEDED` or `409 PENDING_LIMIT` and store nothing; completing one
+/// makes room for the next.
+#[tokio::test]
+async fn pending_uploads_are_capped_and_reserve_quota() {
+    let ts = TestServer::start_with(|c| c.limits.max_pending_uploads = 2).await;
+    let api = ts.api(&ts.add_user("uma@example.com", "starter").await, "u1");
+    api.init().await.ok();
+    let blobs: Vec<TestBlob> =
+        (0..3).map(|i| TestBlob::new(90 + i, "text", T0 + i64::from(i) * MINUTE, 1000, &[])).collect();
+    let first = api.post("/upload", blobs[0].upload_request("u1")).await.ok();
+    api.post("/upload", blobs[1].upload_request("u1")).await.ok();
+    api.post("/upload", blobs[2].upload_request("u1")).await.expect_error(409, "PENDING_LIMIT");
+    // Declaring a pending blob again is not a new upload.
+    api.post("/upload", blobs[1].upload_request("u1")).await.ok();
+    assert_eq!(api.put_object(first["upload_url"].as_str().unwrap(), &blobs[0].bytes).await.status, 200);
+    api.post("/upload/complete", json!({"blob_id": blobs[0].id})).await.ok();
+    api.post("/upload", blobs[2].upload_request("u1")).await.ok();
+    // Pending bytes count against the quota: with 1000 bytes stored and 2000 reserved, only
+    // what is left of the tier fits.
+    let limit: u64 = 20_000_000_000;
+    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'uma@example.com'", limit - 2500)).await;
+    api.post("/upload", TestBlob::new(99, "text", T0, 600, &[]).upload_request("u1"))
+        .await
+        .expect_error(403, "QUOTA_EXCEEDED");
+    assert_eq!(api.get("/status").await.ok()["stats"]["total_blobs"], 1);
+}

@@ -21,7 +21,16 @@ async fn declare_redeclare_complete_and_quota() {
         let blob = meta(1, BlobType::Text, 0, 1000, "f1");
 
         // Declared: pending, invisible, not counted.
-        let declared = store.declare_blob(fay.id, blob.clone(), vec![tok("one"), tok("two")], at(1)).await.unwrap();
+        let declared = store
+            .declare_blob(
+                fay.id,
+                blob.clone(),
+                vec![tok("one"), tok("two")],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(1),
+            )
+            .await
+            .unwrap();
         assert_eq!(declared, DeclareOutcome::Pending, "{name}");
         let record = store.blob(fay.id, blob.blob_id).await.unwrap().unwrap();
         assert_eq!((record.state, &record.meta), (BlobState::Pending, &blob), "{name}");
@@ -32,7 +41,16 @@ async fn declare_redeclare_complete_and_quota() {
 
         // Re-declared while pending (another size and tokens): refreshed, tokens replaced.
         let bigger = sync_server::store::metadata::BlobMeta { size_bytes: 1500, ..blob.clone() };
-        let again = store.declare_blob(fay.id, bigger.clone(), vec![tok("two"), tok("three")], at(2)).await.unwrap();
+        let again = store
+            .declare_blob(
+                fay.id,
+                bigger.clone(),
+                vec![tok("two"), tok("three")],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(2),
+            )
+            .await
+            .unwrap();
         assert_eq!(again, DeclareOutcome::Pending, "{name}");
         assert_eq!(store.blob(fay.id, blob.blob_id).await.unwrap().unwrap().meta.size_bytes, 1500, "{name}");
 
@@ -60,25 +78,46 @@ async fn declare_redeclare_complete_and_quota() {
 
         // Declared again once complete: the same metadata is already uploaded, other metadata
         // a conflict; neither changes anything.
-        let same = store.declare_blob(fay.id, bigger.clone(), vec![tok("four")], at(6)).await.unwrap();
+        let same = store
+            .declare_blob(
+                fay.id,
+                bigger.clone(),
+                vec![tok("four")],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(6),
+            )
+            .await
+            .unwrap();
         assert_eq!(same, DeclareOutcome::AlreadyComplete, "{name}");
-        let conflicting = store.declare_blob(fay.id, blob.clone(), vec![], at(6)).await.unwrap();
+        let conflicting = store
+            .declare_blob(fay.id, blob.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(6))
+            .await
+            .unwrap();
         assert_eq!(conflicting, DeclareOutcome::Conflict, "{name}");
         let record = store.blob(fay.id, blob.blob_id).await.unwrap().unwrap();
         assert_eq!((record.state, record.meta), (BlobState::Complete, bigger.clone()), "{name}");
         assert_eq!(store.search(fay.id, vec![tok("four")], BlobFilter::default(), 10).await.unwrap().1, 0, "{name}");
 
         // The same id is another blob in another account.
-        let theirs = store.declare_blob(other.id, blob.clone(), vec![], at(7)).await.unwrap();
+        let theirs = store
+            .declare_blob(other.id, blob.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(7))
+            .await
+            .unwrap();
         assert_eq!(theirs, DeclareOutcome::Pending, "{name}");
 
         // A second blob fits exactly; a third does not.
         let second = meta(2, BlobType::Audio, MINUTE, 500, "f1");
-        store.declare_blob(fay.id, second.clone(), vec![], at(8)).await.unwrap();
+        store
+            .declare_blob(fay.id, second.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(8))
+            .await
+            .unwrap();
         let fits = store.complete_blob(fay.id, second.blob_id, &dev("f1"), 2000, at(8)).await.unwrap();
         assert_eq!(fits, CompleteOutcome::Completed { storage_used: 2000 }, "{name}");
         let third = meta(3, BlobType::Audio, 2 * MINUTE, 1, "f1");
-        store.declare_blob(fay.id, third.clone(), vec![], at(9)).await.unwrap();
+        store
+            .declare_blob(fay.id, third.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(9))
+            .await
+            .unwrap();
         let full = store.complete_blob(fay.id, third.blob_id, &dev("f1"), 2000, at(9)).await.unwrap();
         assert_eq!(full, CompleteOutcome::QuotaExceeded { storage_used: 2000 }, "{name}");
     }
@@ -105,7 +144,16 @@ async fn listing_with_cursor_and_lookups() {
         let name = backend.name;
         let (kim, [a, b, c]) = three_blobs(store).await;
         // A pending blob and another account's blob never show.
-        store.declare_blob(kim.id, meta(4, BlobType::Text, 5 * MINUTE, 1, "k1"), vec![], at(0)).await.unwrap();
+        store
+            .declare_blob(
+                kim.id,
+                meta(4, BlobType::Text, 5 * MINUTE, 1, "k1"),
+                vec![],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(0),
+            )
+            .await
+            .unwrap();
         let other = user(store, "other@example.com", SyncTier::Pro).await;
         stored(store, &other, &meta(5, BlobType::Text, 0, 1, "k1"), &[], at(0)).await;
 
@@ -188,7 +236,16 @@ async fn usage_per_type() {
         let usage = store.usage(empty.id).await.unwrap();
         assert_eq!(usage, sync_server::store::metadata::Usage::default(), "{name}");
         let (kim, [a, _, c]) = three_blobs(store).await;
-        store.declare_blob(kim.id, meta(9, BlobType::Frames, -DAY, 5000, "k1"), vec![], at(0)).await.unwrap();
+        store
+            .declare_blob(
+                kim.id,
+                meta(9, BlobType::Frames, -DAY, 5000, "k1"),
+                vec![],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(0),
+            )
+            .await
+            .unwrap();
         let usage = store.usage(kim.id).await.unwrap();
         assert_eq!((usage.text_bytes, usage.frames_bytes, usage.audio_bytes), (300, 0, 300), "{name}");
         assert_eq!((usage.total_blobs, usage.device_count, usage.storage_used()), (3, 2, 600), "{name}");
@@ -213,7 +270,10 @@ async fn only_the_current_key_after_a_rotation() {
         let mut keyless = meta(1, BlobType::Text, 0, 10, "l1");
         keyless.key_id = sync_core::KeyId([7; 16]);
         assert_eq!(
-            store.declare_blob(lea.id, keyless, vec![], at(0)).await.unwrap(),
+            store
+                .declare_blob(lea.id, keyless, vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(0))
+                .await
+                .unwrap(),
             DeclareOutcome::Pending,
             "{name}"
         );
@@ -221,25 +281,120 @@ async fn only_the_current_key_after_a_rotation() {
         let done = meta(2, BlobType::Text, 0, 10, "l1");
         stored(store, &lea, &done, &["a"], at(1)).await;
         let pending = meta(3, BlobType::Text, MINUTE, 20, "l1");
-        assert_eq!(store.declare_blob(lea.id, pending.clone(), vec![], at(2)).await.unwrap(), DeclareOutcome::Pending);
+        assert_eq!(
+            store
+                .declare_blob(
+                    lea.id,
+                    pending.clone(),
+                    vec![],
+                    sync_server::store::metadata::UploadLimits::UNLIMITED,
+                    at(2)
+                )
+                .await
+                .unwrap(),
+            DeclareOutcome::Pending
+        );
         let rotation =
             KeysUpdate { envelope: envelope(2, 2), rotation: Some((vec![keyring_entry(1)], recovery(2, 2))) };
         assert_eq!(store.update_keys(lea.id, 1, rotation).await.unwrap(), UpdateKeysOutcome::Updated(2), "{name}");
 
         let late = meta(4, BlobType::Text, 2 * MINUTE, 30, "l1");
-        assert_eq!(store.declare_blob(lea.id, late.clone(), vec![], at(3)).await.unwrap(), DeclareOutcome::KeyRotated);
+        assert_eq!(
+            store
+                .declare_blob(
+                    lea.id,
+                    late.clone(),
+                    vec![],
+                    sync_server::store::metadata::UploadLimits::UNLIMITED,
+                    at(3)
+                )
+                .await
+                .unwrap(),
+            DeclareOutcome::KeyRotated
+        );
         assert_eq!(store.blob(lea.id, late.blob_id).await.unwrap(), None, "{name}");
         let refused = store.complete_blob(lea.id, pending.blob_id, &dev("l1"), u64::MAX, at(4)).await.unwrap();
         assert_eq!(refused, CompleteOutcome::KeyRotated, "{name}");
         assert_eq!(store.blob(lea.id, pending.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
         assert_eq!(store.storage_used(lea.id).await.unwrap(), 10, "{name}");
         // A blob completed before the rotation stays and declaring it again is a no-op.
-        let again = store.declare_blob(lea.id, done.clone(), vec![], at(5)).await.unwrap();
+        let again = store
+            .declare_blob(lea.id, done.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(5))
+            .await
+            .unwrap();
         assert_eq!(again, DeclareOutcome::AlreadyComplete, "{name}");
         // Re-sealed under the new key, the pending blob completes.
         let resealed = sync_server::store::metadata::BlobMeta { key_id: sync_core::KeyId([2; 16]), ..pending };
-        assert_eq!(store.declare_blob(lea.id, resealed.clone(), vec![], at(6)).await.unwrap(), DeclareOutcome::Pending);
+        assert_eq!(
+            store
+                .declare_blob(
+                    lea.id,
+                    resealed.clone(),
+                    vec![],
+                    sync_server::store::metadata::UploadLimits::UNLIMITED,
+                    at(6)
+                )
+                .await
+                .unwrap(),
+            DeclareOutcome::Pending
+        );
         let completed = store.complete_blob(lea.id, resealed.blob_id, &dev("l1"), u64::MAX, at(7)).await.unwrap();
         assert_eq!(completed, CompleteOutcome::Completed { storage_used: 30 }, "{name}");
+    }
+}
+
+/// Pending uploads reserve their bytes against the storage limit (a blob declared again replaces
+/// its own reservation), the pending count and bytes are capped per account, completing turns a
+/// reservation into storage, and abandonment is timed from the first declaration.
+#[tokio::test]
+async fn pending_uploads_reserve_quota_under_caps() {
+    use sync_server::store::metadata::UploadLimits;
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let pia = user(store, "pia@example.com", SyncTier::Starter).await;
+        register(store, &pia, "p1").await;
+        let quota = UploadLimits { storage_bytes: 1000, pending_blobs: 100, pending_bytes: 100_000 };
+        let declare = |seed: u8, size: u64, limits: UploadLimits, now: i64| {
+            store.declare_blob(
+                pia.id,
+                meta(seed, BlobType::Audio, i64::from(seed) * MINUTE, size, "p1"),
+                vec![],
+                limits,
+                at(now),
+            )
+        };
+        assert_eq!(declare(1, 600, quota, 0).await.unwrap(), DeclareOutcome::Pending, "{name}");
+        assert_eq!(declare(2, 500, quota, 0).await.unwrap(), DeclareOutcome::QuotaExceeded { used: 600 }, "{name}");
+        assert_eq!(store.blob(pia.id, sync_core::BlobId([2; 16])).await.unwrap(), None, "{name}");
+        // Declared again bigger: its own reservation is replaced, not added to.
+        assert_eq!(declare(1, 900, quota, 1).await.unwrap(), DeclareOutcome::Pending, "{name}");
+        assert_eq!(declare(2, 100, quota, 1).await.unwrap(), DeclareOutcome::Pending, "{name}");
+        assert_eq!(declare(3, 1, quota, 1).await.unwrap(), DeclareOutcome::QuotaExceeded { used: 1000 }, "{name}");
+        // Caps on pending uploads: their number (a blob declared again is not a new one) ...
+        let two = UploadLimits { storage_bytes: u64::MAX, pending_blobs: 2, pending_bytes: 100_000 };
+        assert_eq!(declare(3, 1, two, 2).await.unwrap(), DeclareOutcome::PendingLimit, "{name}");
+        assert_eq!(declare(2, 100, two, 2).await.unwrap(), DeclareOutcome::Pending, "{name}");
+        // ... and their bytes.
+        let bytes = UploadLimits { storage_bytes: u64::MAX, pending_blobs: 100, pending_bytes: 1000 };
+        assert_eq!(declare(3, 1, bytes, 2).await.unwrap(), DeclareOutcome::PendingLimit, "{name}");
+        // Completing turns the reservation into storage: the total stays what it was.
+        let done = store.complete_blob(pia.id, sync_core::BlobId([1; 16]), &dev("p1"), 1000, at(3)).await.unwrap();
+        assert_eq!(done, CompleteOutcome::Completed { storage_used: 900 }, "{name}");
+        assert_eq!(declare(3, 1, quota, 3).await.unwrap(), DeclareOutcome::QuotaExceeded { used: 1000 }, "{name}");
+        assert_eq!(declare(3, 1, bytes, 3).await.unwrap(), DeclareOutcome::Pending, "{name}");
+
+        // Abandonment counts from the first declaration: declaring again does not postpone it.
+        let ned = user(store, "ned@example.com", SyncTier::Starter).await;
+        register(store, &ned, "n1").await;
+        let kept = meta(9, BlobType::Text, 0, 10, "n1");
+        for now in [0, 10 * MINUTE, 20 * MINUTE] {
+            let again = store.declare_blob(ned.id, kept.clone(), vec![], UploadLimits::UNLIMITED, at(now)).await;
+            assert_eq!(again.unwrap(), DeclareOutcome::Pending, "{name}");
+        }
+        let removed = store.remove_abandoned_uploads(at(5 * MINUTE), 100).await.unwrap();
+        let keys: Vec<_> = removed.objects.iter().filter(|k| k.user_id == ned.id).map(|k| k.blob_id).collect();
+        assert_eq!(keys, vec![kept.blob_id], "{name}");
+        assert_eq!(store.blob(ned.id, kept.blob_id).await.unwrap(), None, "{name}");
     }
 }

@@ -19,10 +19,10 @@ use sync_core::wire::{Envelope, RecoveryEnvelope, SyncTier};
 use sync_core::{BlobId, DeviceId, UnixMillis};
 
 pub use crate::domain::model::{
-    AccountKeys, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
-    DeclareOutcome, Device, KeysUpdate, ListCursor, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, TypeUsage, UpdateKeysOutcome, Usage, User,
-    UserSummary,
+    AccountKeys, AccountUsage, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome,
+    CreateUserOutcome, DeclareOutcome, Device, KeysUpdate, ListCursor, NewDevice, RegisterOutcome, RemovedBlobs,
+    SearchHit, SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, TypeUsage, UpdateKeysOutcome,
+    UploadLimits, Usage, User, UserSummary,
 };
 
 use super::{ObjectKey, StoreResult};
@@ -88,12 +88,15 @@ pub trait MetadataStore: Send + Sync + 'static {
         update: KeysUpdate,
     ) -> StoreResult<UpdateKeysOutcome>;
 
-    /// Declares a blob (pending) with its search tokens; idempotent for the same metadata.
+    /// Declares a blob (pending) with its search tokens, if it is under the account's current
+    /// key and fits `limits` with the account's other pending uploads; idempotent for the same
+    /// metadata.
     async fn declare_blob(
         &self,
         user_id: i64,
         meta: BlobMeta,
         tokens: Vec<TokenBytes>,
+        limits: UploadLimits,
         now: UnixMillis,
     ) -> StoreResult<DeclareOutcome>;
     /// A blob of this user, pending or complete.
@@ -135,7 +138,7 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn delete_all_blobs(&self, user_id: i64) -> StoreResult<RemovedBlobs>;
     /// Removes up to `batch` completed blobs of users of `tier` whose `time_end` is before `cutoff`.
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
-    /// Removes up to `batch` pending blobs last declared before `cutoff`.
+    /// Removes up to `batch` pending blobs first declared before `cutoff`.
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
 
     /// The keys among `keys` that name no blob row (pending or complete): objects the index

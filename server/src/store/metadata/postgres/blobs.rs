@@ -5,10 +5,10 @@ use deadpool_postgres::GenericClient;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 use super::super::columns::{COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code};
-use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes};
+use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes, UploadLimits};
 use super::keys;
-use super::rows::{META_COLUMNS, lock_user, row_to_meta, storage_used, token_params};
-use crate::domain::uploads::{self, DeclareDecision};
+use super::rows::{META_COLUMNS, account_usage, lock_user, row_to_meta, storage_used, token_params};
+use crate::domain::uploads::{self, AccountFacts, DeclareDecision};
 use crate::store::StoreResult;
 
 /// Declares a blob (inside a transaction).
@@ -17,6 +17,7 @@ pub(super) async fn declare(
     user_id: i64,
     meta: &BlobMeta,
     tokens: &[TokenBytes],
+    limits: &UploadLimits,
     now: UnixMillis,
 ) -> StoreResult<DeclareOutcome> {
     lock_user(tx, user_id).await?;
@@ -31,8 +32,11 @@ pub(super) async fn declare(
         }
         None => None,
     };
-    let current_key = keys::current_key(tx, user_id).await?;
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, current_key);
+    let facts = AccountFacts {
+        current_key: keys::current_key(tx, user_id).await?,
+        usage: account_usage(tx, user_id, meta.blob_id).await?,
+    };
+    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, &facts, limits);
     let packed = pack_tokens(tokens);
     let size = to_i64(meta.size_bytes)?;
     match (decision, &existing) {

@@ -102,17 +102,18 @@ pub(super) async fn remove_expired(
     .await
 }
 
-/// Removes up to `batch` pending blobs last declared before `cutoff`.
+/// Removes up to `batch` pending blobs first declared before `cutoff` (declaring again does not
+/// postpone it).
 pub(super) async fn remove_abandoned(pool: &Pool, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
     let candidates = pool
         .get()
         .await?
         .query(
-            "SELECT id, user_id FROM blobs WHERE state = 0 AND updated_at < $1 LIMIT $2",
+            "SELECT id, user_id FROM blobs WHERE state = 0 AND created_at < $1 LIMIT $2",
             &[&cutoff.0, &i64::from(batch)],
         )
         .await?;
-    remove_candidates(pool, candidates, "b.state = 0 AND b.updated_at < $3", &[&cutoff.0]).await
+    remove_candidates(pool, candidates, "b.state = 0 AND b.created_at < $3", &[&cutoff.0]).await
 }
 
 /// Removes candidates `(id, user_id)` account by account; see [`remove_for_user`].

@@ -46,7 +46,8 @@ use sync_core::{BlobId, DeviceId, UnixMillis};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, Usage, User, UserSummary,
+    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
+    UserSummary,
 };
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
@@ -196,11 +197,12 @@ impl MetadataStore for PostgresMetadata {
         user_id: i64,
         meta: BlobMeta,
         tokens: Vec<TokenBytes>,
+        limits: UploadLimits,
         now: UnixMillis,
     ) -> StoreResult<DeclareOutcome> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::declare(&tx, user_id, &meta, &tokens, now).await?;
+        let outcome = blobs::declare(&tx, user_id, &meta, &tokens, &limits, now).await?;
         tx.commit().await?;
         Ok(outcome)
     }

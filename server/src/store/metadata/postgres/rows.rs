@@ -6,8 +6,10 @@ use sync_core::UnixMillis;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use sync_core::BlobId;
+
 use super::super::columns::{MetaColumns, parse_tier, to_u64};
-use super::super::{BlobFilter, BlobMeta, User};
+use super::super::{AccountUsage, BlobFilter, BlobMeta, User};
 use crate::store::StoreResult;
 
 /// Columns of a blob's metadata, in the order [`row_to_meta`] reads them.
@@ -64,6 +66,27 @@ pub(super) async fn storage_used(client: &impl GenericClient, user_id: i64) -> S
         Some(row) => to_u64(row.try_get(0)?),
         None => Ok(0),
     }
+}
+
+/// The account's stored bytes and its pending uploads other than `blob_id` (their count and
+/// bytes).
+pub(super) async fn account_usage(
+    client: &impl GenericClient,
+    user_id: i64,
+    blob_id: BlobId,
+) -> StoreResult<AccountUsage> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0)::BIGINT FROM blobs
+             WHERE user_id = $1 AND state = 0 AND blob_id != $2",
+        )
+        .await?;
+    let row = client.query_one(&stmt, &[&user_id, &&blob_id.0[..]]).await?;
+    Ok(AccountUsage {
+        stored_bytes: storage_used(client, user_id).await?,
+        pending_blobs: to_u64(row.try_get(0)?)?,
+        pending_bytes: to_u64(row.try_get(1)?)?,
+    })
 }
 
 /// Parameters of a dynamically built query.

@@ -7,10 +7,10 @@ use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 use super::super::columns::{
     COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code, unpack_tokens,
 };
-use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes};
+use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes, UploadLimits};
 use super::keys;
-use super::rows::{INSERT_TOKEN, META_COLUMNS, make_meta, read_meta, storage_used};
-use crate::domain::uploads::{self, DeclareDecision};
+use super::rows::{INSERT_TOKEN, META_COLUMNS, account_usage, make_meta, read_meta, storage_used};
+use crate::domain::uploads::{self, AccountFacts, DeclareDecision};
 use crate::store::StoreResult;
 
 pub(super) fn declare(
@@ -18,6 +18,7 @@ pub(super) fn declare(
     user_id: i64,
     meta: &BlobMeta,
     tokens: &[TokenBytes],
+    limits: &UploadLimits,
     now: UnixMillis,
 ) -> StoreResult<DeclareOutcome> {
     let existing = tx
@@ -30,8 +31,9 @@ pub(super) fn declare(
         .optional()?
         .map(|(id, state, raw)| Ok::<_, crate::store::StoreError>((id, blob_state(state), make_meta(raw)?)))
         .transpose()?;
-    let current_key = keys::current_key(tx, user_id)?;
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, current_key);
+    let facts =
+        AccountFacts { current_key: keys::current_key(tx, user_id)?, usage: account_usage(tx, user_id, meta.blob_id)? };
+    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, &facts, limits);
     match (decision, &existing) {
         (DeclareDecision::Refresh, Some((id, _, _))) => {
             tx.prepare_cached(

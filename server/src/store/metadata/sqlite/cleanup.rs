@@ -86,12 +86,13 @@ pub(super) fn remove_expired(
     remove_blob_rows(tx, rows)
 }
 
-/// Removes up to `batch` pending blobs last declared before `cutoff`.
+/// Removes up to `batch` pending blobs first declared before `cutoff` (declaring again does not
+/// postpone it).
 pub(super) fn remove_abandoned(tx: &Transaction<'_>, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
     let rows = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, user_id, blob_id, size_bytes, tokens, state
-             FROM blobs WHERE state = 0 AND updated_at < ?1 LIMIT ?2",
+             FROM blobs WHERE state = 0 AND created_at < ?1 LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![cutoff.0, i64::from(batch)], removal_row)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?

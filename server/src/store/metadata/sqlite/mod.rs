@@ -44,7 +44,8 @@ use sync_core::{BlobId, DeviceId, UnixMillis};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, Usage, User, UserSummary,
+    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
+    UserSummary,
 };
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
@@ -243,9 +244,10 @@ impl MetadataStore for SqliteMetadata {
         user_id: i64,
         meta: BlobMeta,
         tokens: Vec<TokenBytes>,
+        limits: UploadLimits,
         now: UnixMillis,
     ) -> StoreResult<DeclareOutcome> {
-        self.write(move |tx| blobs::declare(tx, user_id, &meta, &tokens, now)).await
+        self.write(move |tx| blobs::declare(tx, user_id, &meta, &tokens, &limits, now)).await
     }
 
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {

@@ -5,8 +5,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use sync_core::UnixMillis;
 
+use sync_core::BlobId;
+
 use super::super::columns::{MetaColumns, parse_tier, to_u64};
-use super::super::{BlobFilter, BlobMeta, User};
+use super::super::{AccountUsage, BlobFilter, BlobMeta, User};
 use crate::store::StoreResult;
 
 /// Columns of a blob's metadata, in the order [`read_meta`] reads them.
@@ -75,6 +77,22 @@ pub(super) fn storage_used(conn: &Connection, user_id: i64) -> StoreResult<u64> 
         .optional()?
         .unwrap_or(0);
     to_u64(used)
+}
+
+/// The account's stored bytes and its pending uploads other than `blob_id` (their count and
+/// bytes).
+pub(super) fn account_usage(conn: &Connection, user_id: i64, blob_id: BlobId) -> StoreResult<AccountUsage> {
+    let (count, bytes): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM blobs
+             WHERE user_id = ?1 AND state = 0 AND blob_id != ?2",
+        )?
+        .query_row(rusqlite::params![user_id, &blob_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(AccountUsage {
+        stored_bytes: storage_used(conn, user_id)?,
+        pending_blobs: to_u64(count)?,
+        pending_bytes: to_u64(bytes)?,
+    })
 }
 
 /// The SQL conditions of a filter (on table alias `b`), appending their parameters.
