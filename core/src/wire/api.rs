@@ -346,6 +346,11 @@ pub struct Quota {
     pub can_sync: bool,
     /// The tier.
     pub sync_tier: SyncTier,
+    /// Quota bytes the account's search tokens take (16 per token of a completed blob), on top
+    /// of `storage_used`; `storage_used + index_bytes` is what the limit applies to. Absent
+    /// from older servers (0).
+    #[serde(default)]
+    pub index_bytes: u64,
 }
 
 /// Statistics part of `GET /status`.

@@ -178,15 +178,19 @@ impl UploadLimits {
         UploadLimits { storage_bytes: u64::MAX, pending_blobs: u64::MAX, pending_bytes: u64::MAX };
 }
 
-/// An account's usage as a declaring transaction reads it.
+/// An account's usage as a declaring or completing transaction reads it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountUsage {
     /// Bytes of completed blobs.
     pub stored_bytes: u64,
+    /// Search tokens of completed blobs (entries of the index).
+    pub index_tokens: u64,
     /// Pending uploads, other than the blob being declared.
     pub pending_blobs: u64,
     /// Bytes of those pending uploads.
     pub pending_bytes: u64,
+    /// Search tokens of those pending uploads.
+    pub pending_tokens: u64,
 }
 
 /// Outcome of declaring a blob at `/upload`.
@@ -283,6 +287,8 @@ pub struct Usage {
     pub newest_data: Option<UnixMillis>,
     /// Registered devices.
     pub device_count: u32,
+    /// Search tokens of completed blobs (each counts against the quota).
+    pub index_tokens: u64,
 }
 
 impl Usage {

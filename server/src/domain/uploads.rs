@@ -69,14 +69,15 @@ pub struct AccountFacts {
     pub usage: AccountUsage,
 }
 
-/// Declaring `declared` where the user's blob of that id is `existing` (its state and metadata),
-/// for an account of `facts` under `limits`. A completed blob answers first (its key and bytes
+/// Declaring `declared` with `tokens` search tokens where the user's blob of that id is
+/// `existing` (its state and metadata), for an account of `facts` under `limits`. A completed blob answers first (its key and bytes
 /// were accepted when it was stored); a new or pending one must be under the current key and
 /// fit ([`quota::admit`]; a pending blob declared again replaces its own reservation, and keeps
 /// its creation time, so declaring again never postpones its abandonment).
 pub fn declare(
     existing: Option<(BlobState, &BlobMeta)>,
     declared: &BlobMeta,
+    tokens: u64,
     facts: &AccountFacts,
     limits: &UploadLimits,
 ) -> DeclareDecision {
@@ -86,7 +87,7 @@ pub fn declare(
         _ if !key_accepted(facts.current_key, declared.key_id) => return DeclareDecision::KeyRotated,
         _ => {}
     }
-    match quota::admit(&facts.usage, declared.size_bytes, limits) {
+    match quota::admit(&facts.usage, declared.size_bytes, tokens, limits) {
         Admission::QuotaExceeded { used } => DeclareDecision::QuotaExceeded { used },
         Admission::PendingLimit => DeclareDecision::PendingLimit,
         Admission::Fits if existing.is_none() => DeclareDecision::Insert,
@@ -121,24 +122,37 @@ pub fn check_upload(declared: &BlobMeta, stored: Option<ObjectDigest>) -> Upload
     }
 }
 
-/// Completing the user's blob of state, size and key `blob` (`None`: no such blob) when `used`
-/// bytes are stored under `limit` and the account's current master key is `current_key`.
-/// [`CompleteOutcome::Completed`] is the one decision that changes anything: the store marks
-/// the blob complete, indexes its tokens and stores the new usage.
-pub fn complete(
-    blob: Option<(BlobState, u64, KeyId)>,
-    used: u64,
-    limit: u64,
-    current_key: Option<KeyId>,
-) -> CompleteOutcome {
+/// A blob as the completing transaction reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// Pending or complete.
+    pub state: BlobState,
+    /// Its declared size.
+    pub size: u64,
+    /// How many search tokens it carries.
+    pub tokens: u64,
+    /// The key it is sealed under.
+    pub key_id: KeyId,
+}
+
+/// Completing the user's `blob` (`None`: no such blob) for an account of `facts` under the
+/// storage `limit`: it must be under the current key, and its bytes and tokens must fit with
+/// what the account stores ([`quota::charge`]). [`CompleteOutcome::Completed`] is the one
+/// decision that changes anything: the store marks the blob complete, indexes its tokens and
+/// stores the new usage (the storage it reports is bytes of blobs).
+pub fn complete(blob: Option<&StoredBlob>, facts: &AccountFacts, limit: u64) -> CompleteOutcome {
+    let stored = facts.usage.stored_bytes;
     match blob {
         None => CompleteOutcome::NotFound,
-        Some((BlobState::Complete, _, _)) => CompleteOutcome::AlreadyComplete { storage_used: used },
-        Some((BlobState::Pending, _, key_id)) if !key_accepted(current_key, key_id) => CompleteOutcome::KeyRotated,
-        Some((BlobState::Pending, size, _)) => match quota::storage_after(used, size, limit) {
-            Some(after) => CompleteOutcome::Completed { storage_used: after },
-            None => CompleteOutcome::QuotaExceeded { storage_used: used },
-        },
+        Some(blob) if blob.state == BlobState::Complete => CompleteOutcome::AlreadyComplete { storage_used: stored },
+        Some(blob) if !key_accepted(facts.current_key, blob.key_id) => CompleteOutcome::KeyRotated,
+        Some(blob) => {
+            match quota::storage_after(quota::stored_charge(&facts.usage), quota::charge(blob.size, blob.tokens), limit)
+            {
+                Some(_) => CompleteOutcome::Completed { storage_used: stored.saturating_add(blob.size) },
+                None => CompleteOutcome::QuotaExceeded { storage_used: stored },
+            }
+        }
     }
 }
 
@@ -194,16 +208,27 @@ mod tests {
         AccountFacts { current_key, usage: AccountUsage::default() }
     }
 
+    fn stored(bytes: u64, tokens: u64, current_key: Option<KeyId>) -> AccountFacts {
+        AccountFacts {
+            current_key,
+            usage: AccountUsage { stored_bytes: bytes, index_tokens: tokens, ..AccountUsage::default() },
+        }
+    }
+
+    fn blob(state: BlobState, size: u64, tokens: u64) -> StoredBlob {
+        StoredBlob { state, size, tokens, key_id: KeyId([4; 16]) }
+    }
+
     const ANY: UploadLimits = UploadLimits::UNLIMITED;
 
     #[test]
     fn declaring() {
         let m = meta(10);
         let none = keyed(None);
-        assert_eq!(declare(None, &m, &none, &ANY), DeclareDecision::Insert);
-        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m, &none, &ANY), DeclareDecision::Refresh);
-        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, &none, &ANY), DeclareDecision::AlreadyComplete);
-        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m, &none, &ANY), DeclareDecision::Conflict);
+        assert_eq!(declare(None, &m, 0, &none, &ANY), DeclareDecision::Insert);
+        assert_eq!(declare(Some((BlobState::Pending, &meta(99))), &m, 0, &none, &ANY), DeclareDecision::Refresh);
+        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, 0, &none, &ANY), DeclareDecision::AlreadyComplete);
+        assert_eq!(declare(Some((BlobState::Complete, &meta(11))), &m, 0, &none, &ANY), DeclareDecision::Conflict);
         assert_eq!(DeclareDecision::Refresh.outcome(), DeclareOutcome::Pending);
         assert_eq!(DeclareDecision::Conflict.outcome(), DeclareOutcome::Conflict);
     }
@@ -214,15 +239,15 @@ mod tests {
         let limits = UploadLimits { storage_bytes: 100, pending_blobs: 5, pending_bytes: 50 };
         let facts = |stored, pending_blobs, pending_bytes| AccountFacts {
             current_key: None,
-            usage: AccountUsage { stored_bytes: stored, pending_blobs, pending_bytes },
+            usage: AccountUsage { stored_bytes: stored, pending_blobs, pending_bytes, ..AccountUsage::default() },
         };
-        assert_eq!(declare(None, &m, &facts(60, 1, 30), &limits), DeclareDecision::Insert);
-        assert_eq!(declare(None, &m, &facts(61, 1, 30), &limits), DeclareDecision::QuotaExceeded { used: 91 });
-        assert_eq!(declare(None, &m, &facts(0, 5, 30), &limits), DeclareDecision::PendingLimit);
-        assert_eq!(declare(None, &m, &facts(0, 1, 41), &limits), DeclareDecision::PendingLimit);
+        assert_eq!(declare(None, &m, 0, &facts(60, 1, 30), &limits), DeclareDecision::Insert);
+        assert_eq!(declare(None, &m, 0, &facts(61, 1, 30), &limits), DeclareDecision::QuotaExceeded { used: 91 });
+        assert_eq!(declare(None, &m, 0, &facts(0, 5, 30), &limits), DeclareDecision::PendingLimit);
+        assert_eq!(declare(None, &m, 0, &facts(0, 1, 41), &limits), DeclareDecision::PendingLimit);
         // A completed blob answers whatever the usage.
         assert_eq!(
-            declare(Some((BlobState::Complete, &m)), &m, &facts(100, 9, 99), &limits),
+            declare(Some((BlobState::Complete, &m)), &m, 0, &facts(100, 9, 99), &limits),
             DeclareDecision::AlreadyComplete
         );
         assert_eq!(DeclareDecision::PendingLimit.outcome(), DeclareOutcome::PendingLimit);
@@ -236,17 +261,26 @@ mod tests {
         assert!(key_accepted(None, m.key_id));
         assert!(key_accepted(current, m.key_id));
         assert!(!key_accepted(old, m.key_id));
-        assert_eq!(declare(None, &m, &keyed(current), &ANY), DeclareDecision::Insert);
-        assert_eq!(declare(None, &m, &keyed(old), &ANY), DeclareDecision::KeyRotated);
-        assert_eq!(declare(Some((BlobState::Pending, &m)), &m, &keyed(old), &ANY), DeclareDecision::KeyRotated);
+        assert_eq!(declare(None, &m, 0, &keyed(current), &ANY), DeclareDecision::Insert);
+        assert_eq!(declare(None, &m, 0, &keyed(old), &ANY), DeclareDecision::KeyRotated);
+        assert_eq!(declare(Some((BlobState::Pending, &m)), &m, 0, &keyed(old), &ANY), DeclareDecision::KeyRotated);
         // A completed blob was accepted when it was stored: declaring it again is a no-op.
-        assert_eq!(declare(Some((BlobState::Complete, &m)), &m, &keyed(old), &ANY), DeclareDecision::AlreadyComplete);
+        assert_eq!(
+            declare(Some((BlobState::Complete, &m)), &m, 0, &keyed(old), &ANY),
+            DeclareDecision::AlreadyComplete
+        );
         assert_eq!(DeclareDecision::KeyRotated.outcome(), DeclareOutcome::KeyRotated);
-        let pending = Some((BlobState::Pending, 10, m.key_id));
-        assert_eq!(complete(pending, 0, 100, old), CompleteOutcome::KeyRotated);
-        assert_eq!(complete(pending, 0, 100, current), CompleteOutcome::Completed { storage_used: 10 });
-        let done = Some((BlobState::Complete, 10, m.key_id));
-        assert_eq!(complete(done, 10, 100, old), CompleteOutcome::AlreadyComplete { storage_used: 10 });
+        let pending = blob(BlobState::Pending, 10, 0);
+        assert_eq!(complete(Some(&pending), &stored(0, 0, old), 100), CompleteOutcome::KeyRotated);
+        assert_eq!(
+            complete(Some(&pending), &stored(0, 0, current), 100),
+            CompleteOutcome::Completed { storage_used: 10 }
+        );
+        let done = blob(BlobState::Complete, 10, 0);
+        assert_eq!(
+            complete(Some(&done), &stored(10, 0, old), 100),
+            CompleteOutcome::AlreadyComplete { storage_used: 10 }
+        );
     }
 
     #[test]
@@ -260,19 +294,37 @@ mod tests {
         let other = ObjectDigest { sha256: Checksum([0; 32]), ..good };
         assert!(matches!(check_upload(&m, Some(other)), UploadCheck::Mismatch { .. }));
 
-        let key = m.key_id;
-        assert_eq!(complete(None, 5, 100, None), CompleteOutcome::NotFound);
+        let pending = blob(BlobState::Pending, 10, 0);
+        assert_eq!(complete(None, &stored(5, 0, None), 100), CompleteOutcome::NotFound);
         assert_eq!(
-            complete(Some((BlobState::Pending, 10, key)), 90, 100, None),
+            complete(Some(&pending), &stored(90, 0, None), 100),
             CompleteOutcome::Completed { storage_used: 100 }
         );
         assert_eq!(
-            complete(Some((BlobState::Pending, 10, key)), 91, 100, None),
+            complete(Some(&pending), &stored(91, 0, None), 100),
             CompleteOutcome::QuotaExceeded { storage_used: 91 }
         );
         assert_eq!(
-            complete(Some((BlobState::Complete, 10, key)), 500, 100, None),
+            complete(Some(&blob(BlobState::Complete, 10, 0)), &stored(500, 0, None), 100),
             CompleteOutcome::AlreadyComplete { storage_used: 500 }
+        );
+        // Tokens count: 16 quota bytes each, the blob's and those stored.
+        let tokened = blob(BlobState::Pending, 10, 1);
+        assert_eq!(
+            complete(Some(&tokened), &stored(74, 0, None), 100),
+            CompleteOutcome::Completed { storage_used: 84 }
+        );
+        assert_eq!(
+            complete(Some(&tokened), &stored(75, 0, None), 100),
+            CompleteOutcome::QuotaExceeded { storage_used: 75 }
+        );
+        assert_eq!(
+            complete(Some(&pending), &stored(10, 5, None), 100),
+            CompleteOutcome::Completed { storage_used: 20 }
+        );
+        assert_eq!(
+            complete(Some(&pending), &stored(10, 6, None), 100),
+            CompleteOutcome::QuotaExceeded { storage_used: 10 }
         );
     }
 

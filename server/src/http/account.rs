@@ -34,6 +34,7 @@ pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<
     let tier = caller.user.tier;
     let usage = state.metadata.usage(caller.user.id).await?;
     let used = usage.storage_used();
+    let index_bytes = quota::charge(0, usage.index_tokens);
     let limits = tiers::limits(tier);
     Ok(Json(StatusResponse {
         quota: Quota {
@@ -41,8 +42,9 @@ pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<
             storage_limit: limits.storage_bytes,
             device_count: usage.device_count,
             device_limit: limits.devices,
-            can_sync: quota::can_sync(tier, used),
+            can_sync: quota::can_sync(tier, used.saturating_add(index_bytes)),
             sync_tier: tier,
+            index_bytes,
         },
         stats: Stats {
             total_blobs: usage.total_blobs,

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use sync_core::BlobId;
-use sync_core::wire::limits::{MAX_BLOB_SIZE, MAX_TOKENS_PER_UPLOAD};
+use sync_core::wire::limits::{MAX_BLOB_SIZE, max_tokens_for_size};
 use sync_core::wire::{CompleteRequest, CompleteResponse, UploadRequest, UploadResponse};
 
 use super::AppState;
@@ -60,7 +60,8 @@ pub async fn upload(
     if req.size_bytes > MAX_BLOB_SIZE {
         return Err(ApiError::too_large(format!("size_bytes is over the {MAX_BLOB_SIZE}-byte limit")));
     }
-    let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_UPLOAD)?;
+    // Tokens are bounded by the blob's size (and counted against the quota by the store).
+    let tokens = validate::tokens(&req.search_tokens, max_tokens_for_size(req.size_bytes))?;
     let user = &caller.user;
     if !tiers::is_subscribed(user.tier) {
         return Err(ApiError::NoSubscription);

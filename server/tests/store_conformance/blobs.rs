@@ -60,10 +60,11 @@ async fn declare_redeclare_complete_and_quota() {
         assert_eq!(unknown.unwrap(), CompleteOutcome::NotFound, "{name}");
         let foreign = store.complete_blob(other.id, blob.blob_id, &dev("f1"), u64::MAX, at(3)).await.unwrap();
         assert_eq!(foreign, CompleteOutcome::NotFound, "{name}");
-        let over = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1499, at(3)).await.unwrap();
+        // Its 1500 bytes and its 2 search tokens (16 quota bytes each) must fit.
+        let over = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500 + 2 * 16 - 1, at(3)).await.unwrap();
         assert_eq!(over, CompleteOutcome::QuotaExceeded { storage_used: 0 }, "{name}");
         assert_eq!(store.blob(fay.id, blob.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
-        let done = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500, at(4)).await.unwrap();
+        let done = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500 + 2 * 16, at(4)).await.unwrap();
         assert_eq!(done, CompleteOutcome::Completed { storage_used: 1500 }, "{name}");
         let twice = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 0, at(5)).await.unwrap();
         assert_eq!(twice, CompleteOutcome::AlreadyComplete { storage_used: 1500 }, "{name}");
@@ -105,20 +106,21 @@ async fn declare_redeclare_complete_and_quota() {
             .unwrap();
         assert_eq!(theirs, DeclareOutcome::Pending, "{name}");
 
-        // A second blob fits exactly; a third does not.
+        // A second blob fits exactly (with the first one's 2 tokens); a third does not.
+        let full_limit = 2000 + 2 * 16;
         let second = meta(2, BlobType::Audio, MINUTE, 500, "f1");
         store
             .declare_blob(fay.id, second.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(8))
             .await
             .unwrap();
-        let fits = store.complete_blob(fay.id, second.blob_id, &dev("f1"), 2000, at(8)).await.unwrap();
+        let fits = store.complete_blob(fay.id, second.blob_id, &dev("f1"), full_limit, at(8)).await.unwrap();
         assert_eq!(fits, CompleteOutcome::Completed { storage_used: 2000 }, "{name}");
         let third = meta(3, BlobType::Audio, 2 * MINUTE, 1, "f1");
         store
             .declare_blob(fay.id, third.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(9))
             .await
             .unwrap();
-        let full = store.complete_blob(fay.id, third.blob_id, &dev("f1"), 2000, at(9)).await.unwrap();
+        let full = store.complete_blob(fay.id, third.blob_id, &dev("f1"), full_limit, at(9)).await.unwrap();
         assert_eq!(full, CompleteOutcome::QuotaExceeded { storage_used: 2000 }, "{name}");
     }
 }
@@ -396,5 +398,74 @@ async fn pending_uploads_reserve_quota_under_caps() {
         let keys: Vec<_> = removed.objects.iter().filter(|k| k.user_id == ned.id).map(|k| k.blob_id).collect();
         assert_eq!(keys, vec![kept.blob_id], "{name}");
         assert_eq!(store.blob(ned.id, kept.blob_id).await.unwrap(), None, "{name}");
+    }
+}
+
+/// Search tokens count against the quota, 16 bytes each: declared ones (pending) and indexed
+/// ones (complete); removing blobs gives their tokens back.
+#[tokio::test]
+async fn search_tokens_count_against_the_quota() {
+    use sync_server::store::metadata::UploadLimits;
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let tom = user(store, "tom@example.com", SyncTier::Starter).await;
+        register(store, &tom, "t1").await;
+        let words: Vec<String> = (0..10).map(|i| format!("w{i}")).collect();
+        let tokens: Vec<_> = words.iter().map(|w| tok(w)).collect();
+        // 100 bytes and 10 tokens charge 260 quota bytes.
+        let limits = UploadLimits { storage_bytes: 500, pending_blobs: 10, pending_bytes: 10_000 };
+        let a = meta(1, BlobType::Text, 0, 100, "t1");
+        assert_eq!(
+            store.declare_blob(tom.id, a.clone(), tokens.clone(), limits, at(0)).await.unwrap(),
+            DeclareOutcome::Pending
+        );
+        // Pending: 260 reserved; 100 bytes more with 10 tokens (260) do not fit, without tokens they do.
+        let b = meta(2, BlobType::Text, MINUTE, 100, "t1");
+        let refused = store.declare_blob(tom.id, b.clone(), tokens.clone(), limits, at(1)).await.unwrap();
+        assert_eq!(refused, DeclareOutcome::QuotaExceeded { used: 260 }, "{name}");
+        assert_eq!(
+            store.declare_blob(tom.id, b.clone(), vec![], limits, at(1)).await.unwrap(),
+            DeclareOutcome::Pending
+        );
+        // Completed: the tokens are indexed and counted; the storage reported is bytes of blobs.
+        let done = store.complete_blob(tom.id, a.blob_id, &dev("t1"), 500, at(2)).await.unwrap();
+        assert_eq!(done, CompleteOutcome::Completed { storage_used: 100 }, "{name}");
+        assert_eq!(store.usage(tom.id).await.unwrap().index_tokens, 10, "{name}");
+        // 260 stored + 100 = 360: b fits under 360, not under 359.
+        let over = store.complete_blob(tom.id, b.blob_id, &dev("t1"), 359, at(3)).await.unwrap();
+        assert_eq!(over, CompleteOutcome::QuotaExceeded { storage_used: 100 }, "{name}");
+        let fits = store.complete_blob(tom.id, b.blob_id, &dev("t1"), 360, at(3)).await.unwrap();
+        assert_eq!(fits, CompleteOutcome::Completed { storage_used: 200 }, "{name}");
+        // Removing the data gives the tokens back.
+        store.delete_all_blobs(tom.id).await.unwrap();
+        assert_eq!(store.usage(tom.id).await.unwrap().index_tokens, 0, "{name}");
+        // So does retention (a Starter blob past 183 days).
+        stored(store, &tom, &a, &["x", "y", "z"], at(4)).await;
+        assert_eq!(store.usage(tom.id).await.unwrap().index_tokens, 3, "{name}");
+        let removed = store.remove_expired_blobs(SyncTier::Starter, at(DAY), 100).await.unwrap();
+        assert_eq!(removed.completed, 1, "{name}");
+        assert_eq!(store.usage(tom.id).await.unwrap().index_tokens, 0, "{name}");
+    }
+}
+
+/// Equal matches (same number of tokens, same `time_end`) come in the order they were stored.
+#[tokio::test]
+async fn equal_matches_keep_their_stored_order() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let uli = user(store, "uli@example.com", SyncTier::Pro).await;
+        register(store, &uli, "u1").await;
+        // Stored in the order 3, 1, 2; all end at the same time with the same two tokens.
+        for seed in [3u8, 1, 2] {
+            stored(store, &uli, &meta(seed, BlobType::Text, 0, 10, "u1"), &["same", "words"], at(i64::from(seed)))
+                .await;
+        }
+        stored(store, &uli, &meta(4, BlobType::Text, 0, 10, "u1"), &["same"], at(5)).await;
+        let (hits, total) =
+            store.search(uli.id, vec![tok("same"), tok("words")], BlobFilter::default(), 10).await.unwrap();
+        let order: Vec<(u8, u32)> = hits.iter().map(|h| (h.meta.blob_id.0[0], h.match_count)).collect();
+        assert_eq!((order, total), (vec![(3, 2), (1, 2), (2, 2), (4, 1)], 4), "{name}");
     }
 }

@@ -7,8 +7,8 @@ use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 use super::super::columns::{COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code};
 use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes, UploadLimits};
 use super::keys;
-use super::rows::{META_COLUMNS, account_usage, lock_user, row_to_meta, storage_used, token_params};
-use crate::domain::uploads::{self, AccountFacts, DeclareDecision};
+use super::rows::{META_COLUMNS, account_usage, lock_user, row_to_meta, token_params};
+use crate::domain::uploads::{self, AccountFacts, DeclareDecision, StoredBlob};
 use crate::store::StoreResult;
 
 /// Declares a blob (inside a transaction).
@@ -36,7 +36,13 @@ pub(super) async fn declare(
         current_key: keys::current_key(tx, user_id).await?,
         usage: account_usage(tx, user_id, meta.blob_id).await?,
     };
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, &facts, limits);
+    let decision = uploads::declare(
+        existing.as_ref().map(|(_, state, stored)| (*state, stored)),
+        meta,
+        tokens.len() as u64,
+        &facts,
+        limits,
+    );
     let packed = pack_tokens(tokens);
     let size = to_i64(meta.size_bytes)?;
     match (decision, &existing) {
@@ -130,16 +136,20 @@ pub(super) async fn complete(
         )
         .await?;
     let row = tx.query_opt(&select, &[&user_id, &&blob_id.0[..]]).await?;
-    let used = storage_used(tx, user_id).await?;
     let blob = match &row {
-        Some(row) => Some((
-            blob_state(i64::from(row.try_get::<_, i16>(1)?)),
-            to_u64(row.try_get(2)?)?,
-            KeyId(array(row.try_get(7)?, "key_id")?),
-        )),
+        Some(row) => Some(StoredBlob {
+            state: blob_state(i64::from(row.try_get::<_, i16>(1)?)),
+            size: to_u64(row.try_get(2)?)?,
+            tokens: (row.try_get::<_, &[u8]>(3)?.len() / 16) as u64,
+            key_id: KeyId(array(row.try_get(7)?, "key_id")?),
+        }),
         None => None,
     };
-    let outcome = uploads::complete(blob, used, storage_limit, keys::current_key(tx, user_id).await?);
+    let facts = AccountFacts {
+        current_key: keys::current_key(tx, user_id).await?,
+        usage: account_usage(tx, user_id, blob_id).await?,
+    };
+    let outcome = uploads::complete(blob.as_ref(), &facts, storage_limit);
     let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else { return Ok(outcome) };
     let id: i64 = row.try_get(0)?;
     let kind: &str = row.try_get(6)?;
@@ -154,9 +164,11 @@ pub(super) async fn complete(
              SELECT $1, t, $3, $4, $5, $6 FROM UNNEST($2::bytea[]) AS t ON CONFLICT DO NOTHING",
         )
         .await?;
-    tx.execute(&index, &[&user_id, &token_params(row.try_get(3)?), &id, &start, &end, &code]).await?;
-    let usage = tx.prepare_cached("UPDATE users SET storage_used = $2 WHERE id = $1").await?;
-    tx.execute(&usage, &[&user_id, &to_i64(after)?]).await?;
+    let tokens = token_params(row.try_get(3)?);
+    tx.execute(&index, &[&user_id, &tokens, &id, &start, &end, &code]).await?;
+    let usage =
+        tx.prepare_cached("UPDATE users SET storage_used = $2, index_tokens = index_tokens + $3 WHERE id = $1").await?;
+    tx.execute(&usage, &[&user_id, &to_i64(after)?, &to_i64(tokens.len() as u64)?]).await?;
     let sync = tx.prepare_cached("UPDATE devices SET last_sync_at = $3 WHERE user_id = $1 AND device_id = $2").await?;
     tx.execute(&sync, &[&user_id, &device_id.as_str(), &now.0]).await?;
     Ok(outcome)

@@ -26,8 +26,12 @@ async fn remove_blob_rows(tx: &impl GenericClient, rows: &[Row]) -> StoreResult<
     let del_tokens =
         tx.prepare_cached("DELETE FROM blob_tokens WHERE user_id = $1 AND token = ANY($2) AND blob_ref = $3").await?;
     let del_blob = tx.prepare_cached("DELETE FROM blobs WHERE id = $1").await?;
-    let shrink =
-        tx.prepare_cached("UPDATE users SET storage_used = GREATEST(0, storage_used - $2) WHERE id = $1").await?;
+    let shrink = tx
+        .prepare_cached(
+            "UPDATE users SET storage_used = GREATEST(0, storage_used - $2),
+               index_tokens = GREATEST(0, index_tokens - $3) WHERE id = $1",
+        )
+        .await?;
     for row in rows {
         let id: i64 = row.try_get(0)?;
         let user_id: i64 = row.try_get(1)?;
@@ -41,7 +45,7 @@ async fn remove_blob_rows(tx: &impl GenericClient, rows: &[Row]) -> StoreResult<
         }
         tx.execute(&del_blob, &[&id]).await?;
         if complete {
-            tx.execute(&shrink, &[&user_id, &size]).await?;
+            tx.execute(&shrink, &[&user_id, &size, &((tokens.len() / 16) as i64)]).await?;
         }
         removed.add(ObjectKey { user_id, blob_id: BlobId(array(blob_id, "blob_id")?) }, state, to_u64(size)?);
     }
@@ -71,7 +75,7 @@ pub(super) async fn remove_all_blob_rows(tx: &impl GenericClient, user_id: i64) 
 pub(super) async fn delete_all_blobs(tx: &impl GenericClient, user_id: i64) -> StoreResult<RemovedBlobs> {
     lock_user(tx, user_id).await?;
     let removed = remove_all_blob_rows(tx, user_id).await?;
-    tx.execute("UPDATE users SET storage_used = 0 WHERE id = $1", &[&user_id]).await?;
+    tx.execute("UPDATE users SET storage_used = 0, index_tokens = 0 WHERE id = $1", &[&user_id]).await?;
     Ok(removed)
 }
 

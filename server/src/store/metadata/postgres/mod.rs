@@ -34,7 +34,7 @@ mod blobs;
 mod cleanup;
 mod devices;
 mod keys;
-mod migrate;
+pub mod migrate;
 mod reads;
 mod rows;
 

@@ -80,6 +80,7 @@ pub(super) async fn search(
     }
     params.push(Box::new(i64::from(limit)));
     let limit_param = params.len();
+    let order = crate::domain::search::RANK_ORDER;
     let sql = format!(
         "WITH m AS (
              SELECT t.blob_ref, COUNT(*) AS n, MAX(t.time_end) AS te
@@ -87,11 +88,9 @@ pub(super) async fn search(
              WHERE t.user_id = $1 AND t.token = ANY($2){conditions}
              GROUP BY t.blob_ref
          ), r AS (
-             SELECT blob_ref, n, te, COUNT(*) OVER () AS total FROM m
-             ORDER BY n DESC, te DESC, blob_ref LIMIT ${limit_param}
+             SELECT blob_ref, n, te, COUNT(*) OVER () AS total FROM m ORDER BY {order} LIMIT ${limit_param}
          )
-         SELECT r.n, r.total, {META_COLUMNS} FROM r JOIN blobs b ON b.id = r.blob_ref
-         ORDER BY r.n DESC, r.te DESC, r.blob_ref"
+         SELECT r.n, r.total, {META_COLUMNS} FROM r JOIN blobs b ON b.id = r.blob_ref ORDER BY {order}"
     );
     let stmt = client.prepare_cached(&sql).await?;
     let rows = client.query(&stmt, &param_refs(&params)).await?;
@@ -129,5 +128,8 @@ pub(super) async fn usage(client: &impl GenericClient, user_id: i64) -> StoreRes
     let devices: i64 =
         client.query_one("SELECT COUNT(*) FROM devices WHERE user_id = $1", &[&user_id]).await?.try_get(0)?;
     usage.device_count = u32::try_from(devices).unwrap_or(u32::MAX);
+    if let Some(row) = client.query_opt("SELECT index_tokens FROM users WHERE id = $1", &[&user_id]).await? {
+        usage.index_tokens = to_u64(row.try_get(0)?)?;
+    }
     Ok(usage)
 }

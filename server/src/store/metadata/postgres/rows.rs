@@ -68,24 +68,31 @@ pub(super) async fn storage_used(client: &impl GenericClient, user_id: i64) -> S
     }
 }
 
-/// The account's stored bytes and its pending uploads other than `blob_id` (their count and
-/// bytes).
+/// The account's stored bytes and tokens, and its pending uploads other than `blob_id` (their
+/// count, bytes and tokens).
 pub(super) async fn account_usage(
     client: &impl GenericClient,
     user_id: i64,
     blob_id: BlobId,
 ) -> StoreResult<AccountUsage> {
-    let stmt = client
+    let account = client.prepare_cached("SELECT storage_used, index_tokens FROM users WHERE id = $1").await?;
+    let (stored, indexed) = match client.query_opt(&account, &[&user_id]).await? {
+        Some(row) => (row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?),
+        None => (0, 0),
+    };
+    let pending = client
         .prepare_cached(
-            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0)::BIGINT FROM blobs
-             WHERE user_id = $1 AND state = 0 AND blob_id != $2",
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0)::BIGINT, COALESCE(SUM(octet_length(tokens) / 16), 0)::BIGINT
+             FROM blobs WHERE user_id = $1 AND state = 0 AND blob_id != $2",
         )
         .await?;
-    let row = client.query_one(&stmt, &[&user_id, &&blob_id.0[..]]).await?;
+    let row = client.query_one(&pending, &[&user_id, &&blob_id.0[..]]).await?;
     Ok(AccountUsage {
-        stored_bytes: storage_used(client, user_id).await?,
+        stored_bytes: to_u64(stored)?,
+        index_tokens: to_u64(indexed)?,
         pending_blobs: to_u64(row.try_get(0)?)?,
         pending_bytes: to_u64(row.try_get(1)?)?,
+        pending_tokens: to_u64(row.try_get(2)?)?,
     })
 }
 

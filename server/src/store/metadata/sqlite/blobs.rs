@@ -9,8 +9,8 @@ use super::super::columns::{
 };
 use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes, UploadLimits};
 use super::keys;
-use super::rows::{INSERT_TOKEN, META_COLUMNS, account_usage, make_meta, read_meta, storage_used};
-use crate::domain::uploads::{self, AccountFacts, DeclareDecision};
+use super::rows::{INSERT_TOKEN, META_COLUMNS, account_usage, make_meta, read_meta};
+use crate::domain::uploads::{self, AccountFacts, DeclareDecision, StoredBlob};
 use crate::store::StoreResult;
 
 pub(super) fn declare(
@@ -33,7 +33,13 @@ pub(super) fn declare(
         .transpose()?;
     let facts =
         AccountFacts { current_key: keys::current_key(tx, user_id)?, usage: account_usage(tx, user_id, meta.blob_id)? };
-    let decision = uploads::declare(existing.as_ref().map(|(_, state, stored)| (*state, stored)), meta, &facts, limits);
+    let decision = uploads::declare(
+        existing.as_ref().map(|(_, state, stored)| (*state, stored)),
+        meta,
+        tokens.len() as u64,
+        &facts,
+        limits,
+    );
     match (decision, &existing) {
         (DeclareDecision::Refresh, Some((id, _, _))) => {
             tx.prepare_cached(
@@ -104,39 +110,61 @@ pub(super) fn complete(
              FROM blobs WHERE user_id = ?1 AND blob_id = ?2",
         )?
         .query_row(params![user_id, &blob_id.0[..]], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Vec<u8>>(7)?,
-            ))
+            Ok(CompletingRow {
+                id: r.get(0)?,
+                state: r.get(1)?,
+                size: r.get(2)?,
+                tokens: r.get(3)?,
+                start: r.get(4)?,
+                end: r.get(5)?,
+                kind: r.get(6)?,
+                key_id: r.get(7)?,
+            })
         })
         .optional()?;
-    let used = storage_used(tx, user_id)?;
-    let blob = row.as_ref().map(|(_, state, size, .., key)| {
-        Ok::<_, crate::store::StoreError>((blob_state(*state), to_u64(*size)?, KeyId(array(key, "key_id")?)))
-    });
-    let outcome = uploads::complete(blob.transpose()?, used, storage_limit, keys::current_key(tx, user_id)?);
-    let (CompleteOutcome::Completed { storage_used: after }, Some((id, _, _, tokens, start, end, kind, _))) =
-        (outcome, row)
-    else {
+    let blob = row.as_ref().map(CompletingRow::facts).transpose()?;
+    let facts =
+        AccountFacts { current_key: keys::current_key(tx, user_id)?, usage: account_usage(tx, user_id, blob_id)? };
+    let outcome = uploads::complete(blob.as_ref(), &facts, storage_limit);
+    let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else {
         return Ok(outcome);
     };
     tx.prepare_cached("UPDATE blobs SET state = ?2, completed_at = ?3, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, COMPLETE, now.0])?;
-    let code = type_code(kind.parse::<BlobType>().map_err(corrupt("blob_type"))?);
+        .execute(params![row.id, COMPLETE, now.0])?;
+    let code = type_code(row.kind.parse::<BlobType>().map_err(corrupt("blob_type"))?);
     let mut insert = tx.prepare_cached(INSERT_TOKEN)?;
-    for token in unpack_tokens(&tokens) {
-        insert.execute(params![user_id, &token[..], id, start, end, code])?;
+    let tokens = unpack_tokens(&row.tokens);
+    for token in &tokens {
+        insert.execute(params![user_id, &token[..], row.id, row.start, row.end, code])?;
     }
-    tx.prepare_cached("UPDATE users SET storage_used = ?2 WHERE id = ?1")?.execute(params![user_id, to_i64(after)?])?;
+    tx.prepare_cached("UPDATE users SET storage_used = ?2, index_tokens = index_tokens + ?3 WHERE id = ?1")?
+        .execute(params![user_id, to_i64(after)?, to_i64(tokens.len() as u64)?])?;
     tx.prepare_cached("UPDATE devices SET last_sync_at = ?3 WHERE user_id = ?1 AND device_id = ?2")?
         .execute(params![user_id, device_id.as_str(), now.0])?;
     Ok(outcome)
+}
+
+/// The columns a completion reads of its blob.
+struct CompletingRow {
+    id: i64,
+    state: i64,
+    size: i64,
+    tokens: Vec<u8>,
+    start: i64,
+    end: i64,
+    kind: String,
+    key_id: Vec<u8>,
+}
+
+impl CompletingRow {
+    fn facts(&self) -> StoreResult<StoredBlob> {
+        Ok(StoredBlob {
+            state: blob_state(self.state),
+            size: to_u64(self.size)?,
+            tokens: (self.tokens.len() / 16) as u64,
+            key_id: KeyId(array(&self.key_id, "key_id")?),
+        })
+    }
 }
 
 /// Inserts completed blobs with their tokens, skipping ids that exist; how many were inserted.
@@ -148,6 +176,7 @@ pub(super) fn bulk_insert_completed(
 ) -> StoreResult<u64> {
     let mut inserted = 0u64;
     let mut added: u64 = 0;
+    let mut indexed: u64 = 0;
     let mut blob = tx.prepare_cached(
         "INSERT OR IGNORE INTO blobs (user_id, blob_id, blob_type, device_id, time_start, time_end, size_bytes,
            checksum, key_id, tokens, state, created_at, updated_at, completed_at)
@@ -177,6 +206,7 @@ pub(super) fn bulk_insert_completed(
         let blob_ref = tx.last_insert_rowid();
         let code = type_code(meta.blob_type);
         rows.extend(tokens.iter().map(|t| (*t, blob_ref, meta.time_start.0, meta.time_end.0, code)));
+        indexed += tokens.len() as u64;
         inserted += 1;
         added = added.saturating_add(meta.size_bytes);
     }
@@ -184,6 +214,9 @@ pub(super) fn bulk_insert_completed(
     for (t, blob_ref, start, end, code) in rows {
         token.execute(params![user_id, &t[..], blob_ref, start, end, code])?;
     }
-    tx.execute("UPDATE users SET storage_used = storage_used + ?2 WHERE id = ?1", params![user_id, to_i64(added)?])?;
+    tx.execute(
+        "UPDATE users SET storage_used = storage_used + ?2, index_tokens = index_tokens + ?3 WHERE id = ?1",
+        params![user_id, to_i64(added)?, to_i64(indexed)?],
+    )?;
     Ok(inserted)
 }

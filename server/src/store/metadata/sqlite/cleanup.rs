@@ -31,8 +31,11 @@ fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<
         }
         tx.prepare_cached("DELETE FROM blobs WHERE id = ?1")?.execute([id])?;
         if state == BlobState::Complete {
-            tx.prepare_cached("UPDATE users SET storage_used = MAX(0, storage_used - ?2) WHERE id = ?1")?
-                .execute(params![user_id, size])?;
+            tx.prepare_cached(
+                "UPDATE users SET storage_used = MAX(0, storage_used - ?2), index_tokens = MAX(0, index_tokens - ?3)
+                 WHERE id = ?1",
+            )?
+            .execute(params![user_id, size, (tokens.len() / 16) as i64])?;
         }
         removed.add(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) }, state, to_u64(size)?);
     }
@@ -63,7 +66,7 @@ pub(super) fn remove_all_blob_rows(tx: &Transaction<'_>, user_id: i64) -> StoreR
 
 pub(super) fn delete_all_blobs(tx: &Transaction<'_>, user_id: i64) -> StoreResult<RemovedBlobs> {
     let removed = remove_all_blob_rows(tx, user_id)?;
-    tx.execute("UPDATE users SET storage_used = 0 WHERE id = ?1", [user_id])?;
+    tx.execute("UPDATE users SET storage_used = 0, index_tokens = 0 WHERE id = ?1", [user_id])?;
     Ok(removed)
 }
 

@@ -10,13 +10,13 @@
 //! completed (visible) blobs are in the index: a pending blob keeps its tokens packed in its own
 //! row until `/upload/complete` moves them in, and removing a blob removes exactly its entries.
 //!
-//! The schema is `migrations/*.sql`, applied in order at every open. Each is idempotent
-//! (`CREATE ... IF NOT EXISTS`): the store records no schema version (databases created before
-//! the schema moved to these files have none), so the first migration that cannot run twice
-//! must start recording one (`PRAGMA user_version`).
+//! The schema is `migrations/*.sql`, applied in order once each, the version recorded in
+//! `PRAGMA user_version` (`migrate`; databases created before versions were recorded are
+//! upgraded in place).
 //!
 //! | module | holds |
 //! | --- | --- |
+//! | `migrate` | the migrations and the recorded schema version |
 //! | `rows` | columns of a blob or user row, the token index insert, filters as SQL |
 //! | `accounts` | users, tokens, the URL signing secret, Stripe bookkeeping |
 //! | `devices` | device registration under the limit, listing, removal |
@@ -30,6 +30,7 @@ mod blobs;
 mod cleanup;
 mod devices;
 mod keys;
+pub mod migrate;
 mod reads;
 mod rows;
 
@@ -48,9 +49,6 @@ use super::{
     UserSummary,
 };
 use crate::store::{ObjectKey, StoreError, StoreResult};
-
-/// The schema, in order; every file runs at every open (see the module documentation).
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 
 /// Read connections kept open between reads.
 const READ_POOL: usize = 8;
@@ -85,10 +83,8 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
 impl SqliteMetadata {
     /// Opens (creating if needed) the database file and its schema.
     pub fn open(path: &Path) -> StoreResult<SqliteMetadata> {
-        let conn = open_connection(path)?;
-        for migration in MIGRATIONS {
-            conn.execute_batch(migration)?;
-        }
+        let mut conn = open_connection(path)?;
+        migrate::migrate(&mut conn, migrate::SCHEMA_VERSION)?;
         Ok(SqliteMetadata {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(conn)),

@@ -7,7 +7,7 @@ use sync_core::{BlobId, BlobType, UnixMillis};
 
 use super::super::columns::{corrupt, to_u64, type_code};
 use super::super::{BlobFilter, BlobMeta, ListCursor, SearchHit, TokenBytes, TypeUsage, Usage};
-use super::rows::{META_COLUMNS, filter_sql, make_meta, read_meta};
+use super::rows::{META_COLUMNS, filter_sql, make_meta, placeholders, read_meta};
 use crate::domain::search;
 use crate::store::StoreResult;
 
@@ -53,8 +53,11 @@ pub(super) fn list_blobs(
     Ok(out)
 }
 
-/// Counts matching tokens per blob straight from the index (its entries carry the time range
-/// and type, so filters need no blob rows), ranks, then reads only the page.
+/// Search in one statement, ranked as [`crate::domain::search`] says: the index entries of the
+/// query's tokens (each entry carries the blob's time range and type, so filters need no blob
+/// rows) counted per blob by SQLite's own grouping (a sorter that spills to disk, never a list
+/// in this process), the first `limit` ranked, and only those joined with `blobs`; the total
+/// counts every match before the limit.
 pub(super) fn search(
     conn: &Connection,
     user_id: i64,
@@ -62,43 +65,43 @@ pub(super) fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    let types: Option<Vec<i64>> =
-        filter.blob_types.as_ref().map(|t| t.iter().map(|b| i64::from(type_code(*b))).collect());
-    let filtered = filter.time_range.is_some() || types.is_some();
-    let mut entries: Vec<search::Entry> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(if filtered {
-            "SELECT blob_ref, time_end, time_start, type_code FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
-        } else {
-            "SELECT blob_ref, time_end FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
-        })?;
-        for token in tokens {
-            let mut rows = stmt.query(params![user_id, &token[..]])?;
-            while let Some(row) = rows.next()? {
-                let (blob_ref, end): (i64, i64) = (row.get(0)?, row.get(1)?);
-                if filtered {
-                    let (start, code): (i64, i64) = (row.get(2)?, row.get(3)?);
-                    if let Some(range) = filter.time_range
-                        && !search::overlaps(UnixMillis(start), UnixMillis(end), range)
-                    {
-                        continue;
-                    }
-                    if let Some(types) = &types
-                        && !types.contains(&code)
-                    {
-                        continue;
-                    }
-                }
-                entries.push((blob_ref, end));
-            }
-        }
+    if tokens.is_empty() {
+        return Ok((Vec::new(), 0));
     }
-    let (ranked, total) = search::rank(entries, limit);
-    let mut stmt = conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.id = ?1"))?;
-    let mut hits = Vec::with_capacity(ranked.len());
-    for (blob_ref, match_count) in ranked {
-        let raw = stmt.query_row([blob_ref], |r| read_meta(r, 0))?;
-        hits.push(SearchHit { meta: make_meta(raw)?, match_count });
+    let mut values = vec![Value::Integer(user_id)];
+    values.extend(tokens.iter().map(|t| Value::Blob(t.to_vec())));
+    let mut conditions = String::new();
+    if let Some((start, end)) = filter.time_range {
+        conditions.push_str(" AND t.time_end >= ? AND t.time_start <= ?");
+        values.push(Value::Integer(start.0));
+        values.push(Value::Integer(end.0));
+    }
+    if let Some(types) = &filter.blob_types {
+        conditions.push_str(&format!(" AND t.type_code IN ({})", placeholders(types.len())));
+        values.extend(types.iter().map(|b| Value::Integer(i64::from(type_code(*b)))));
+    }
+    values.push(Value::Integer(i64::from(limit)));
+    let order = search::RANK_ORDER;
+    let sql = format!(
+        "WITH m AS (
+             SELECT t.blob_ref, COUNT(*) AS n, MAX(t.time_end) AS te FROM blob_tokens t
+             WHERE t.user_id = ? AND t.token IN ({}){conditions}
+             GROUP BY t.blob_ref
+         ), r AS (
+             SELECT blob_ref, n, te, COUNT(*) OVER () AS total FROM m ORDER BY {order} LIMIT ?
+         )
+         SELECT r.n, r.total, {META_COLUMNS} FROM r JOIN blobs b ON b.id = r.blob_ref ORDER BY {order}",
+        placeholders(tokens.len())
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows =
+        stmt.query_map(params_from_iter(values), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, read_meta(r, 2)?)))?;
+    let mut total = 0u64;
+    let mut hits = Vec::new();
+    for row in rows {
+        let (n, all, raw) = row?;
+        total = to_u64(all)?;
+        hits.push(SearchHit { meta: make_meta(raw)?, match_count: u32::try_from(n).unwrap_or(u32::MAX) });
     }
     Ok((hits, total))
 }
@@ -135,5 +138,11 @@ pub(super) fn usage(conn: &Connection, user_id: i64) -> StoreResult<Usage> {
     let devices: i64 =
         conn.prepare_cached("SELECT COUNT(*) FROM devices WHERE user_id = ?1")?.query_row([user_id], |r| r.get(0))?;
     usage.device_count = u32::try_from(devices).unwrap_or(u32::MAX);
+    let indexed: i64 = conn
+        .prepare_cached("SELECT index_tokens FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    usage.index_tokens = to_u64(indexed)?;
     Ok(usage)
 }

@@ -79,19 +79,26 @@ pub(super) fn storage_used(conn: &Connection, user_id: i64) -> StoreResult<u64> 
     to_u64(used)
 }
 
-/// The account's stored bytes and its pending uploads other than `blob_id` (their count and
-/// bytes).
+/// The account's stored bytes and tokens, and its pending uploads other than `blob_id` (their
+/// count, bytes and tokens).
 pub(super) fn account_usage(conn: &Connection, user_id: i64, blob_id: BlobId) -> StoreResult<AccountUsage> {
-    let (count, bytes): (i64, i64) = conn
+    let (stored, indexed): (i64, i64) = conn
+        .prepare_cached("SELECT storage_used, index_tokens FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, 0));
+    let (count, bytes, tokens): (i64, i64, i64) = conn
         .prepare_cached(
-            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM blobs
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0), COALESCE(SUM(length(tokens) / 16), 0) FROM blobs
              WHERE user_id = ?1 AND state = 0 AND blob_id != ?2",
         )?
-        .query_row(rusqlite::params![user_id, &blob_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row(rusqlite::params![user_id, &blob_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(AccountUsage {
-        stored_bytes: storage_used(conn, user_id)?,
+        stored_bytes: to_u64(stored)?,
+        index_tokens: to_u64(indexed)?,
         pending_blobs: to_u64(count)?,
         pending_bytes: to_u64(bytes)?,
+        pending_tokens: to_u64(tokens)?,
     })
 }
 
@@ -118,7 +125,8 @@ pub(super) fn filter_sql(filter: &BlobFilter, params: &mut Vec<Value>) -> String
     sql
 }
 
-fn placeholders(n: usize) -> String {
+/// `n` comma-separated `?` placeholders (`NULL` for none, which matches nothing in `IN`).
+pub(super) fn placeholders(n: usize) -> String {
     if n == 0 {
         // `IN ()` is valid in SQLite and matches nothing, but spell it portably.
         return "NULL".to_owned();
