@@ -237,6 +237,9 @@ pub enum CompleteOutcome {
     /// The blob is sealed under another master key than the account's current one; it stays
     /// pending.
     KeyRotated,
+    /// The object checked for it is not of the blob's current size and SHA-256 (it was declared
+    /// again meanwhile, or nothing was checked); it stays pending.
+    NotVerified,
 }
 
 /// Filters of a listing or search.

@@ -133,18 +133,31 @@ pub struct StoredBlob {
     pub tokens: u64,
     /// The key it is sealed under.
     pub key_id: KeyId,
+    /// Its declared SHA-256.
+    pub checksum: Checksum,
 }
 
-/// Completing the user's `blob` (`None`: no such blob) for an account of `facts` under the
-/// storage `limit`: it must be under the current key, and its bytes and tokens must fit with
-/// what the account stores ([`quota::charge`]). [`CompleteOutcome::Completed`] is the one
+/// Completing the user's `blob` (`None`: no such blob) whose object was checked to be `verified`
+/// (`None`: not checked, the caller saw the blob complete already), for an account of `facts`
+/// under the storage `limit`. A pending blob completes only if the checked object is of its
+/// size and SHA-256 as the completing transaction reads them (it may have been declared again
+/// between the check and the transaction), it is under the current key, and its bytes and
+/// tokens fit with what the account stores ([`quota::charge`]). [`CompleteOutcome::Completed`] is the one
 /// decision that changes anything: the store marks the blob complete, indexes its tokens and
 /// stores the new usage (the storage it reports is bytes of blobs).
-pub fn complete(blob: Option<&StoredBlob>, facts: &AccountFacts, limit: u64) -> CompleteOutcome {
+pub fn complete(
+    blob: Option<&StoredBlob>,
+    verified: Option<&ObjectDigest>,
+    facts: &AccountFacts,
+    limit: u64,
+) -> CompleteOutcome {
     let stored = facts.usage.stored_bytes;
     match blob {
         None => CompleteOutcome::NotFound,
         Some(blob) if blob.state == BlobState::Complete => CompleteOutcome::AlreadyComplete { storage_used: stored },
+        Some(blob) if verified.is_none_or(|v| v.size != blob.size || v.sha256 != blob.checksum) => {
+            CompleteOutcome::NotVerified
+        }
         Some(blob) if !key_accepted(facts.current_key, blob.key_id) => CompleteOutcome::KeyRotated,
         Some(blob) => {
             match quota::storage_after(quota::stored_charge(&facts.usage), quota::charge(blob.size, blob.tokens), limit)
@@ -216,7 +229,31 @@ mod tests {
     }
 
     fn blob(state: BlobState, size: u64, tokens: u64) -> StoredBlob {
-        StoredBlob { state, size, tokens, key_id: KeyId([4; 16]) }
+        StoredBlob { state, size, tokens, key_id: KeyId([4; 16]), checksum: Checksum([3; 32]) }
+    }
+
+    fn digest_of(blob: &StoredBlob) -> ObjectDigest {
+        ObjectDigest { size: blob.size, sha256: blob.checksum }
+    }
+
+    #[test]
+    fn only_the_checked_object_completes() {
+        let pending = blob(BlobState::Pending, 10, 0);
+        let facts = stored(0, 0, None);
+        let checked = digest_of(&pending);
+        assert_eq!(
+            complete(Some(&pending), Some(&checked), &facts, 100),
+            CompleteOutcome::Completed { storage_used: 10 }
+        );
+        // Declared again between the check and the transaction: the checked object is another one.
+        let other_sum = ObjectDigest { sha256: Checksum([9; 32]), ..checked };
+        let other_size = ObjectDigest { size: 11, ..checked };
+        for verified in [Some(&other_sum), Some(&other_size), None] {
+            assert_eq!(complete(Some(&pending), verified, &facts, 100), CompleteOutcome::NotVerified);
+        }
+        // A completed blob needs no check.
+        let done = blob(BlobState::Complete, 10, 0);
+        assert_eq!(complete(Some(&done), None, &facts, 100), CompleteOutcome::AlreadyComplete { storage_used: 0 });
     }
 
     const ANY: UploadLimits = UploadLimits::UNLIMITED;
@@ -271,14 +308,17 @@ mod tests {
         );
         assert_eq!(DeclareDecision::KeyRotated.outcome(), DeclareOutcome::KeyRotated);
         let pending = blob(BlobState::Pending, 10, 0);
-        assert_eq!(complete(Some(&pending), &stored(0, 0, old), 100), CompleteOutcome::KeyRotated);
         assert_eq!(
-            complete(Some(&pending), &stored(0, 0, current), 100),
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(0, 0, old), 100),
+            CompleteOutcome::KeyRotated
+        );
+        assert_eq!(
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(0, 0, current), 100),
             CompleteOutcome::Completed { storage_used: 10 }
         );
         let done = blob(BlobState::Complete, 10, 0);
         assert_eq!(
-            complete(Some(&done), &stored(10, 0, old), 100),
+            complete(Some(&done), Some(&digest_of(&done)), &stored(10, 0, old), 100),
             CompleteOutcome::AlreadyComplete { storage_used: 10 }
         );
     }
@@ -295,35 +335,40 @@ mod tests {
         assert!(matches!(check_upload(&m, Some(other)), UploadCheck::Mismatch { .. }));
 
         let pending = blob(BlobState::Pending, 10, 0);
-        assert_eq!(complete(None, &stored(5, 0, None), 100), CompleteOutcome::NotFound);
+        assert_eq!(complete(None, None, &stored(5, 0, None), 100), CompleteOutcome::NotFound);
         assert_eq!(
-            complete(Some(&pending), &stored(90, 0, None), 100),
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(90, 0, None), 100),
             CompleteOutcome::Completed { storage_used: 100 }
         );
         assert_eq!(
-            complete(Some(&pending), &stored(91, 0, None), 100),
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(91, 0, None), 100),
             CompleteOutcome::QuotaExceeded { storage_used: 91 }
         );
         assert_eq!(
-            complete(Some(&blob(BlobState::Complete, 10, 0)), &stored(500, 0, None), 100),
+            complete(
+                Some(&blob(BlobState::Complete, 10, 0)),
+                Some(&digest_of(&blob(BlobState::Complete, 10, 0))),
+                &stored(500, 0, None),
+                100
+            ),
             CompleteOutcome::AlreadyComplete { storage_used: 500 }
         );
         // Tokens count: 16 quota bytes each, the blob's and those stored.
         let tokened = blob(BlobState::Pending, 10, 1);
         assert_eq!(
-            complete(Some(&tokened), &stored(74, 0, None), 100),
+            complete(Some(&tokened), Some(&digest_of(&tokened)), &stored(74, 0, None), 100),
             CompleteOutcome::Completed { storage_used: 84 }
         );
         assert_eq!(
-            complete(Some(&tokened), &stored(75, 0, None), 100),
+            complete(Some(&tokened), Some(&digest_of(&tokened)), &stored(75, 0, None), 100),
             CompleteOutcome::QuotaExceeded { storage_used: 75 }
         );
         assert_eq!(
-            complete(Some(&pending), &stored(10, 5, None), 100),
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(10, 5, None), 100),
             CompleteOutcome::Completed { storage_used: 20 }
         );
         assert_eq!(
-            complete(Some(&pending), &stored(10, 6, None), 100),
+            complete(Some(&pending), Some(&digest_of(&pending)), &stored(10, 6, None), 100),
             CompleteOutcome::QuotaExceeded { storage_used: 10 }
         );
     }

@@ -59,6 +59,19 @@ fn check(
     }
 }
 
+/// Whether the blob of `key` takes a body of `size` bytes now ([`uploads::object_write`]).
+async fn writable(state: &AppState, key: &ObjectKey, size: u64) -> ApiResult<()> {
+    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
+    match uploads::object_write(record.as_ref(), size) {
+        ObjectWrite::Accept => Ok(()),
+        ObjectWrite::NoBlob => Err(ApiError::not_found("the blob of this URL no longer exists: call /upload again")),
+        ObjectWrite::Completed => Err(ApiError::Conflict("the blob is complete already".into())),
+        ObjectWrite::SizeChanged => {
+            Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()))
+        }
+    }
+}
+
 /// `PUT` of a signed upload URL.
 pub async fn put_object(
     State(state): State<AppState>,
@@ -80,17 +93,7 @@ pub async fn put_object(
             )));
         }
     }
-    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
-    match uploads::object_write(record.as_ref(), size) {
-        ObjectWrite::Accept => {}
-        ObjectWrite::NoBlob => {
-            return Err(ApiError::not_found("the blob of this URL no longer exists: call /upload again"));
-        }
-        ObjectWrite::Completed => return Err(ApiError::Conflict("the blob is complete already".into())),
-        ObjectWrite::SizeChanged => {
-            return Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()));
-        }
-    }
+    writable(&state, &key, size).await?;
     let upload = match local.receive(size, body.into_data_stream()).await {
         Ok(upload) => upload,
         Err(WriteError::TooLong(size)) => {
@@ -102,6 +105,9 @@ pub async fn put_object(
         Err(WriteError::Body(err)) => return Err(ApiError::invalid(format!("the request body failed: {err}"))),
         Err(WriteError::Store(err)) => return Err(err.into()),
     };
+    // Checked again once the body is in: the blob may have been completed (or removed, or
+    // declared again) while a slow body arrived. Refused, the received file is removed.
+    writable(&state, &key, size).await?;
     local.stage(&key, upload).await?;
     Ok(StatusCode::OK.into_response())
 }

@@ -28,6 +28,7 @@ use crate::domain::tiers;
 use crate::domain::uploads::UploadCheck;
 use crate::store::ObjectKey;
 use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
+use crate::store::objects::ObjectDigest;
 
 /// `POST /upload` and `POST /upload/complete`.
 pub fn router() -> Router<AppState> {
@@ -108,6 +109,9 @@ pub async fn complete(
         state.metadata.blob(user.id, req.blob_id).await?.ok_or_else(|| {
             ApiError::not_found(format!("no blob {} for this account: call /upload first", req.blob_id))
         })?;
+    // What was checked, passed to the completing transaction, which compares it with the blob
+    // as it reads it (the blob may have been declared again since `record` was read).
+    let mut verified = None;
     if record.state == BlobState::Pending {
         let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
         match state.objects.finish_upload(&key, &record.meta).await? {
@@ -118,14 +122,18 @@ pub async fn complete(
                     record.meta.size_bytes, record.meta.checksum
                 )));
             }
-            UploadCheck::Verified => {}
+            UploadCheck::Verified => {
+                verified = Some(ObjectDigest { size: record.meta.size_bytes, sha256: record.meta.checksum });
+            }
         }
         if !tiers::is_subscribed(user.tier) {
             return Err(ApiError::NoSubscription);
         }
     }
-    let outcome =
-        state.metadata.complete_blob(user.id, req.blob_id, &caller.device_id, limit, crate::time::now_ms()).await?;
+    let outcome = state
+        .metadata
+        .complete_blob(user.id, req.blob_id, &caller.device_id, verified, limit, crate::time::now_ms())
+        .await?;
     match outcome {
         CompleteOutcome::Completed { storage_used } | CompleteOutcome::AlreadyComplete { storage_used } => {
             Ok(Json(CompleteResponse { storage_used, storage_limit: limit }))
@@ -135,5 +143,9 @@ pub async fn complete(
             Err(ApiError::QuotaExceeded { used: storage_used, limit, size: record.meta.size_bytes })
         }
         CompleteOutcome::KeyRotated => Err(ApiError::KeyRotated),
+        CompleteOutcome::NotVerified => Err(ApiError::ChecksumMismatch(format!(
+            "blob {} was declared again while it was being completed: upload it again, then complete it",
+            req.blob_id
+        ))),
     }
 }

@@ -198,3 +198,45 @@ async fn completed_objects_cannot_be_overwritten() {
     let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
     assert_eq!(api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await.body.as_ref(), blob.bytes);
 }
+
+/// A slow `PUT` that started while the blob was pending and ends after it was completed is
+/// refused once its body is in (`409 CONFLICT`), leaving nothing behind; the completed object
+/// keeps its bytes. (Local store: with S3 the store answers `PUT`s itself.)
+#[tokio::test]
+async fn a_slow_put_ending_after_completion_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ts = TestServer::start().await;
+    if ts.is_s3() {
+        return;
+    }
+    let api = ts.api(&ts.add_user("wes@example.com", "pro").await, "w1");
+    api.init().await.ok();
+    let blob = TestBlob::new(120, "audio", T0, 20_000, &[]);
+    let declared = api.post("/upload", blob.upload_request("w1")).await.ok();
+    let url = declared["upload_url"].as_str().unwrap().to_owned();
+    assert_eq!(api.put_object(&url, &blob.bytes).await.status, 200);
+    // A second PUT of other bytes starts, sends half its body and stalls.
+    let other = TestBlob::new(121, "audio", T0, 20_000, &[]).bytes;
+    let target = url.strip_prefix(&ts.base).unwrap().to_owned();
+    let mut conn = tokio::net::TcpStream::connect(ts.server().addr).await.unwrap();
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        ts.server().addr,
+        other.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&other[..10_000]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Meanwhile the blob completes with the first upload.
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok();
+    conn.write_all(&other[10_000..]).await.unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+    assert!(answer.contains("\"code\":\"CONFLICT\""), "{answer}");
+    // Nothing staged, no partial file: one object, the completed one, with its own bytes.
+    assert_eq!((ts.object_files().await, ts.partial_files()), (1, 0));
+    let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+    assert_eq!(api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await.body.as_ref(), blob.bytes);
+}

@@ -56,17 +56,24 @@ async fn declare_redeclare_complete_and_quota() {
 
         // Completing: unknown blobs and other accounts' blobs are not found; over the limit it
         // stays pending; within it, it becomes visible and counted.
-        let unknown = store.complete_blob(fay.id, sync_core::BlobId([9; 16]), &dev("f1"), u64::MAX, at(3)).await;
+        let unknown = store.complete_blob(fay.id, sync_core::BlobId([9; 16]), &dev("f1"), None, u64::MAX, at(3)).await;
         assert_eq!(unknown.unwrap(), CompleteOutcome::NotFound, "{name}");
-        let foreign = store.complete_blob(other.id, blob.blob_id, &dev("f1"), u64::MAX, at(3)).await.unwrap();
+        let foreign =
+            store.complete_blob(other.id, blob.blob_id, &dev("f1"), checked(&blob), u64::MAX, at(3)).await.unwrap();
         assert_eq!(foreign, CompleteOutcome::NotFound, "{name}");
         // Its 1500 bytes and its 2 search tokens (16 quota bytes each) must fit.
-        let over = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500 + 2 * 16 - 1, at(3)).await.unwrap();
+        let over = store
+            .complete_blob(fay.id, blob.blob_id, &dev("f2"), checked(&bigger), 1500 + 2 * 16 - 1, at(3))
+            .await
+            .unwrap();
         assert_eq!(over, CompleteOutcome::QuotaExceeded { storage_used: 0 }, "{name}");
         assert_eq!(store.blob(fay.id, blob.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
-        let done = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 1500 + 2 * 16, at(4)).await.unwrap();
+        let done = store
+            .complete_blob(fay.id, blob.blob_id, &dev("f2"), checked(&bigger), 1500 + 2 * 16, at(4))
+            .await
+            .unwrap();
         assert_eq!(done, CompleteOutcome::Completed { storage_used: 1500 }, "{name}");
-        let twice = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), 0, at(5)).await.unwrap();
+        let twice = store.complete_blob(fay.id, blob.blob_id, &dev("f2"), checked(&bigger), 0, at(5)).await.unwrap();
         assert_eq!(twice, CompleteOutcome::AlreadyComplete { storage_used: 1500 }, "{name}");
         assert_eq!(store.storage_used(fay.id).await.unwrap(), 1500, "{name}");
         // The completing device's last sync moved; the other's did not.
@@ -113,14 +120,16 @@ async fn declare_redeclare_complete_and_quota() {
             .declare_blob(fay.id, second.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(8))
             .await
             .unwrap();
-        let fits = store.complete_blob(fay.id, second.blob_id, &dev("f1"), full_limit, at(8)).await.unwrap();
+        let fits =
+            store.complete_blob(fay.id, second.blob_id, &dev("f1"), checked(&second), full_limit, at(8)).await.unwrap();
         assert_eq!(fits, CompleteOutcome::Completed { storage_used: 2000 }, "{name}");
         let third = meta(3, BlobType::Audio, 2 * MINUTE, 1, "f1");
         store
             .declare_blob(fay.id, third.clone(), vec![], sync_server::store::metadata::UploadLimits::UNLIMITED, at(9))
             .await
             .unwrap();
-        let full = store.complete_blob(fay.id, third.blob_id, &dev("f1"), full_limit, at(9)).await.unwrap();
+        let full =
+            store.complete_blob(fay.id, third.blob_id, &dev("f1"), checked(&third), full_limit, at(9)).await.unwrap();
         assert_eq!(full, CompleteOutcome::QuotaExceeded { storage_used: 2000 }, "{name}");
     }
 }
@@ -315,7 +324,8 @@ async fn only_the_current_key_after_a_rotation() {
             DeclareOutcome::KeyRotated
         );
         assert_eq!(store.blob(lea.id, late.blob_id).await.unwrap(), None, "{name}");
-        let refused = store.complete_blob(lea.id, pending.blob_id, &dev("l1"), u64::MAX, at(4)).await.unwrap();
+        let refused =
+            store.complete_blob(lea.id, pending.blob_id, &dev("l1"), checked(&pending), u64::MAX, at(4)).await.unwrap();
         assert_eq!(refused, CompleteOutcome::KeyRotated, "{name}");
         assert_eq!(store.blob(lea.id, pending.blob_id).await.unwrap().unwrap().state, BlobState::Pending, "{name}");
         assert_eq!(store.storage_used(lea.id).await.unwrap(), 10, "{name}");
@@ -340,7 +350,10 @@ async fn only_the_current_key_after_a_rotation() {
                 .unwrap(),
             DeclareOutcome::Pending
         );
-        let completed = store.complete_blob(lea.id, resealed.blob_id, &dev("l1"), u64::MAX, at(7)).await.unwrap();
+        let completed = store
+            .complete_blob(lea.id, resealed.blob_id, &dev("l1"), checked(&resealed), u64::MAX, at(7))
+            .await
+            .unwrap();
         assert_eq!(completed, CompleteOutcome::Completed { storage_used: 30 }, "{name}");
     }
 }
@@ -381,7 +394,17 @@ async fn pending_uploads_reserve_quota_under_caps() {
         let bytes = UploadLimits { storage_bytes: u64::MAX, pending_blobs: 100, pending_bytes: 1000 };
         assert_eq!(declare(3, 1, bytes, 2).await.unwrap(), DeclareOutcome::PendingLimit, "{name}");
         // Completing turns the reservation into storage: the total stays what it was.
-        let done = store.complete_blob(pia.id, sync_core::BlobId([1; 16]), &dev("p1"), 1000, at(3)).await.unwrap();
+        let done = store
+            .complete_blob(
+                pia.id,
+                sync_core::BlobId([1; 16]),
+                &dev("p1"),
+                checked(&meta(1, BlobType::Audio, MINUTE, 900, "p1")),
+                1000,
+                at(3),
+            )
+            .await
+            .unwrap();
         assert_eq!(done, CompleteOutcome::Completed { storage_used: 900 }, "{name}");
         assert_eq!(declare(3, 1, quota, 3).await.unwrap(), DeclareOutcome::QuotaExceeded { used: 1000 }, "{name}");
         assert_eq!(declare(3, 1, bytes, 3).await.unwrap(), DeclareOutcome::Pending, "{name}");
@@ -429,13 +452,13 @@ async fn search_tokens_count_against_the_quota() {
             DeclareOutcome::Pending
         );
         // Completed: the tokens are indexed and counted; the storage reported is bytes of blobs.
-        let done = store.complete_blob(tom.id, a.blob_id, &dev("t1"), 500, at(2)).await.unwrap();
+        let done = store.complete_blob(tom.id, a.blob_id, &dev("t1"), checked(&a), 500, at(2)).await.unwrap();
         assert_eq!(done, CompleteOutcome::Completed { storage_used: 100 }, "{name}");
         assert_eq!(store.usage(tom.id).await.unwrap().index_tokens, 10, "{name}");
         // 260 stored + 100 = 360: b fits under 360, not under 359.
-        let over = store.complete_blob(tom.id, b.blob_id, &dev("t1"), 359, at(3)).await.unwrap();
+        let over = store.complete_blob(tom.id, b.blob_id, &dev("t1"), checked(&b), 359, at(3)).await.unwrap();
         assert_eq!(over, CompleteOutcome::QuotaExceeded { storage_used: 100 }, "{name}");
-        let fits = store.complete_blob(tom.id, b.blob_id, &dev("t1"), 360, at(3)).await.unwrap();
+        let fits = store.complete_blob(tom.id, b.blob_id, &dev("t1"), checked(&b), 360, at(3)).await.unwrap();
         assert_eq!(fits, CompleteOutcome::Completed { storage_used: 200 }, "{name}");
         // Removing the data gives the tokens back.
         store.delete_all_blobs(tom.id).await.unwrap();
@@ -467,5 +490,38 @@ async fn equal_matches_keep_their_stored_order() {
             store.search(uli.id, vec![tok("same"), tok("words")], BlobFilter::default(), 10).await.unwrap();
         let order: Vec<(u8, u32)> = hits.iter().map(|h| (h.meta.blob_id.0[0], h.match_count)).collect();
         assert_eq!((order, total), (vec![(3, 2), (1, 2), (2, 2), (4, 1)], 4), "{name}");
+    }
+}
+
+/// The completing transaction compares the checked object with the blob as it reads it: a blob
+/// declared again (other size and checksum) between the check and the transaction does not
+/// complete with the object checked for its former declaration, and nothing checked completes
+/// nothing.
+#[tokio::test]
+async fn completion_compares_the_checked_object_in_its_transaction() {
+    use sync_server::store::metadata::{BlobMeta, UploadLimits};
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let vic = user(store, "vic@example.com", SyncTier::Pro).await;
+        register(store, &vic, "v1").await;
+        let first = meta(1, BlobType::Text, 0, 100, "v1");
+        store.declare_blob(vic.id, first.clone(), vec![], UploadLimits::UNLIMITED, at(0)).await.unwrap();
+        // The object of `first` is checked; then the blob is declared again, other bytes.
+        let checked_first = checked(&first);
+        let again = BlobMeta { size_bytes: 120, checksum: sync_core::wire::Checksum([7; 32]), ..first.clone() };
+        store.declare_blob(vic.id, again.clone(), vec![], UploadLimits::UNLIMITED, at(1)).await.unwrap();
+        for verified in [checked_first, None] {
+            let outcome = store.complete_blob(vic.id, first.blob_id, &dev("v1"), verified, u64::MAX, at(2)).await;
+            assert_eq!(outcome.unwrap(), CompleteOutcome::NotVerified, "{name}");
+        }
+        let record = store.blob(vic.id, first.blob_id).await.unwrap().unwrap();
+        assert_eq!((record.state, record.meta), (BlobState::Pending, again.clone()), "{name}");
+        assert_eq!(store.storage_used(vic.id).await.unwrap(), 0, "{name}");
+        // Checked as it is now, it completes; once complete, no check is needed.
+        let done = store.complete_blob(vic.id, again.blob_id, &dev("v1"), checked(&again), u64::MAX, at(3)).await;
+        assert_eq!(done.unwrap(), CompleteOutcome::Completed { storage_used: 120 }, "{name}");
+        let twice = store.complete_blob(vic.id, again.blob_id, &dev("v1"), None, u64::MAX, at(4)).await;
+        assert_eq!(twice.unwrap(), CompleteOutcome::AlreadyComplete { storage_used: 120 }, "{name}");
     }
 }

@@ -119,7 +119,10 @@ async fn retention_and_abandoned_uploads() {
         assert_eq!(keys(&removed), vec![ObjectKey { user_id: starter.id, blob_id: pending.blob_id }], "{name}");
         assert_eq!((removed.completed, removed.freed_bytes), (0, 0), "{name}");
         assert_eq!(store.storage_used(starter.id).await.unwrap(), 600, "{name}");
-        let gone = store.complete_blob(starter.id, pending.blob_id, &dev("s1"), u64::MAX, now).await.unwrap();
+        let gone = store
+            .complete_blob(starter.id, pending.blob_id, &dev("s1"), checked(&pending), u64::MAX, now)
+            .await
+            .unwrap();
         assert_eq!(gone, CompleteOutcome::NotFound, "{name}");
         assert!(store.blob(starter.id, recent.blob_id).await.unwrap().is_some(), "{name}");
     }

@@ -25,6 +25,7 @@ pub use crate::domain::model::{
     UploadLimits, Usage, User, UserSummary,
 };
 
+use super::objects::ObjectDigest;
 use super::{ObjectKey, StoreResult};
 
 /// Accounts, devices, keys, the blob index and search, Stripe bookkeeping.
@@ -101,13 +102,16 @@ pub trait MetadataStore: Send + Sync + 'static {
     ) -> StoreResult<DeclareOutcome>;
     /// A blob of this user, pending or complete.
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>>;
-    /// Makes a pending blob visible if the user's storage stays within `storage_limit`;
-    /// `device_id` is the device whose `last_sync_at` moves.
+    /// Makes a pending blob visible if its uploaded object was checked to be `verified` (its
+    /// size and SHA-256, compared with the row in the same transaction; `None`: nothing was
+    /// checked), it is under the account's current key, and the user's storage stays within
+    /// `storage_limit`; `device_id` is the device whose `last_sync_at` moves.
     async fn complete_blob(
         &self,
         user_id: i64,
         blob_id: BlobId,
         device_id: &DeviceId,
+        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
     ) -> StoreResult<CompleteOutcome>;

@@ -2,6 +2,7 @@
 //! the account's lock, and reading one.
 
 use deadpool_postgres::GenericClient;
+use sync_core::wire::Checksum;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 use super::super::columns::{COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code};
@@ -10,6 +11,7 @@ use super::keys;
 use super::rows::{META_COLUMNS, account_usage, lock_user, row_to_meta, token_params};
 use crate::domain::uploads::{self, AccountFacts, DeclareDecision, StoredBlob};
 use crate::store::StoreResult;
+use crate::store::objects::ObjectDigest;
 
 /// Declares a blob (inside a transaction).
 pub(super) async fn declare(
@@ -123,6 +125,7 @@ pub(super) async fn complete(
     user_id: i64,
     blob_id: BlobId,
     device_id: &DeviceId,
+    verified: Option<ObjectDigest>,
     storage_limit: u64,
     now: UnixMillis,
 ) -> StoreResult<CompleteOutcome> {
@@ -131,7 +134,7 @@ pub(super) async fn complete(
     }
     let select = tx
         .prepare_cached(
-            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id
+            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id, checksum
              FROM blobs WHERE user_id = $1 AND blob_id = $2",
         )
         .await?;
@@ -142,6 +145,7 @@ pub(super) async fn complete(
             size: to_u64(row.try_get(2)?)?,
             tokens: (row.try_get::<_, &[u8]>(3)?.len() / 16) as u64,
             key_id: KeyId(array(row.try_get(7)?, "key_id")?),
+            checksum: Checksum(array(row.try_get(8)?, "checksum")?),
         }),
         None => None,
     };
@@ -149,7 +153,7 @@ pub(super) async fn complete(
         current_key: keys::current_key(tx, user_id).await?,
         usage: account_usage(tx, user_id, blob_id).await?,
     };
-    let outcome = uploads::complete(blob.as_ref(), &facts, storage_limit);
+    let outcome = uploads::complete(blob.as_ref(), verified.as_ref(), &facts, storage_limit);
     let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else { return Ok(outcome) };
     let id: i64 = row.try_get(0)?;
     let kind: &str = row.try_get(6)?;

@@ -49,6 +49,7 @@ use super::{
     SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
     UserSummary,
 };
+use crate::store::objects::ObjectDigest;
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
 /// Default pool size per process.
@@ -216,12 +217,13 @@ impl MetadataStore for PostgresMetadata {
         user_id: i64,
         blob_id: BlobId,
         device_id: &DeviceId,
+        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
     ) -> StoreResult<CompleteOutcome> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::complete(&tx, user_id, blob_id, device_id, storage_limit, now).await?;
+        let outcome = blobs::complete(&tx, user_id, blob_id, device_id, verified, storage_limit, now).await?;
         tx.commit().await?;
         Ok(outcome)
     }

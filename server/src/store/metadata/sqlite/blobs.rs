@@ -2,6 +2,7 @@
 //! one, and the bulk import of completed blobs.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sync_core::wire::Checksum;
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
 use super::super::columns::{
@@ -12,6 +13,7 @@ use super::keys;
 use super::rows::{INSERT_TOKEN, META_COLUMNS, account_usage, make_meta, read_meta};
 use crate::domain::uploads::{self, AccountFacts, DeclareDecision, StoredBlob};
 use crate::store::StoreResult;
+use crate::store::objects::ObjectDigest;
 
 pub(super) fn declare(
     tx: &Transaction<'_>,
@@ -101,12 +103,13 @@ pub(super) fn complete(
     user_id: i64,
     blob_id: BlobId,
     device_id: &DeviceId,
+    verified: Option<ObjectDigest>,
     storage_limit: u64,
     now: UnixMillis,
 ) -> StoreResult<CompleteOutcome> {
     let row = tx
         .prepare_cached(
-            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id
+            "SELECT id, state, size_bytes, tokens, time_start, time_end, blob_type, key_id, checksum
              FROM blobs WHERE user_id = ?1 AND blob_id = ?2",
         )?
         .query_row(params![user_id, &blob_id.0[..]], |r| {
@@ -119,13 +122,14 @@ pub(super) fn complete(
                 end: r.get(5)?,
                 kind: r.get(6)?,
                 key_id: r.get(7)?,
+                checksum: r.get(8)?,
             })
         })
         .optional()?;
     let blob = row.as_ref().map(CompletingRow::facts).transpose()?;
     let facts =
         AccountFacts { current_key: keys::current_key(tx, user_id)?, usage: account_usage(tx, user_id, blob_id)? };
-    let outcome = uploads::complete(blob.as_ref(), &facts, storage_limit);
+    let outcome = uploads::complete(blob.as_ref(), verified.as_ref(), &facts, storage_limit);
     let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else {
         return Ok(outcome);
     };
@@ -154,6 +158,7 @@ struct CompletingRow {
     end: i64,
     kind: String,
     key_id: Vec<u8>,
+    checksum: Vec<u8>,
 }
 
 impl CompletingRow {
@@ -163,6 +168,7 @@ impl CompletingRow {
             size: to_u64(self.size)?,
             tokens: (self.tokens.len() / 16) as u64,
             key_id: KeyId(array(&self.key_id, "key_id")?),
+            checksum: Checksum(array(&self.checksum, "checksum")?),
         })
     }
 }

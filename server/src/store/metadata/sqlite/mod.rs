@@ -48,6 +48,7 @@ use super::{
     SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
     UserSummary,
 };
+use crate::store::objects::ObjectDigest;
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
 /// Read connections kept open between reads.
@@ -255,11 +256,12 @@ impl MetadataStore for SqliteMetadata {
         user_id: i64,
         blob_id: BlobId,
         device_id: &DeviceId,
+        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
     ) -> StoreResult<CompleteOutcome> {
         let device_id = device_id.clone();
-        self.write(move |tx| blobs::complete(tx, user_id, blob_id, &device_id, storage_limit, now)).await
+        self.write(move |tx| blobs::complete(tx, user_id, blob_id, &device_id, verified, storage_limit, now)).await
     }
 
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>> {
