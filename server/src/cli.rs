@@ -47,7 +47,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server until SIGINT or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     User {
         /// What to do.
@@ -98,6 +98,10 @@ pub struct ServeArgs {
     /// A directory served at / (the web viewer).
     #[arg(long, env = "SYNC_SERVER_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
+    /// Origins the viewer may fetch from besides this server and the S3 endpoint
+    /// (space-separated https://host[:port]), added to its Content-Security-Policy.
+    #[arg(long, env = "SYNC_SERVER_VIEWER_CONNECT_SRC")]
+    pub viewer_connect_src: Option<String>,
     /// Log format: text or json. Levels come from RUST_LOG (default info).
     #[arg(long, env = "SYNC_SERVER_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -189,6 +193,7 @@ fn resolve(
         bind: serve.bind,
         public_url: serve.public_url,
         static_dir: serve.static_dir,
+        viewer_connect_src: serve.viewer_connect_src,
         log_format: serve.log_format,
         upload_url_ttl_secs: serve.upload_url_ttl_secs,
         download_url_ttl_secs: serve.download_url_ttl_secs,
@@ -226,7 +231,7 @@ fn parse_tier(text: &str) -> Result<SyncTier, CliError> {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
-            let config = resolve(cli.config, cli.data_dir, cli.storage, args)?;
+            let config = resolve(cli.config, cli.data_dir, cli.storage, *args)?;
             init_logging(config.log_format);
             app::serve(config).await?;
             Ok(())
@@ -339,6 +344,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)

@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// See [`Config::static_dir`](super::Config::static_dir).
     pub static_dir: Option<PathBuf>,
+    /// Space-separated origins; see
+    /// [`Config::viewer_connect_src`](super::Config::viewer_connect_src).
+    pub viewer_connect_src: Option<String>,
     /// `text` or `json`.
     pub log_format: Option<String>,
     /// Seconds.
@@ -85,6 +88,7 @@ impl fmt::Debug for FileConfig {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)

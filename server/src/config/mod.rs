@@ -11,6 +11,7 @@
 //! bind = "0.0.0.0:8787"
 //! public_url = "https://sync.example.com"
 //! static_dir = "/srv/viewer"
+//! viewer_connect_src = "https://other.example.com"   # origins the viewer may fetch from
 //! log_format = "json"            # or "text"
 //! upload_url_ttl_secs = 3600
 //! download_url_ttl_secs = 3600
@@ -126,6 +127,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A directory served at `/` (the web viewer).
     pub static_dir: Option<PathBuf>,
+    /// Origins (`https://host[:port]`) the viewer's pages may fetch from besides this server
+    /// and the S3 endpoint (its `Content-Security-Policy` `connect-src`).
+    pub viewer_connect_src: Vec<String>,
     /// Log format.
     pub log_format: LogFormat,
     /// Validity of upload URLs.
@@ -156,6 +160,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8787)),
             public_url: None,
             static_dir: None,
+            viewer_connect_src: Vec::new(),
             log_format: LogFormat::Text,
             upload_url_ttl: Duration::from_secs(3600),
             download_url_ttl: Duration::from_secs(3600),
@@ -188,6 +193,7 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl", &self.upload_url_ttl)
             .field("download_url_ttl", &self.download_url_ttl)
@@ -226,7 +232,7 @@ mod tests {
         });
         let expected = concat!(
             "Config { data_dir: \"/var/lib/sync\", bind: 127.0.0.1:8787, ",
-            "public_url: Some(\"https://sync.example.com\"), static_dir: None, log_format: Text, ",
+            "public_url: Some(\"https://sync.example.com\"), static_dir: None, viewer_connect_src: [], log_format: Text, ",
             "upload_url_ttl: 3600s, download_url_ttl: 3600s, abandoned_upload_after: 86400s, cleanup_interval: 3600s, ",
             "stripe: StripeConfig { webhook_secret: Some(<redacted>), prices: [(\"price_a\", Pro), (\"price_b\", Team)] }, ",
             "database_url: Some(\"postgres://sync:***@db.internal:5432/sync?sslmode=require\"), database_pool_size: 16, ",

@@ -14,6 +14,7 @@
 //! | `extract` | JSON and raw body extractors, the `X-Device-Id` header |
 //! | `validate` | checks of request values shared by routes (limits, filters, tokens, text) |
 //! | `request_id` | `x-request-id` generation |
+//! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
 //! | `init`, `upload`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
 //! | `site` | `/openapi.yaml`, the static viewer, unknown routes and methods |
@@ -23,6 +24,7 @@ pub mod auth;
 pub mod download;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod init;
 pub mod keys;
 pub mod objects;
@@ -81,9 +83,25 @@ fn api() -> Router<AppState> {
     json.merge(objects::router()).fallback(site::not_found).method_not_allowed_fallback(site::method_not_allowed)
 }
 
+/// The viewer pages' `Content-Security-Policy`: it may fetch from its own origin, the S3
+/// endpoint (signed download URLs) and the configured `viewer_connect_src`.
+fn viewer_policy(config: &Config) -> axum::http::HeaderValue {
+    let mut origins: Vec<String> = config.viewer_connect_src.clone();
+    if let Some(endpoint) = config.s3.as_ref().and_then(|s3| s3.endpoint.as_deref()).and_then(headers::origin) {
+        origins.push(endpoint);
+    }
+    let policy = headers::viewer_csp(&origins);
+    // Origins are checked when the configuration is read; a value that cannot be a header
+    // falls back to the policy without them.
+    axum::http::HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("frame-ancestors 'none'; default-src 'self'"))
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let app = Router::new().nest(BASE_PATH, api()).merge(site::router(state.config.static_dir.as_deref()));
+    let app = Router::new()
+        .nest(BASE_PATH, api())
+        .merge(site::router(state.config.static_dir.as_deref(), viewer_policy(&state.config)));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<axum::body::Body>| {
             let request_id =
@@ -97,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     app.with_state(state)
+        .layer(axum::middleware::from_fn(headers::nosniff))
         .layer(PropagateRequestIdLayer::new(header::HeaderName::from_static(REQUEST_ID_HEADER)))
         .layer(trace)
         .layer(SetRequestIdLayer::new(header::HeaderName::from_static(REQUEST_ID_HEADER), MakeId::new()))

@@ -141,7 +141,7 @@ pub async fn get_object(
     });
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    super::headers::add_object_headers(headers);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(response)
 }

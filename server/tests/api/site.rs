@@ -56,3 +56,53 @@ fn openapi_checker_refuses_mismatches() {
     assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"").is_ok());
     assert!(check("PUT", "/api/sync/objects/1/000102030405060708090a0b0c0d0e0f", 200, None, b"x").is_err());
 }
+
+/// The server sends the security headers itself: the viewer's pages may not be framed and fetch
+/// only from their own origin, the S3 endpoint and configured origins; nothing is sniffed; an
+/// object is a download, never a page of this origin.
+#[tokio::test]
+async fn security_headers() {
+    let www = tempfile::tempdir().unwrap();
+    std::fs::write(www.path().join("index.html"), "<h1>viewer</h1>").unwrap();
+    std::fs::write(www.path().join("worker.js"), "onmessage = () => {}").unwrap();
+    let path = www.path().to_owned();
+    let ts = TestServer::start_with(move |c| {
+        c.static_dir = Some(path);
+        c.viewer_connect_src = vec!["https://cdn.example.com".into()];
+    })
+    .await;
+    let index = ts.http.send_with("GET", &format!("{}/", ts.base), &[], Bytes::new(), false).await;
+    let policy = index.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("connect-src 'self' blob: https://cdn.example.com"), "{policy}");
+    if let Some(endpoint) = ts.config.s3.as_ref().and_then(|s3| s3.endpoint.clone()) {
+        assert!(policy.contains(&endpoint), "{policy}");
+    }
+    assert_eq!(index.headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(index.headers.get("referrer-policy").unwrap(), "no-referrer");
+    // A worker script takes its own policy from its response: none is imposed on it.
+    let worker = ts.http.send_with("GET", &format!("{}/worker.js", ts.base), &[], Bytes::new(), false).await;
+    assert!(worker.headers.get("content-security-policy").is_none());
+    for reply in [&index, &worker] {
+        assert_eq!(reply.headers.get("x-content-type-options").unwrap(), "nosniff");
+    }
+    let api_reply = ts.http.send("GET", &format!("{}/api/sync/status", ts.base), &[], Bytes::new()).await;
+    assert_eq!(api_reply.headers.get("x-content-type-options").unwrap(), "nosniff");
+
+    // An object that looks like a page is still served as a download.
+    let api = ts.api(&ts.add_user("xia@example.com", "pro").await, "x1");
+    api.init().await.ok();
+    let mut blob = TestBlob::new(130, "text", T0, 0, &[]);
+    blob.bytes = b"<html><script>alert(1)</script></html>".to_vec();
+    api.upload_blob(&blob).await;
+    let got = api.post("/download", serde_json::json!({"blob_ids": [blob.id]})).await.ok();
+    let object = api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await;
+    assert_eq!(object.status, 200);
+    assert_eq!(object.headers.get("content-type").unwrap(), "application/octet-stream");
+    assert_eq!(object.headers.get("content-disposition").unwrap(), "attachment");
+    if !ts.is_s3() {
+        assert_eq!(object.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(object.headers.get("content-security-policy").unwrap(), "sandbox; default-src 'none'");
+    }
+}

@@ -230,7 +230,12 @@ impl ObjectStore for S3Objects {
     }
 
     async fn download_url(&self, key: &ObjectKey, _size: u64, expires: i64) -> StoreResult<String> {
-        self.sign(Method::GET, &self.path(key), &SignedUrlOptions::default(), expires).await
+        // The store answers with these headers: a download, never a page.
+        let options = SignedUrlOptions::new().with_query([
+            ("response-content-disposition", "attachment"),
+            ("response-content-type", "application/octet-stream"),
+        ]);
+        self.sign(Method::GET, &self.path(key), &options, expires).await
     }
 
     async fn finish_upload(&self, key: &ObjectKey, declared: &BlobMeta) -> StoreResult<UploadCheck> {
