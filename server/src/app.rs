@@ -114,14 +114,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let state = AppState { config: Arc::new(config), public_url: public_url.into(), metadata, objects, local_objects };
     let (shutdown, mut stop) = watch::channel(false);
     let app = crate::http::router(state.clone());
-    let mut stop_server = stop.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_server.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(crate::serve::serve(listener, app, state.config.limits.clone(), stop.clone()));
     let cleanup_state = state.clone();
     let cleanup = tokio::spawn(async move {
         crate::cleanup::run_periodically(cleanup_state, async move {

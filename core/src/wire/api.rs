@@ -54,8 +54,12 @@ pub mod codes {
     /// The account has as many declared but not yet completed uploads (or bytes of them) as it
     /// may: complete some first, or wait until abandoned ones are swept (409).
     pub const PENDING_LIMIT: &str = "PENDING_LIMIT";
-    /// Too many requests (429).
+    /// Too many requests (429, with `Retry-After`).
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The request took longer than the server allows (408): send it again, faster or smaller.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// The server is serving as many requests as it may (503, with `Retry-After`).
+    pub const OVERLOADED: &str = "OVERLOADED";
     /// A server fault (500).
     pub const INTERNAL: &str = "INTERNAL";
 }

@@ -96,6 +96,15 @@ pub enum ApiError {
     /// A blob sealed under another master key than the account's current one (409).
     #[error("the account's key was rotated: fetch the keys again (/init) and seal under the current key")]
     KeyRotated,
+    /// The request took longer than allowed (408).
+    #[error("the request took too long: send it again")]
+    Timeout,
+    /// As many requests are in flight as the server serves at once (503).
+    #[error("the server is busy: try again in {retry_after} s")]
+    Overloaded {
+        /// Seconds to wait (`Retry-After`).
+        retry_after: u64,
+    },
     /// A server fault; the cause is logged, not answered (500).
     #[error("internal server error")]
     Internal(#[source] Cause),
@@ -121,6 +130,8 @@ impl ApiError {
             ApiError::InvalidRequest(_) | ApiError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,7 +156,17 @@ impl ApiError {
             ApiError::AccountExists => codes::ACCOUNT_EXISTS,
             ApiError::KeyRotated => codes::KEY_ROTATED,
             ApiError::PendingLimit { .. } => codes::PENDING_LIMIT,
+            ApiError::Timeout => codes::TIMEOUT,
+            ApiError::Overloaded { .. } => codes::OVERLOADED,
             ApiError::Internal(_) => codes::INTERNAL,
+        }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Overloaded { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -191,8 +212,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = status.as_u16(), code = self.code(), message = %self, "request refused");
         }
+        let retry_after = self.retry_after();
         let body = ErrorBody { error: self.to_string(), code: self.code().to_owned() };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

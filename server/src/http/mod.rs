@@ -14,6 +14,7 @@
 //! | `extract` | JSON and raw body extractors, the `X-Device-Id` header |
 //! | `validate` | checks of request values shared by routes (limits, filters, tokens, text) |
 //! | `request_id` | `x-request-id` generation |
+//! | `limits` | requests served at once, request deadlines |
 //! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
 //! | `init`, `upload`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
@@ -27,6 +28,7 @@ pub mod extract;
 pub mod headers;
 pub mod init;
 pub mod keys;
+pub mod limits;
 pub mod objects;
 pub mod request_id;
 pub mod search;
@@ -69,8 +71,9 @@ pub struct AppState {
     pub local_objects: Option<Arc<LocalObjects>>,
 }
 
-/// The API under [`BASE_PATH`]: the JSON routes under the body limit, then the object routes.
-fn api() -> Router<AppState> {
+/// The API under [`BASE_PATH`]: the JSON routes under the body limit and their deadline, then
+/// the object routes (which time their bodies themselves).
+fn api(state: &AppState) -> Router<AppState> {
     let json = Router::new()
         .merge(init::router())
         .merge(upload::router())
@@ -79,7 +82,8 @@ fn api() -> Router<AppState> {
         .merge(account::router())
         .merge(keys::router())
         .merge(webhooks::router())
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::deadline));
     json.merge(objects::router()).fallback(site::not_found).method_not_allowed_fallback(site::method_not_allowed)
 }
 
@@ -100,7 +104,7 @@ fn viewer_policy(config: &Config) -> axum::http::HeaderValue {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let app = Router::new()
-        .nest(BASE_PATH, api())
+        .nest(BASE_PATH, api(&state))
         .merge(site::router(state.config.static_dir.as_deref(), viewer_policy(&state.config)));
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<axum::body::Body>| {
@@ -114,7 +118,11 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let permits = limits::Concurrency(std::sync::Arc::new(tokio::sync::Semaphore::new(
+        state.config.limits.max_concurrent_requests.max(1),
+    )));
     app.with_state(state)
+        .layer(axum::middleware::from_fn_with_state(permits, limits::concurrency))
         .layer(axum::middleware::from_fn(headers::nosniff))
         .layer(PropagateRequestIdLayer::new(header::HeaderName::from_static(REQUEST_ID_HEADER)))
         .layer(trace)

@@ -94,7 +94,9 @@ pub async fn put_object(
         }
     }
     writable(&state, &key, size).await?;
-    let upload = match local.receive(size, body.into_data_stream()).await {
+    let limits = &state.config.limits;
+    let stream = body.into_data_stream();
+    let upload = match local.receive(size, stream, limits.body_idle_timeout, limits.transfer_timeout).await {
         Ok(upload) => upload,
         Err(WriteError::TooLong(size)) => {
             return Err(ApiError::too_large(format!(
@@ -103,6 +105,7 @@ pub async fn put_object(
         }
         Err(err @ WriteError::TooShort { .. }) => return Err(ApiError::ChecksumMismatch(err.to_string())),
         Err(WriteError::Body(err)) => return Err(ApiError::invalid(format!("the request body failed: {err}"))),
+        Err(WriteError::Timeout) => return Err(ApiError::Timeout),
         Err(WriteError::Store(err)) => return Err(err.into()),
     };
     // Checked again once the body is in: the blob may have been completed (or removed, or

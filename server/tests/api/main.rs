@@ -13,6 +13,7 @@ mod accounts;
 mod cleanup;
 mod flow;
 mod keys;
+mod limits;
 mod objects;
 mod requests;
 mod site;

@@ -48,9 +48,12 @@ pub enum WriteError {
         /// Bytes signed for.
         expected: u64,
     },
-    /// The client's body stream failed (disconnect, timeout).
+    /// The client's body stream failed (disconnect).
     #[error("the request body failed: {0}")]
     Body(String),
+    /// The body went too long without a byte, or took too long in all.
+    #[error("the request body was too slow")]
+    Timeout,
     /// The disk failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -127,8 +130,29 @@ impl LocalObjects {
         self.signer.verify(method, key, params, now)
     }
 
-    /// Streams exactly `size` bytes of `body` to a partial file and syncs it.
-    pub async fn receive<S, E>(&self, size: u64, mut body: S) -> Result<ReceivedUpload, WriteError>
+    /// Streams exactly `size` bytes of `body` to a partial file and syncs it, giving up when
+    /// the body goes `idle` without a byte or takes longer than `total`.
+    pub async fn receive<S, E>(
+        &self,
+        size: u64,
+        body: S,
+        idle: std::time::Duration,
+        total: std::time::Duration,
+    ) -> Result<ReceivedUpload, WriteError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        // Dropped on timeout, the unfinished upload removes its file.
+        tokio::time::timeout(total, self.receive_within(size, body, idle)).await.unwrap_or(Err(WriteError::Timeout))
+    }
+
+    async fn receive_within<S, E>(
+        &self,
+        size: u64,
+        mut body: S,
+        idle: std::time::Duration,
+    ) -> Result<ReceivedUpload, WriteError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
@@ -139,7 +163,7 @@ impl LocalObjects {
         let upload = ReceivedUpload { path: Some(path) };
         let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
         let mut written: u64 = 0;
-        while let Some(chunk) = body.next().await {
+        while let Some(chunk) = tokio::time::timeout(idle, body.next()).await.map_err(|_| WriteError::Timeout)? {
             let chunk = chunk.map_err(|e| WriteError::Body(e.to_string()))?;
             written = written.saturating_add(chunk.len() as u64);
             if written > size {
