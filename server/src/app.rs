@@ -111,7 +111,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let (metadata, objects, local_objects) = open_stores(&config, &public_url).await?;
-    let state = AppState { config: Arc::new(config), public_url: public_url.into(), metadata, objects, local_objects };
+    let rate_limits = Arc::new(crate::http::rate_limit::RateLimits::new(&config.limits));
+    let state = AppState {
+        config: Arc::new(config),
+        public_url: public_url.into(),
+        metadata,
+        objects,
+        local_objects,
+        rate_limits,
+    };
     let (shutdown, mut stop) = watch::channel(false);
     let app = crate::http::router(state.clone());
     let server = tokio::spawn(crate::serve::serve(listener, app, state.config.limits.clone(), stop.clone()));

@@ -1,10 +1,11 @@
 //! Limits on what one account or one client may hold or ask of the server: pending uploads per
-//! account; timeouts and concurrency of requests and connections. Each setting is a flag, a `SYNC_SERVER_*` variable and a key of the TOML file's
+//! account; timeouts and concurrency of requests and connections; rate limits. Each setting is a flag, a `SYNC_SERVER_*` variable and a key of the TOML file's
 //! `[limits]` table ([`LimitSettings`], all optional), resolved over the defaults into
 //! [`Limits`]. None of them is a secret.
 
 use std::time::Duration;
 
+use axum::http::HeaderName;
 use clap::Args;
 use serde::Deserialize;
 use sync_core::wire::SyncTier;
@@ -48,6 +49,19 @@ pub struct LimitSettings {
     /// Connections open at once to this process; more wait to be accepted. Default: 4096.
     #[arg(long, env = "SYNC_SERVER_MAX_CONNECTIONS")]
     pub max_connections: Option<u64>,
+    /// Failed bearer tokens per client address and minute (0: no limit). Default: 60.
+    #[arg(long, env = "SYNC_SERVER_AUTH_FAILURES_PER_MINUTE")]
+    pub auth_failures_per_minute: Option<u32>,
+    /// `/init` calls per client address and minute (0: no limit). Default: 600.
+    #[arg(long, env = "SYNC_SERVER_INIT_PER_MINUTE_PER_ADDRESS")]
+    pub init_per_minute_per_address: Option<u32>,
+    /// `/init` calls per account and minute (0: no limit). Default: 300.
+    #[arg(long, env = "SYNC_SERVER_INIT_PER_MINUTE_PER_ACCOUNT")]
+    pub init_per_minute_per_account: Option<u32>,
+    /// Header a trusted reverse proxy sets to the client's address (its last value counts), for
+    /// example x-forwarded-for. Default: none (the peer's address).
+    #[arg(long, env = "SYNC_SERVER_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 /// The resolved limits.
@@ -70,6 +84,14 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// Connections open at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Failed bearer tokens per client address and minute (0: no limit).
+    pub auth_failures_per_minute: u32,
+    /// `/init` calls per client address and minute (0: no limit).
+    pub init_per_minute_per_address: u32,
+    /// `/init` calls per account and minute (0: no limit).
+    pub init_per_minute_per_account: u32,
+    /// The header naming the client's address (set by a trusted reverse proxy).
+    pub client_ip_header: Option<HeaderName>,
 }
 
 impl Limits {
@@ -90,6 +112,10 @@ impl Default for Limits {
             transfer_timeout: Duration::from_secs(3600),
             max_concurrent_requests: 512,
             max_connections: 4096,
+            auth_failures_per_minute: 60,
+            init_per_minute_per_address: 600,
+            init_per_minute_per_account: 300,
+            client_ip_header: None,
         }
     }
 }
@@ -155,6 +181,27 @@ pub fn resolve(over: LimitSettings, file: LimitSettings) -> Result<Limits, Confi
             over.max_pending_bytes.or(file.max_pending_bytes),
             defaults.max_pending_bytes,
         )?,
+        auth_failures_per_minute: over
+            .auth_failures_per_minute
+            .or(file.auth_failures_per_minute)
+            .unwrap_or(defaults.auth_failures_per_minute),
+        init_per_minute_per_address: over
+            .init_per_minute_per_address
+            .or(file.init_per_minute_per_address)
+            .unwrap_or(defaults.init_per_minute_per_address),
+        init_per_minute_per_account: over
+            .init_per_minute_per_account
+            .or(file.init_per_minute_per_account)
+            .unwrap_or(defaults.init_per_minute_per_account),
+        client_ip_header: match over.client_ip_header.or(file.client_ip_header).filter(|h| !h.trim().is_empty()) {
+            None => None,
+            Some(name) => Some(HeaderName::from_bytes(name.trim().to_ascii_lowercase().as_bytes()).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "client_ip_header",
+                    message: format!("{name:?} is not a header name: {e}"),
+                }
+            })?),
+        },
     })
 }
 
@@ -171,6 +218,16 @@ mod tests {
         assert_eq!((limits.max_pending_uploads, limits.max_pending_bytes), (5, 20));
         assert_eq!((limits.request_timeout, limits.max_connections), (Duration::from_secs(7), 3));
         assert_eq!(limits.transfer_timeout, Duration::from_secs(3600));
+        let proxied = LimitSettings {
+            client_ip_header: Some("X-Forwarded-For".into()),
+            auth_failures_per_minute: Some(0),
+            ..LimitSettings::default()
+        };
+        let limits = resolve(proxied, LimitSettings::default()).unwrap();
+        assert_eq!(limits.client_ip_header.unwrap().as_str(), "x-forwarded-for");
+        assert_eq!(limits.auth_failures_per_minute, 0);
+        let bad = LimitSettings { client_ip_header: Some("not a header".into()), ..LimitSettings::default() };
+        assert!(resolve(bad, LimitSettings::default()).is_err());
         assert_eq!(resolve(LimitSettings::default(), LimitSettings::default()).unwrap(), Limits::default());
         let zero = LimitSettings { max_pending_bytes: Some(0), ..LimitSettings::default() };
         assert!(resolve(zero, LimitSettings::default()).is_err());

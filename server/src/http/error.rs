@@ -96,6 +96,12 @@ pub enum ApiError {
     /// A blob sealed under another master key than the account's current one (409).
     #[error("the account's key was rotated: fetch the keys again (/init) and seal under the current key")]
     KeyRotated,
+    /// Too many failed bearer tokens or `/init` calls (429).
+    #[error("too many requests: try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait (`Retry-After`).
+        retry_after: u64,
+    },
     /// The request took longer than allowed (408).
     #[error("the request took too long: send it again")]
     Timeout,
@@ -131,6 +137,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -157,6 +164,7 @@ impl ApiError {
             ApiError::KeyRotated => codes::KEY_ROTATED,
             ApiError::PendingLimit { .. } => codes::PENDING_LIMIT,
             ApiError::Timeout => codes::TIMEOUT,
+            ApiError::RateLimited { .. } => codes::RATE_LIMITED,
             ApiError::Overloaded { .. } => codes::OVERLOADED,
             ApiError::Internal(_) => codes::INTERNAL,
         }
@@ -165,7 +173,7 @@ impl ApiError {
     /// Seconds the client should wait before trying again (`Retry-After`), if any.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            ApiError::Overloaded { retry_after } => Some(*retry_after),
+            ApiError::Overloaded { retry_after } | ApiError::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
         }
     }

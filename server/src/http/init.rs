@@ -10,7 +10,8 @@
 //! - Without an envelope on an account without keys: `is_new_user: true`, `envelope: null`,
 //!   revision 0.
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::routing::post;
 use axum::{Json, Router};
 use sync_core::wire::limits::{MAX_APP_VERSION_LEN, MAX_DEVICE_NAME_LEN};
@@ -20,13 +21,33 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, DeviceHeader};
+use super::rate_limit::retry_after_secs;
 use super::validate;
 use crate::domain::{keys, tiers};
 use crate::store::metadata::{AccountKeys, CreateKeysOutcome, NewDevice, RegisterOutcome};
 
-/// `POST /init`.
+/// `POST /init`, limited per client address and per account ([`super::rate_limit`]).
 pub fn router() -> Router<AppState> {
     Router::new().route("/init", post(init))
+}
+
+/// One `/init` of the client's address, spent before the token is looked at (an extractor
+/// that runs first).
+pub struct InitAllowance;
+
+impl FromRequestParts<AppState> for InitAllowance {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limits = &state.rate_limits;
+        if let Some(client) = limits.client(parts) {
+            limits
+                .init_per_address
+                .take(&client, std::time::Instant::now())
+                .map_err(|wait| ApiError::RateLimited { retry_after: retry_after_secs(wait) })?;
+        }
+        Ok(InitAllowance)
+    }
 }
 
 fn answer(keys: Option<AccountKeys>, is_new_user: bool) -> InitResponse {
@@ -51,10 +72,16 @@ fn answer(keys: Option<AccountKeys>, is_new_user: bool) -> InitResponse {
 /// The handler.
 pub async fn init(
     State(state): State<AppState>,
+    _allowance: InitAllowance,
     AuthUser(user): AuthUser,
     DeviceHeader(header_device): DeviceHeader,
     ApiJson(req): ApiJson<InitRequest>,
 ) -> ApiResult<Json<InitResponse>> {
+    state
+        .rate_limits
+        .init_per_account
+        .take(&user.id, std::time::Instant::now())
+        .map_err(|wait| ApiError::RateLimited { retry_after: retry_after_secs(wait) })?;
     if req.device_id != header_device {
         return Err(ApiError::invalid("device_id differs from the X-Device-Id header"));
     }

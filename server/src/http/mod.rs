@@ -15,6 +15,7 @@
 //! | `validate` | checks of request values shared by routes (limits, filters, tokens, text) |
 //! | `request_id` | `x-request-id` generation |
 //! | `limits` | requests served at once, request deadlines |
+//! | `rate_limit` | failed bearer tokens and `/init` per client address and account |
 //! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
 //! | `init`, `upload`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
@@ -30,6 +31,7 @@ pub mod init;
 pub mod keys;
 pub mod limits;
 pub mod objects;
+pub mod rate_limit;
 pub mod request_id;
 pub mod search;
 pub mod site;
@@ -69,6 +71,8 @@ pub struct AppState {
     /// The local object store, when objects are local: its signed URLs are answered by this
     /// server (`/api/sync/objects/...`).
     pub local_objects: Option<Arc<LocalObjects>>,
+    /// Rate limits (this process's counters).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 /// The API under [`BASE_PATH`]: the JSON routes under the body limit and their deadline, then

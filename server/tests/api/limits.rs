@@ -123,3 +123,86 @@ async fn idle_keep_alive_connections_are_closed() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(took >= Duration::from_millis(800), "{took:?}");
 }
+
+/// Failed bearer tokens are limited per client address: once spent, the address is refused
+/// with `429 RATE_LIMITED` and `Retry-After` (even with a good token) while other addresses
+/// are not; `/init` is limited per address and per account. Addresses come from a trusted
+/// proxy's header here.
+#[tokio::test]
+async fn bad_tokens_and_init_are_rate_limited() {
+    let ts = TestServer::start_with(|c| {
+        c.limits.client_ip_header = Some(axum::http::HeaderName::from_static("x-forwarded-for"));
+        c.limits.auth_failures_per_minute = 3;
+        c.limits.init_per_minute_per_address = 4;
+        c.limits.init_per_minute_per_account = 2;
+    })
+    .await;
+    let token = ts.add_user("ada@example.com", "team").await;
+    let status = format!("{}/api/sync/status", ts.base);
+    let from = |address: &'static str, token: &str| {
+        let auth = format!("Bearer {token}");
+        let http = ts.http.clone();
+        let url = status.clone();
+        async move {
+            http.send_with(
+                "GET",
+                &url,
+                &[
+                    ("authorization", &auth),
+                    ("x-device-id", "a1"),
+                    ("x-forwarded-for", &format!("10.9.9.9, {address}")),
+                ],
+                bytes::Bytes::new(),
+                true,
+            )
+            .await
+        }
+    };
+    let wrong = "sps_0000000000000000000000000000000000000000000000000000000000000000";
+    for _ in 0..3 {
+        from("192.0.2.1", wrong).await.expect_error(401, "UNAUTHORIZED");
+    }
+    let limited = from("192.0.2.1", wrong).await;
+    limited.expect_error(429, "RATE_LIMITED");
+    let wait: u64 = limited.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    // Refused before the token is looked at: a good one too, from that address.
+    from("192.0.2.1", &token).await.expect_error(429, "RATE_LIMITED");
+    // Another address (the last one of the header counts) is not limited.
+    from("192.0.2.2", wrong).await.expect_error(401, "UNAUTHORIZED");
+    from("192.0.2.2", &token).await.expect_error(403, "UNKNOWN_DEVICE");
+
+    // /init: two per account and minute.
+    let init = |address: &'static str, device: &'static str| {
+        let api = ts.api(&token, device);
+        async move {
+            let body = serde_json::json!({"device_id": device, "device_name": "n", "device_os": "linux"});
+            let url = format!("{}/api/sync/init", api.base);
+            let auth = format!("Bearer {}", api.token);
+            let headers = [("authorization", auth.as_str()), ("x-device-id", device), ("x-forwarded-for", address)];
+            api.http.send("POST", &url, &headers, serde_json::to_vec(&body).unwrap()).await
+        }
+    };
+    init("192.0.2.3", "a1").await.ok();
+    init("192.0.2.4", "a2").await.ok();
+    init("192.0.2.5", "a3").await.expect_error(429, "RATE_LIMITED");
+    // Four per address and minute, whatever the account: two accounts with room to spare,
+    // from 192.0.2.6.
+    let mut statuses = Vec::new();
+    for (i, email) in ["bea@example.com", "cal@example.com", "dee@example.com"].iter().enumerate() {
+        let other = ts.add_user(email, "team").await;
+        for _ in 0..2 {
+            let auth = format!("Bearer {other}");
+            let device = format!("d{i}");
+            let headers =
+                [("authorization", auth.as_str()), ("x-device-id", device.as_str()), ("x-forwarded-for", "192.0.2.6")];
+            let body = serde_json::json!({"device_id": device, "device_name": "n", "device_os": "linux"});
+            let reply = ts
+                .http
+                .send("POST", &format!("{}/api/sync/init", ts.base), &headers, serde_json::to_vec(&body).unwrap())
+                .await;
+            statuses.push(reply.status);
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 429, 429]);
+}
