@@ -83,6 +83,14 @@ pub async fn open_stores(
     }
 }
 
+/// The billing references of the accounts of `metadata` (under its stored secret, so every
+/// process on the same database mints the same ones).
+pub async fn billing_references(
+    metadata: &dyn MetadataStore,
+) -> Result<crate::domain::subscriptions::BillingReferences, StoreError> {
+    Ok(crate::domain::subscriptions::BillingReferences::new(&metadata.url_signing_secret().await?))
+}
+
 /// A running server.
 pub struct RunningServer {
     /// The bound address.
@@ -112,6 +120,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let (metadata, objects, local_objects) = open_stores(&config, &public_url).await?;
     let rate_limits = Arc::new(crate::http::rate_limit::RateLimits::new(&config.limits));
+    let billing = Arc::new(billing_references(metadata.as_ref()).await?);
     let state = AppState {
         config: Arc::new(config),
         public_url: public_url.into(),
@@ -119,6 +128,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         objects,
         local_objects,
         rate_limits,
+        billing,
     };
     let (shutdown, mut stop) = watch::channel(false);
     let app = crate::http::router(state.clone());

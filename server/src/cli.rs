@@ -159,6 +159,12 @@ pub enum UserCommand {
         /// Login e-mail.
         email: String,
     },
+    /// Print an account's billing reference on the last line: put it in a Stripe
+    /// subscription's metadata.sync_account to link the subscription to the account.
+    BillingReference {
+        /// Login e-mail.
+        email: String,
+    },
 }
 
 /// Why a command failed.
@@ -303,6 +309,12 @@ pub async fn user_command(
             }
             emit(out, format!("new bearer token for {} (the old one no longer works; shown once):", user.email))?;
             emit(out, token)
+        }
+        UserCommand::BillingReference { email } => {
+            let user = find(metadata.as_ref(), &email).await?;
+            let references = app::billing_references(metadata.as_ref()).await?;
+            emit(out, format!("billing reference of {} (Stripe subscription metadata.sync_account):", user.email))?;
+            emit(out, references.reference(user.id))
         }
         UserCommand::Remove { email } => {
             let user = find(metadata.as_ref(), &email).await?;

@@ -430,6 +430,15 @@ pub struct DeleteDataResponse {
     pub freed_bytes: u64,
 }
 
+/// Answer to `GET /billing/reference`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingReferenceResponse {
+    /// The account's billing reference: what a checkout puts in the Stripe subscription's
+    /// `metadata.sync_account` (or `client_reference_id`) so that the subscription sets this
+    /// account's tier. Minted by the server; it cannot be forged for another account.
+    pub reference: String,
+}
+
 /// `POST /keys`: password change (`envelope` only) or rotation (all three).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeysRequest {

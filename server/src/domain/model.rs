@@ -369,8 +369,9 @@ impl RemovedBlobs {
 pub struct SubscriptionChange {
     /// Stripe customer id (`cus_...`).
     pub customer: String,
-    /// The e-mail in the subscription's metadata, used to link a customer the first time.
-    pub email: Option<String>,
+    /// The account a verified billing reference in the subscription's metadata names, used to
+    /// link a customer the first time.
+    pub account: Option<i64>,
     /// The tier to set.
     pub tier: SyncTier,
     /// The event's `created` time (seconds); older events than the last applied are ignored.
@@ -387,7 +388,8 @@ pub enum SubscriptionOutcome {
     },
     /// A newer event was applied before; nothing changed.
     Outdated,
-    /// No account is linked to the customer or carries the e-mail.
+    /// No account is linked to the customer, or the billing reference names no unlinked
+    /// account.
     NoSuchUser,
     /// The event id was applied before; nothing changed.
     Duplicate,

@@ -1,5 +1,6 @@
 //! The account's own view: `GET /status`, `GET /devices`, `DELETE /devices?device_id=`,
-//! `DELETE /data`.
+//! `DELETE /data`, `GET /billing/reference` (what a checkout passes to Stripe so the
+//! subscription sets this account's tier: [`crate::domain::subscriptions`]).
 //!
 //! Removing a device unregisters it (its requests then answer `403 UNKNOWN_DEVICE` until it
 //! calls `/init` again) and keeps its blobs. Deleting data removes every blob of the account,
@@ -12,8 +13,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use sync_core::DeviceId;
 use sync_core::wire::{
-    DeleteDataResponse, DeviceInfo, DevicesResponse, Quota, RemoveDeviceResponse, Stats, StatusResponse,
-    StorageBreakdown,
+    BillingReferenceResponse, DeleteDataResponse, DeviceInfo, DevicesResponse, Quota, RemoveDeviceResponse, Stats,
+    StatusResponse, StorageBreakdown,
 };
 
 use super::AppState;
@@ -27,6 +28,15 @@ pub fn router() -> Router<AppState> {
         .route("/status", get(status))
         .route("/devices", get(devices).delete(remove_device))
         .route("/data", delete(delete_data))
+        .route("/billing/reference", get(billing_reference))
+}
+
+/// `GET /billing/reference`.
+pub async fn billing_reference(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<BillingReferenceResponse>> {
+    Ok(Json(BillingReferenceResponse { reference: state.billing.reference(caller.user.id) }))
 }
 
 /// `GET /status`.

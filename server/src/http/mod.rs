@@ -73,6 +73,8 @@ pub struct AppState {
     pub local_objects: Option<Arc<LocalObjects>>,
     /// Rate limits (this process's counters).
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    /// Mints and checks the accounts' billing references (Stripe linking).
+    pub billing: Arc<crate::domain::subscriptions::BillingReferences>,
 }
 
 /// The API under [`BASE_PATH`]: the JSON routes under the body limit and their deadline, then

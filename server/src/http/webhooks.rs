@@ -63,8 +63,8 @@ pub async fn stripe(
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))?;
     let now = crate::time::now_ms();
     let update = stripe::decode(&event, &state.config.stripe).map_err(ApiError::invalid)?;
-    let (customer, email, tier) = match update {
-        SubscriptionUpdate::SetTier { customer, email, tier } => (customer, email, tier),
+    let (customer, reference, tier) = match update {
+        SubscriptionUpdate::SetTier { customer, reference, tier } => (customer, reference, tier),
         SubscriptionUpdate::Ignored => {
             let fresh = state.metadata.record_stripe_event(&event.id, now).await?;
             return Ok(ack(if fresh { "ignored" } else { "duplicate" }));
@@ -75,7 +75,9 @@ pub async fn stripe(
             return Ok(ack(if fresh { "unknown_price" } else { "duplicate" }));
         }
     };
-    let change = SubscriptionChange { customer, email, tier, event_created: event.created };
+    // Only a reference this server minted names an account; anything else links nothing.
+    let account = reference.as_deref().and_then(|r| state.billing.account_of(r));
+    let change = SubscriptionChange { customer, account, tier, event_created: event.created };
     let result = match state.metadata.apply_subscription(&event.id, change, now).await? {
         SubscriptionOutcome::Applied { email } => {
             tracing::info!(event = %event.id, %email, tier = tier.as_str(), "subscription applied");

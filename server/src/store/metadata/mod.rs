@@ -149,8 +149,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// does not know, which the cleanup job may delete.
     async fn missing_blobs(&self, keys: Vec<ObjectKey>) -> StoreResult<Vec<ObjectKey>>;
 
-    /// Applies a subscription change to the linked account (linking the customer by e-mail the
-    /// first time) and records `event_id`, in one transaction; an event id seen before changes
+    /// Applies a subscription change to the linked account (linking the customer to the
+    /// change's verified account the first time) and records `event_id`, in one transaction; an event id seen before changes
     /// nothing (a replay).
     async fn apply_subscription(
         &self,
