@@ -15,9 +15,9 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use sync_core::BlobId;
 use sync_core::wire::limits::{MAX_BLOB_SIZE, max_tokens_for_size};
 use sync_core::wire::{CompleteRequest, CompleteResponse, UploadRequest, UploadResponse};
+use sync_core::{BlobId, DeviceId};
 
 use super::AppState;
 use super::auth::Caller;
@@ -27,7 +27,7 @@ use super::validate;
 use crate::domain::tiers;
 use crate::domain::uploads::UploadCheck;
 use crate::store::ObjectKey;
-use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
+use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome, TokenBytes};
 use crate::store::objects::ObjectDigest;
 
 /// `POST /upload` and `POST /upload/complete`.
@@ -43,13 +43,10 @@ fn conflict(blob_id: BlobId) -> ApiError {
     ApiError::Conflict(format!("blob {blob_id} was uploaded before with other metadata"))
 }
 
-/// `POST /upload`.
-pub async fn upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<UploadRequest>,
-) -> ApiResult<Json<UploadResponse>> {
-    if req.device_id != caller.device_id {
+/// Checks a declaration sent by `device` (no I/O): the blob's metadata and its distinct search
+/// tokens, or why the request is refused.
+pub fn check_request(req: &UploadRequest, device: &DeviceId) -> ApiResult<(BlobMeta, Vec<TokenBytes>)> {
+    if req.device_id != *device {
         return Err(ApiError::invalid("device_id differs from the X-Device-Id header"));
     }
     if req.time_start > req.time_end {
@@ -63,10 +60,6 @@ pub async fn upload(
     }
     // Tokens are bounded by the blob's size (and counted against the quota by the store).
     let tokens = validate::tokens(&req.search_tokens, max_tokens_for_size(req.size_bytes))?;
-    let user = &caller.user;
-    if !tiers::is_subscribed(user.tier) {
-        return Err(ApiError::NoSubscription);
-    }
     let meta = BlobMeta {
         blob_id: req.blob_id,
         blob_type: req.blob_type,
@@ -77,6 +70,20 @@ pub async fn upload(
         checksum: req.checksum,
         key_id: req.key_id,
     };
+    Ok((meta, tokens))
+}
+
+/// `POST /upload`.
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<UploadRequest>,
+) -> ApiResult<Json<UploadResponse>> {
+    let (meta, tokens) = check_request(&req, &caller.device_id)?;
+    let user = &caller.user;
+    if !tiers::is_subscribed(user.tier) {
+        return Err(ApiError::NoSubscription);
+    }
     let limits = state.config.limits.upload_limits(user.tier);
     match state.metadata.declare_blob(user.id, meta, tokens, limits, crate::time::now_ms()).await? {
         DeclareOutcome::Pending => {}
