@@ -146,6 +146,70 @@ pub struct UploadResponse {
     pub already_uploaded: bool,
 }
 
+/// `POST /upload` with many declarations at once (at most
+/// [`MAX_BLOBS_PER_BATCH`](super::limits::MAX_BLOBS_PER_BATCH)): each is decided as a single
+/// `/upload` would be, in order, in one transaction; each gets its own answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchRequest {
+    /// The declarations.
+    pub blobs: Vec<UploadRequest>,
+}
+
+/// One declaration's answer in an [`UploadBatchResponse`]: the fields of an
+/// [`UploadResponse`], or `error` (then `upload_url` is empty and `expires_in` 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchItem {
+    /// The blob's id.
+    pub blob_id: BlobId,
+    /// Where to `PUT` the ciphertext (empty when `already_uploaded` or refused).
+    pub upload_url: String,
+    /// Seconds the URL stays valid.
+    pub expires_in: u64,
+    /// True when the same blob was completed before: nothing to upload.
+    #[serde(default)]
+    pub already_uploaded: bool,
+    /// Why this declaration was refused (what a single `/upload` would answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Answer to a batched `POST /upload`: one item per declaration, in their order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchResponse {
+    /// The answers.
+    pub results: Vec<UploadBatchItem>,
+}
+
+/// `POST /upload/complete` for many blobs at once (at most
+/// [`MAX_BLOBS_PER_BATCH`](super::limits::MAX_BLOBS_PER_BATCH)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchRequest {
+    /// The uploaded blobs.
+    pub blob_ids: Vec<BlobId>,
+}
+
+/// One blob's answer in a [`CompleteBatchResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchItem {
+    /// The blob.
+    pub blob_id: BlobId,
+    /// Why it was not completed (what a single `/upload/complete` would answer); absent when
+    /// it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Answer to a batched `POST /upload/complete`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchResponse {
+    /// One item per distinct blob id, in their order.
+    pub results: Vec<CompleteBatchItem>,
+    /// Bytes stored for the user after these blobs.
+    pub storage_used: u64,
+    /// The tier's limit in bytes.
+    pub storage_limit: u64,
+}
+
 /// `POST /upload/complete`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompleteRequest {

@@ -8,6 +8,8 @@ pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
 pub const MAX_TOKENS_PER_UPLOAD: usize = 20_000;
 /// Tokens one search request may carry (terms x months x keys).
 pub const MAX_TOKENS_PER_SEARCH: usize = 1_024;
+/// Blobs one batched `/upload` or `/upload/complete` may name.
+pub const MAX_BLOBS_PER_BATCH: usize = 1_000;
 /// Blob ids one download request may name.
 pub const MAX_IDS_PER_DOWNLOAD: usize = 1_000;
 /// Largest `limit` of a download or search page.

@@ -170,6 +170,11 @@ impl ApiError {
         }
     }
 
+    /// The JSON form of this error (an item of a batched answer carries it).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: self.to_string(), code: self.code().to_owned() }
+    }
+
     /// Seconds the client should wait before trying again (`Retry-After`), if any.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
@@ -221,7 +226,7 @@ impl IntoResponse for ApiError {
             tracing::debug!(status = status.as_u16(), code = self.code(), message = %self, "request refused");
         }
         let retry_after = self.retry_after();
-        let body = ErrorBody { error: self.to_string(), code: self.code().to_owned() };
+        let body = self.body();
         let mut response = (status, Json(body)).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));

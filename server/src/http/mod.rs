@@ -17,12 +17,13 @@
 //! | `limits` | requests served at once, request deadlines |
 //! | `rate_limit` | failed bearer tokens and `/init` per client address and account |
 //! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
-//! | `init`, `upload`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
+//! | `init`, `upload`, `complete`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
 //! | `site` | `/openapi.yaml`, the static viewer, unknown routes and methods |
 
 pub mod account;
 pub mod auth;
+pub mod complete;
 pub mod download;
 pub mod error;
 pub mod extract;
@@ -83,6 +84,7 @@ fn api(state: &AppState) -> Router<AppState> {
     let json = Router::new()
         .merge(init::router())
         .merge(upload::router())
+        .merge(complete::router())
         .merge(download::router())
         .merge(search::router())
         .merge(account::router())

@@ -10,6 +10,7 @@
 mod common;
 
 mod accounts;
+mod batch;
 mod cleanup;
 mod flow;
 mod keys;

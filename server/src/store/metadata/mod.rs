@@ -26,7 +26,7 @@ pub use crate::domain::model::{
 };
 
 use super::objects::ObjectDigest;
-use super::{ObjectKey, StoreResult};
+use super::{ObjectKey, StoreError, StoreResult};
 
 /// Accounts, devices, keys, the blob index and search, Stripe bookkeeping.
 #[async_trait]
@@ -99,7 +99,19 @@ pub trait MetadataStore: Send + Sync + 'static {
         tokens: Vec<TokenBytes>,
         limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome>;
+    ) -> StoreResult<DeclareOutcome> {
+        let mut outcomes = self.declare_blobs(user_id, vec![(meta, tokens)], limits, now).await?;
+        outcomes.pop().ok_or_else(|| StoreError::corrupt("no outcome for a declared blob"))
+    }
+    /// Declares blobs in order, in one transaction, each as [`MetadataStore::declare_blob`]
+    /// would (each sees the ones before it); one outcome per blob.
+    async fn declare_blobs(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        limits: UploadLimits,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<DeclareOutcome>>;
     /// A blob of this user, pending or complete.
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>>;
     /// Makes a pending blob visible if its uploaded object was checked to be `verified` (its
@@ -114,7 +126,21 @@ pub trait MetadataStore: Send + Sync + 'static {
         verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome>;
+    ) -> StoreResult<CompleteOutcome> {
+        let mut outcomes =
+            self.complete_blobs(user_id, vec![(blob_id, verified)], device_id, storage_limit, now).await?;
+        outcomes.pop().ok_or_else(|| StoreError::corrupt("no outcome for a completed blob"))
+    }
+    /// Completes blobs in order, in one transaction, each as [`MetadataStore::complete_blob`]
+    /// would (each sees the ones before it); one outcome per blob.
+    async fn complete_blobs(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
+        device_id: &DeviceId,
+        storage_limit: u64,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<CompleteOutcome>>;
     /// Completed blobs of this user among `ids`, in the order of `ids` (unknown ids left out).
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>>;
     /// Completed blobs in `(time_start, blob_id)` order after `after`, at most `limit`.

@@ -193,39 +193,43 @@ impl MetadataStore for PostgresMetadata {
         Ok(outcome)
     }
 
-    async fn declare_blob(
+    async fn declare_blobs(
         &self,
         user_id: i64,
-        meta: BlobMeta,
-        tokens: Vec<TokenBytes>,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
         limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome> {
+    ) -> StoreResult<Vec<DeclareOutcome>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::declare(&tx, user_id, &meta, &tokens, &limits, now).await?;
+        let mut outcomes = Vec::with_capacity(blobs.len());
+        for (meta, tokens) in &blobs {
+            outcomes.push(blobs::declare(&tx, user_id, meta, tokens, &limits, now).await?);
+        }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {
         blobs::blob(&self.pool.get().await?, user_id, blob_id).await
     }
 
-    async fn complete_blob(
+    async fn complete_blobs(
         &self,
         user_id: i64,
-        blob_id: BlobId,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
         device_id: &DeviceId,
-        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome> {
+    ) -> StoreResult<Vec<CompleteOutcome>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::complete(&tx, user_id, blob_id, device_id, verified, storage_limit, now).await?;
+        let mut outcomes = Vec::with_capacity(blobs.len());
+        for (blob_id, verified) in blobs {
+            outcomes.push(blobs::complete(&tx, user_id, blob_id, device_id, verified, storage_limit, now).await?);
+        }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>> {

@@ -236,32 +236,41 @@ impl MetadataStore for SqliteMetadata {
         self.write(move |tx| keys::update(tx, user_id, expected_revision, update)).await
     }
 
-    async fn declare_blob(
+    async fn declare_blobs(
         &self,
         user_id: i64,
-        meta: BlobMeta,
-        tokens: Vec<TokenBytes>,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
         limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome> {
-        self.write(move |tx| blobs::declare(tx, user_id, &meta, &tokens, &limits, now)).await
+    ) -> StoreResult<Vec<DeclareOutcome>> {
+        self.write(move |tx| {
+            blobs.iter().map(|(meta, tokens)| blobs::declare(tx, user_id, meta, tokens, &limits, now)).collect()
+        })
+        .await
     }
 
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {
         self.read(move |conn| blobs::blob(conn, user_id, blob_id)).await
     }
 
-    async fn complete_blob(
+    async fn complete_blobs(
         &self,
         user_id: i64,
-        blob_id: BlobId,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
         device_id: &DeviceId,
-        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome> {
+    ) -> StoreResult<Vec<CompleteOutcome>> {
         let device_id = device_id.clone();
-        self.write(move |tx| blobs::complete(tx, user_id, blob_id, &device_id, verified, storage_limit, now)).await
+        self.write(move |tx| {
+            blobs
+                .into_iter()
+                .map(|(blob_id, verified)| {
+                    blobs::complete(tx, user_id, blob_id, &device_id, verified, storage_limit, now)
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>> {
