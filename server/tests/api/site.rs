@@ -106,3 +106,34 @@ async fn security_headers() {
         assert_eq!(object.headers.get("content-security-policy").unwrap(), "sandbox; default-src 'none'");
     }
 }
+
+/// The server speaks HTTP/2 in clear text to a client (or a proxy) that knows it does (h2c with
+/// prior knowledge), next to HTTP/1.1: several requests on one connection.
+#[tokio::test]
+async fn http2_with_prior_knowledge() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let ts = TestServer::start().await;
+    let token = ts.add_user("h2@example.com", "starter").await;
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).http2_only(true).build_http();
+    for path in ["/openapi.yaml", "/api/sync/status"] {
+        let request = axum::http::Request::builder()
+            .uri(format!("{}{path}", ts.base))
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-device-id", "h2-1")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        assert_eq!(response.version(), axum::http::Version::HTTP_2);
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        if path == "/openapi.yaml" {
+            assert_eq!(status, 200);
+            assert!(body.starts_with(b"openapi: 3.1.0"));
+        } else {
+            // Authenticated, and the device is not registered: the API's own answer.
+            assert_eq!(status, 403, "{body:?}");
+        }
+    }
+}
