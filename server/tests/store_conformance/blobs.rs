@@ -525,3 +525,57 @@ async fn completion_compares_the_checked_object_in_its_transaction() {
         assert_eq!(twice.unwrap(), CompleteOutcome::AlreadyComplete { storage_used: 120 }, "{name}");
     }
 }
+
+/// Posting lists longer than one chunk (256 postings): counts, ranks and filters stay exact,
+/// and removing blobs (here the oldest, by retention) takes exactly their postings out.
+#[tokio::test]
+async fn posting_lists_across_chunks() {
+    for backend in backends().await {
+        let store = backend.store.as_ref();
+        let name = backend.name;
+        let max = user(store, "max@example.com", SyncTier::Starter).await;
+        register(store, &max, "m1").await;
+        let count: i64 = 520;
+        for i in 0..count {
+            let kind = if i % 2 == 0 { BlobType::Audio } else { BlobType::Text };
+            let mut words = vec!["common"];
+            if i % 3 == 0 {
+                words.push("third");
+            }
+            let mut m = meta(0, kind, i * MINUTE, 10, "m1");
+            m.blob_id = sync_core::BlobId(u128::try_from(i).unwrap().to_be_bytes());
+            stored(store, &max, &m, &words, at(i)).await;
+        }
+        let id = |i: i64| sync_core::BlobId(u128::try_from(i).unwrap().to_be_bytes());
+        let all = BlobFilter::default();
+        let (hits, total) = store.search(max.id, vec![tok("common")], all.clone(), 3).await.unwrap();
+        assert_eq!(total, 520, "{name}");
+        let order: Vec<_> = hits.iter().map(|h| (h.meta.blob_id, h.match_count)).collect();
+        assert_eq!(order, vec![(id(519), 1), (id(518), 1), (id(517), 1)], "{name}");
+        let (hits, total) = store.search(max.id, vec![tok("common"), tok("third")], all.clone(), 2).await.unwrap();
+        assert_eq!(total, 520, "{name}");
+        assert_eq!((hits[0].meta.blob_id, hits[0].match_count), (id(519), 2), "{name}");
+        assert_eq!((hits[1].meta.blob_id, hits[1].match_count), (id(516), 2), "{name}");
+        let audio = BlobFilter { blob_types: Some(vec![BlobType::Audio]), ..all.clone() };
+        assert_eq!(store.search(max.id, vec![tok("common")], audio, 1).await.unwrap().1, 260, "{name}");
+        // Blob i spans minutes [i, i + 5]: those from 195 to 206 overlap [200, 206].
+        let window = BlobFilter { time_range: Some((at(200 * MINUTE), at(206 * MINUTE))), ..all.clone() };
+        assert_eq!(store.search(max.id, vec![tok("common")], window, 100).await.unwrap().1, 12, "{name}");
+        // The oldest 95 end before minute 100: retention removes them and their postings.
+        let removed = store.remove_expired_blobs(SyncTier::Starter, at(100 * MINUTE), 1000).await.unwrap();
+        assert_eq!(removed.completed, 95, "{name}");
+        let (_, total) = store.search(max.id, vec![tok("common")], all.clone(), 1).await.unwrap();
+        assert_eq!(total, 425, "{name}");
+        let thirds = (95..count).filter(|i| i % 3 == 0).count() as u64;
+        assert_eq!(store.search(max.id, vec![tok("third")], all.clone(), 1).await.unwrap().1, thirds, "{name}");
+        let (hits, _) = store.search(max.id, vec![tok("common")], all.clone(), 1000).await.unwrap();
+        assert_eq!(hits.last().map(|h| h.meta.blob_id), Some(id(95)), "{name}");
+        // New blobs still append after removals.
+        let mut late = meta(0, BlobType::Text, 10_000 * MINUTE, 10, "m1");
+        late.blob_id = id(9_999);
+        stored(store, &max, &late, &["common", "third"], at(9_999)).await;
+        let (hits, total) = store.search(max.id, vec![tok("third"), tok("common")], all.clone(), 1).await.unwrap();
+        assert_eq!((hits[0].meta.blob_id, hits[0].match_count, total), (id(9_999), 2, 426), "{name}");
+        assert_eq!(store.usage(max.id).await.unwrap().index_tokens, 426 + thirds + 1, "{name}");
+    }
+}

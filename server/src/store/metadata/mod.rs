@@ -12,6 +12,7 @@
 
 mod columns;
 pub mod postgres;
+pub mod postings;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -11,9 +11,10 @@
 //! - The cleanup job picks candidates without locks, then removes them per account under that
 //!   account's lock, re-checking the condition, so two processes cleaning at once remove each
 //!   blob once.
-//! - Search counts matching tokens per blob in one `GROUP BY` over the token index
-//!   (`blob_tokens`, primary key `(user_id, token, blob_ref)`, time range and type beside each
-//!   entry), ranks and limits in SQL, and joins only the returned page with `blobs`.
+//! - Search reads the packed posting lists of its tokens (`postings`, layout in
+//!   [`super::postings`]) in one query, merges and ranks them in Rust
+//!   ([`crate::domain::search::rank`], the same code as SQLite's), and reads only the returned
+//!   page's blobs.
 //!
 //! TLS: the connection string's `sslmode` applies (`prefer` by default, `require` to insist);
 //! server certificates are checked against the Mozilla roots (`webpki-roots`).
@@ -25,7 +26,8 @@
 //! | `accounts` | users, tokens, the URL signing secret, Stripe bookkeeping |
 //! | `devices` | device registration under the limit, listing, removal |
 //! | `keys` | the account's keys and their revisions |
-//! | `blobs` | declaring and completing blobs, one blob |
+//! | `blobs` | declaring and completing blobs, one blob, bulk import |
+//! | `postings` | the posting lists: read, append, remove, build from the old index |
 //! | `reads` | listings by ids and by time, search, usage |
 //! | `cleanup` | removing blobs (an account's, expired, abandoned) and finding orphans |
 
@@ -35,6 +37,7 @@ mod cleanup;
 mod devices;
 mod keys;
 pub mod migrate;
+mod postings;
 mod reads;
 mod rows;
 
@@ -73,6 +76,21 @@ impl PostgresMetadata {
             Pool::builder(manager).max_size(pool_size.max(1)).runtime(deadpool_postgres::Runtime::Tokio1).build()?;
         migrate::migrate(&pool).await?;
         Ok(PostgresMetadata { pool })
+    }
+
+    /// Inserts completed blobs with their tokens in one transaction, skipping ids that exist
+    /// (bulk import for benchmarks and migrations; the HTTP layer uses [`MetadataStore`]).
+    pub async fn bulk_insert_completed(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        now: UnixMillis,
+    ) -> StoreResult<u64> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let inserted = blobs::bulk_insert_completed(&tx, user_id, blobs, now).await?;
+        tx.commit().await?;
+        Ok(inserted)
     }
 
     /// The schema version of the database (the highest applied migration).

@@ -44,11 +44,6 @@ pub(super) fn row_to_meta(row: &Row, offset: usize) -> StoreResult<BlobMeta> {
     .into_meta()
 }
 
-/// A packed token column as the `bytea[]` parameter of `token = ANY($n)`.
-pub(super) fn token_params(packed: &[u8]) -> Vec<&[u8]> {
-    packed.chunks_exact(16).collect()
-}
-
 /// Locks the account's row for the rest of the transaction; false when there is no account.
 ///
 /// Every transaction that changes one account's rows takes this lock first, so the writes of

@@ -8,9 +8,12 @@ use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 use super::super::columns::{
     COMPLETE, PENDING, array, blob_state, corrupt, pack_tokens, to_i64, to_u64, type_code, unpack_tokens,
 };
+use super::super::postings as codec;
 use super::super::{BlobMeta, BlobRecord, CompleteOutcome, DeclareOutcome, TokenBytes, UploadLimits};
 use super::keys;
-use super::rows::{INSERT_TOKEN, META_COLUMNS, account_usage, make_meta, read_meta};
+use super::postings;
+use super::rows::{META_COLUMNS, account_usage, make_meta, read_meta};
+use crate::domain::search::Posting;
 use crate::domain::uploads::{self, AccountFacts, DeclareDecision, StoredBlob};
 use crate::store::StoreResult;
 use crate::store::objects::ObjectDigest;
@@ -133,14 +136,13 @@ pub(super) fn complete(
     let (CompleteOutcome::Completed { storage_used: after }, Some(row)) = (outcome, row) else {
         return Ok(outcome);
     };
-    tx.prepare_cached("UPDATE blobs SET state = ?2, completed_at = ?3, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![row.id, COMPLETE, now.0])?;
+    let seq = next_seq(tx, user_id)?;
+    tx.prepare_cached("UPDATE blobs SET state = ?2, completed_at = ?3, updated_at = ?3, seq = ?4 WHERE id = ?1")?
+        .execute(params![row.id, COMPLETE, now.0, seq])?;
     let code = type_code(row.kind.parse::<BlobType>().map_err(corrupt("blob_type"))?);
-    let mut insert = tx.prepare_cached(INSERT_TOKEN)?;
     let tokens = unpack_tokens(&row.tokens);
-    for token in &tokens {
-        insert.execute(params![user_id, &token[..], row.id, row.start, row.end, code])?;
-    }
+    let posting = Posting { seq, time_start: row.start, time_end: row.end, type_code: code };
+    postings::append(tx, user_id, &codec::by_token([(posting, &tokens[..])]))?;
     tx.prepare_cached("UPDATE users SET storage_used = ?2, index_tokens = index_tokens + ?3 WHERE id = ?1")?
         .execute(params![user_id, to_i64(after)?, to_i64(tokens.len() as u64)?])?;
     tx.prepare_cached("UPDATE devices SET last_sync_at = ?3 WHERE user_id = ?1 AND device_id = ?2")?
@@ -173,6 +175,13 @@ impl CompletingRow {
     }
 }
 
+/// The account's next completion number.
+fn next_seq(tx: &Transaction<'_>, user_id: i64) -> StoreResult<i64> {
+    Ok(tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM blobs WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))?)
+}
+
 /// Inserts completed blobs with their tokens, skipping ids that exist; how many were inserted.
 pub(super) fn bulk_insert_completed(
     tx: &Transaction<'_>,
@@ -183,16 +192,14 @@ pub(super) fn bulk_insert_completed(
     let mut inserted = 0u64;
     let mut added: u64 = 0;
     let mut indexed: u64 = 0;
+    let mut seq = next_seq(tx, user_id)?;
     let mut blob = tx.prepare_cached(
         "INSERT OR IGNORE INTO blobs (user_id, blob_id, blob_type, device_id, time_start, time_end, size_bytes,
-           checksum, key_id, tokens, state, created_at, updated_at, completed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?11)",
+           checksum, key_id, tokens, state, created_at, updated_at, completed_at, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?11, ?12)",
     )?;
-    let mut token = tx.prepare_cached(INSERT_TOKEN)?;
-    // Index rows go in after the blob rows, in key order: far fewer page splits and cache
-    // misses than each blob's random tokens one blob at a time.
-    let mut rows: Vec<(TokenBytes, i64, i64, i64, i16)> = Vec::new();
-    for (meta, tokens) in blobs {
+    let mut listed: Vec<(Posting, &[TokenBytes])> = Vec::new();
+    for (meta, tokens) in &blobs {
         let n = blob.execute(params![
             user_id,
             &meta.blob_id.0[..],
@@ -203,23 +210,26 @@ pub(super) fn bulk_insert_completed(
             to_i64(meta.size_bytes)?,
             &meta.checksum.0[..],
             &meta.key_id.0[..],
-            pack_tokens(&tokens),
-            now.0
+            pack_tokens(tokens),
+            now.0,
+            seq
         ])?;
         if n == 0 {
             continue;
         }
-        let blob_ref = tx.last_insert_rowid();
-        let code = type_code(meta.blob_type);
-        rows.extend(tokens.iter().map(|t| (*t, blob_ref, meta.time_start.0, meta.time_end.0, code)));
+        let posting = Posting {
+            seq,
+            time_start: meta.time_start.0,
+            time_end: meta.time_end.0,
+            type_code: type_code(meta.blob_type),
+        };
+        listed.push((posting, &tokens[..]));
+        seq += 1;
         indexed += tokens.len() as u64;
         inserted += 1;
         added = added.saturating_add(meta.size_bytes);
     }
-    rows.sort_unstable();
-    for (t, blob_ref, start, end, code) in rows {
-        token.execute(params![user_id, &t[..], blob_ref, start, end, code])?;
-    }
+    postings::append(tx, user_id, &codec::by_token(listed))?;
     tx.execute(
         "UPDATE users SET storage_used = storage_used + ?2, index_tokens = index_tokens + ?3 WHERE id = ?1",
         params![user_id, to_i64(added)?, to_i64(indexed)?],

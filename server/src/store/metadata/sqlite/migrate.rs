@@ -5,18 +5,29 @@
 //! `0001_init.sql`, which is idempotent (`CREATE ... IF NOT EXISTS`): at version 0 it runs and
 //! the version becomes 1. Every later migration runs once, in its own immediate transaction
 //! that re-reads the version first and records the new one, so two processes opening the same
-//! file apply it once. A released migration never changes: the next change is a new file.
+//! file apply it once. A released migration never changes: the next change is a new file. A
+//! migration may finish with a step in Rust, in the same transaction (3 packs the search index
+//! into posting lists, which SQL cannot encode).
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::store::StoreResult;
 
+/// A step of a migration written in Rust, run after its SQL in the same transaction.
+pub type Step = fn(&Transaction<'_>) -> StoreResult<()>;
+
 /// The migrations, in order: `(version, SQL)`.
-pub const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_index_tokens.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_index_tokens.sql")),
+    (3, include_str!("migrations/0003_postings.sql")),
+];
+
+/// The Rust steps of migrations, by version.
+const STEPS: &[(i64, Step)] = &[(3, super::postings::rebuild_from_rows)];
 
 /// The version a database has once every migration ran.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The version `conn`'s database records.
 pub fn schema_version(conn: &Connection) -> StoreResult<i64> {
@@ -29,6 +40,9 @@ pub fn migrate(conn: &mut Connection, target: i64) -> StoreResult<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if schema_version(&tx)? < *version {
             tx.execute_batch(sql)?;
+            for (_, step) in STEPS.iter().filter(|(v, _)| v == version) {
+                step(&tx)?;
+            }
             tx.pragma_update(None, "user_version", version)?;
             tracing::info!(version, "database migration applied");
         }
@@ -49,6 +63,7 @@ mod tests {
         let pinned = [
             (1, "d08b1a1491485144fba9099fbff4320080cf7a2f773239ebf1dd7c3a08a46510"),
             (2, "db64785f479367377c794c5555adf3463e011a20710c394e38626bfe4dae94d5"),
+            (3, "ceca25ab47bf3be4c66c9f144b92423ac42b26dd7c416a4cad9303e7c34989f8"),
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));

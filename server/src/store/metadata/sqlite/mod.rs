@@ -4,11 +4,12 @@
 //! reads take a connection from a small pool, so searches run beside writes. All database work
 //! runs on tokio's blocking pool.
 //!
-//! Search tokens live in `blob_tokens (user_id, token, blob_ref)`, a `WITHOUT ROWID` table whose
-//! primary key is the lookup index, with the blob's time range and type beside each entry so a
-//! search filters and ranks from the index alone and reads only the blobs it returns. Only
-//! completed (visible) blobs are in the index: a pending blob keeps its tokens packed in its own
-//! row until `/upload/complete` moves them in, and removing a blob removes exactly its entries.
+//! Search tokens live in packed posting lists, `postings (user_id, token, chunk)` (layout in
+//! [`super::postings`]), each posting carrying the blob's completion number, time range and
+//! type, so a search filters and ranks from the lists alone and reads only the blobs it
+//! returns. Only completed (visible) blobs are in the index: a pending blob keeps its tokens
+//! packed in its own row until `/upload/complete` appends them, and removing a blob removes
+//! exactly its postings.
 //!
 //! The schema is `migrations/*.sql`, applied in order once each, the version recorded in
 //! `PRAGMA user_version` (`migrate`; databases created before versions were recorded are
@@ -17,7 +18,8 @@
 //! | module | holds |
 //! | --- | --- |
 //! | `migrate` | the migrations and the recorded schema version |
-//! | `rows` | columns of a blob or user row, the token index insert, filters as SQL |
+//! | `rows` | columns of a blob or user row, filters as SQL |
+//! | `postings` | the posting lists: read, append, remove, build from the old index |
 //! | `accounts` | users, tokens, the URL signing secret, Stripe bookkeeping |
 //! | `devices` | device registration under the limit, listing, removal |
 //! | `keys` | the account's keys and their revisions |
@@ -31,6 +33,7 @@ mod cleanup;
 mod devices;
 mod keys;
 pub mod migrate;
+mod postings;
 mod reads;
 mod rows;
 

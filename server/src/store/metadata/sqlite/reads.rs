@@ -5,9 +5,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
-use super::super::columns::{corrupt, to_u64, type_code};
+use super::super::columns::{corrupt, posting_filter, to_u64};
 use super::super::{BlobFilter, BlobMeta, ListCursor, SearchHit, TokenBytes, TypeUsage, Usage};
-use super::rows::{META_COLUMNS, filter_sql, make_meta, placeholders, read_meta};
+use super::postings;
+use super::rows::{META_COLUMNS, filter_sql, make_meta, read_meta};
 use crate::domain::search;
 use crate::store::StoreResult;
 
@@ -53,11 +54,9 @@ pub(super) fn list_blobs(
     Ok(out)
 }
 
-/// Search in one statement, ranked as [`crate::domain::search`] says: the index entries of the
-/// query's tokens (each entry carries the blob's time range and type, so filters need no blob
-/// rows) counted per blob by SQLite's own grouping (a sorter that spills to disk, never a list
-/// in this process), the first `limit` ranked, and only those joined with `blobs`; the total
-/// counts every match before the limit.
+/// Search over the posting lists of `tokens` (each posting carries the blob's time range and
+/// type, so filters need no blob rows), merged and ranked by [`search::rank`]; only the page's
+/// blobs are read.
 pub(super) fn search(
     conn: &Connection,
     user_id: i64,
@@ -65,43 +64,14 @@ pub(super) fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    if tokens.is_empty() {
-        return Ok((Vec::new(), 0));
-    }
-    let mut values = vec![Value::Integer(user_id)];
-    values.extend(tokens.iter().map(|t| Value::Blob(t.to_vec())));
-    let mut conditions = String::new();
-    if let Some((start, end)) = filter.time_range {
-        conditions.push_str(" AND t.time_end >= ? AND t.time_start <= ?");
-        values.push(Value::Integer(start.0));
-        values.push(Value::Integer(end.0));
-    }
-    if let Some(types) = &filter.blob_types {
-        conditions.push_str(&format!(" AND t.type_code IN ({})", placeholders(types.len())));
-        values.extend(types.iter().map(|b| Value::Integer(i64::from(type_code(*b)))));
-    }
-    values.push(Value::Integer(i64::from(limit)));
-    let order = search::RANK_ORDER;
-    let sql = format!(
-        "WITH m AS (
-             SELECT t.blob_ref, COUNT(*) AS n, MAX(t.time_end) AS te FROM blob_tokens t
-             WHERE t.user_id = ? AND t.token IN ({}){conditions}
-             GROUP BY t.blob_ref
-         ), r AS (
-             SELECT blob_ref, n, te, COUNT(*) OVER () AS total FROM m ORDER BY {order} LIMIT ?
-         )
-         SELECT r.n, r.total, {META_COLUMNS} FROM r JOIN blobs b ON b.id = r.blob_ref ORDER BY {order}",
-        placeholders(tokens.len())
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows =
-        stmt.query_map(params_from_iter(values), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, read_meta(r, 2)?)))?;
-    let mut total = 0u64;
-    let mut hits = Vec::new();
-    for row in rows {
-        let (n, all, raw) = row?;
-        total = to_u64(all)?;
-        hits.push(SearchHit { meta: make_meta(raw)?, match_count: u32::try_from(n).unwrap_or(u32::MAX) });
+    let lists = postings::read(conn, user_id, tokens)?;
+    let (ranked, total) = search::rank(lists, &posting_filter(filter), limit)?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.user_id = ?1 AND b.seq = ?2"))?;
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (seq, match_count) in ranked {
+        let raw = stmt.query_row(params![user_id, seq], |r| read_meta(r, 0))?;
+        hits.push(SearchHit { meta: make_meta(raw)?, match_count });
     }
     Ok((hits, total))
 }

@@ -1,5 +1,5 @@
-//! Rows of the SQLite store: the columns of a blob's metadata and of a user, the token index
-//! insert, a user's stored bytes, and listing filters as SQL.
+//! Rows of the SQLite store: the columns of a blob's metadata and of a user, a user's stored
+//! bytes and usage, and listing filters as SQL.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
@@ -17,11 +17,6 @@ pub(super) const META_COLUMNS: &str =
 
 /// Columns of a user, in the order [`read_user`] reads them.
 pub(super) const USER_COLUMNS: &str = "id, email, tier, created_at";
-
-/// Adds one entry to the token index (an entry present already is kept).
-pub(super) const INSERT_TOKEN: &str =
-    "INSERT OR IGNORE INTO blob_tokens (user_id, token, blob_ref, time_start, time_end, type_code)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Raw columns of a user, read inside rusqlite's row closures.
 pub(super) type UserRow = (i64, String, String, i64);
