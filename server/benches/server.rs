@@ -105,7 +105,15 @@ fn main() {
 
 /// Fills the index of `user_id` in the store of `config`: `blobs` blobs of `tokens_per_blob`
 /// tokens drawn with a Zipf-like skew from `vocabulary`.
-async fn fill(backend: &str, config: &Config, user_id: i64, blobs: u64, tokens_per_blob: u64, vocabulary: u64, rng: &mut Rng) {
+async fn fill(
+    backend: &str,
+    config: &Config,
+    user_id: i64,
+    blobs: u64,
+    tokens_per_blob: u64,
+    vocabulary: u64,
+    rng: &mut Rng,
+) {
     let device = DeviceId::new("bench-1").unwrap();
     let t0: i64 = 1_767_225_600_000; // 2026-01-01
     let sqlite = match backend {

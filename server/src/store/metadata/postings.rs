@@ -16,7 +16,7 @@
 //! rewrites the chunks that hold them ([`remove`]).
 
 use super::TokenBytes;
-use crate::domain::search::Posting;
+use crate::domain::search::{ListBounds, Posting};
 use crate::store::{StoreError, StoreResult};
 
 /// Postings per chunk at most: small enough that appending rewrites little, large enough that a
@@ -188,6 +188,30 @@ impl Iterator for Cursor {
         let read = self.read();
         self.failed = read.is_err();
         read.transpose()
+    }
+}
+
+/// Accumulates what a search's chunk rows say of its lists before they are read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bounds(Option<ListBounds>);
+
+impl Bounds {
+    /// Counts a chunk row: its key, last `seq` and postings.
+    pub fn add(&mut self, chunk: i64, last_seq: i64, entries: i64) {
+        let entries = u64::try_from(entries).unwrap_or(0);
+        self.0 = Some(match self.0 {
+            None => ListBounds { min_seq: chunk, max_seq: last_seq, postings: entries },
+            Some(b) => ListBounds {
+                min_seq: b.min_seq.min(chunk),
+                max_seq: b.max_seq.max(last_seq),
+                postings: b.postings.saturating_add(entries),
+            },
+        });
+    }
+
+    /// The bounds of every chunk counted (`None` for none).
+    pub fn get(self) -> Option<ListBounds> {
+        self.0
     }
 }
 

@@ -11,24 +11,33 @@ use tokio_postgres::types::ToSql;
 
 use super::super::TokenBytes;
 use super::super::columns::array;
-use super::super::postings::{self as codec, Chunk, Cursor, Tail};
-use crate::domain::search::Posting;
+use super::super::postings::{self as codec, Bounds, Chunk, Cursor, Tail};
+use crate::domain::search::{ListBounds, Posting};
 use crate::store::StoreResult;
 
-/// The posting lists of `tokens` for `user_id`, one cursor per token (empty for an unknown one).
-pub(super) async fn read(client: &impl GenericClient, user_id: i64, tokens: &[TokenBytes]) -> StoreResult<Vec<Cursor>> {
+/// The posting lists of `tokens` for `user_id`, one cursor per token (empty for an unknown
+/// one), and their bounds.
+pub(super) async fn read(
+    client: &impl GenericClient,
+    user_id: i64,
+    tokens: &[TokenBytes],
+) -> StoreResult<(Vec<Cursor>, Option<ListBounds>)> {
     let raw: Vec<&[u8]> = tokens.iter().map(|t| &t[..]).collect();
     let stmt = client
         .prepare_cached(
-            "SELECT token, chunk, data FROM postings WHERE user_id = $1 AND token = ANY($2) ORDER BY token, chunk",
+            "SELECT token, chunk, last_seq, entries, data FROM postings
+             WHERE user_id = $1 AND token = ANY($2) ORDER BY token, chunk",
         )
         .await?;
     let mut chunks: HashMap<TokenBytes, Vec<(i64, Vec<u8>)>> = HashMap::new();
+    let mut bounds = Bounds::default();
     for row in client.query(&stmt, &[&user_id, &raw]).await? {
         let token: TokenBytes = array(row.try_get(0)?, "token")?;
-        chunks.entry(token).or_default().push((row.try_get(1)?, row.try_get(2)?));
+        let chunk: i64 = row.try_get(1)?;
+        bounds.add(chunk, row.try_get(2)?, row.try_get(3)?);
+        chunks.entry(token).or_default().push((chunk, row.try_get(4)?));
     }
-    Ok(tokens.iter().map(|t| Cursor::new(chunks.remove(t).unwrap_or_default())).collect())
+    Ok((tokens.iter().map(|t| Cursor::new(chunks.remove(t).unwrap_or_default())).collect(), bounds.get()))
 }
 
 /// New chunks as the arrays of an `UNNEST` insert.

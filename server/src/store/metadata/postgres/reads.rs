@@ -64,8 +64,8 @@ pub(super) async fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    let lists = postings::read(client, user_id, tokens).await?;
-    let (ranked, total) = crate::domain::search::rank(lists, &posting_filter(filter), limit)?;
+    let (lists, bounds) = postings::read(client, user_id, tokens).await?;
+    let (ranked, total) = crate::domain::search::rank(lists, bounds, &posting_filter(filter), limit)?;
     if ranked.is_empty() {
         return Ok((Vec::new(), total));
     }

@@ -6,22 +6,33 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::super::TokenBytes;
 use super::super::columns::array;
-use super::super::postings::{self as codec, Chunk, Cursor, Tail};
-use crate::domain::search::Posting;
+use super::super::postings::{self as codec, Bounds, Chunk, Cursor, Tail};
+use crate::domain::search::{ListBounds, Posting};
 use crate::store::StoreResult;
 
-/// The posting lists of `tokens` for `user_id`, one cursor per token (empty for an unknown one).
-pub(super) fn read(conn: &Connection, user_id: i64, tokens: &[TokenBytes]) -> StoreResult<Vec<Cursor>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT chunk, data FROM postings WHERE user_id = ?1 AND token = ?2 ORDER BY chunk")?;
+/// The posting lists of `tokens` for `user_id`, one cursor per token (empty for an unknown
+/// one), and their bounds.
+pub(super) fn read(
+    conn: &Connection,
+    user_id: i64,
+    tokens: &[TokenBytes],
+) -> StoreResult<(Vec<Cursor>, Option<ListBounds>)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT chunk, last_seq, entries, data FROM postings WHERE user_id = ?1 AND token = ?2 ORDER BY chunk",
+    )?;
     let mut lists = Vec::with_capacity(tokens.len());
+    let mut bounds = Bounds::default();
     for token in tokens {
-        let chunks = stmt
-            .query_map(params![user_id, &token[..]], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut chunks = Vec::new();
+        let mut rows = stmt.query(params![user_id, &token[..]])?;
+        while let Some(row) = rows.next()? {
+            let chunk: i64 = row.get(0)?;
+            bounds.add(chunk, row.get(1)?, row.get(2)?);
+            chunks.push((chunk, row.get::<_, Vec<u8>>(3)?));
+        }
         lists.push(Cursor::new(chunks));
     }
-    Ok(lists)
+    Ok((lists, bounds.get()))
 }
 
 fn insert(tx: &Transaction<'_>, user_id: i64, token: &TokenBytes, chunk: &Chunk) -> StoreResult<()> {

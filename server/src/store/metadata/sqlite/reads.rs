@@ -64,8 +64,8 @@ pub(super) fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    let lists = postings::read(conn, user_id, tokens)?;
-    let (ranked, total) = search::rank(lists, &posting_filter(filter), limit)?;
+    let (lists, bounds) = postings::read(conn, user_id, tokens)?;
+    let (ranked, total) = search::rank(lists, bounds, &posting_filter(filter), limit)?;
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.user_id = ?1 AND b.seq = ?2"))?;
     let mut hits = Vec::with_capacity(ranked.len());
