@@ -25,6 +25,11 @@ ensure_fuzz
   cargo +nightly fuzz run --dev --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
 done)
 
+log "server: fuzz smoke of every request body it parses (a few seconds per target)"
+(cd server/fuzz && for t in init_body upload_body complete_body download_body search_body keys_body stripe_webhook; do
+  cargo +nightly fuzz run --dev --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" -- -max_total_time="${FUZZ_SECONDS:-5}" -max_len=20000 2>&1 | grep -E '^Done|ERROR|panicked' || { echo "fuzz target $t failed"; exit 1; }
+done)
+
 log "server: SQLite + local files (the two-process tests start PostgreSQL + SeaweedFS)"
 # scripts/services.sh starts PostgreSQL 15 and SeaweedFS on loopback (idempotent); stop them at exit.
 trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT

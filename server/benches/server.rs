@@ -1,10 +1,14 @@
 //! Server benchmark on loopback: `/search` requests per second and latency percentiles over a
 //! large token index, and upload throughput through the whole cycle (`/upload`, signed `PUT`,
-//! `/upload/complete`).
+//! `/upload/complete`; one blob per call, and batched declarations and completions), on the
+//! embedded SQLite store and on PostgreSQL.
 //!
 //! ```text
-//! cargo bench -p sync-server --bench server
+//! cargo bench -p sync-server --bench server                                  # SQLite
+//! SYNC_BENCH_BACKENDS=sqlite,postgres cargo bench -p sync-server --bench server
 //! ```
+//! PostgreSQL runs on the services of `scripts/services.sh` (started if needed; set
+//! `SYNC_SERVICES_DIR` to use your own), a fresh database per run; objects stay local.
 //! Sizes come from the environment (defaults are the documented run):
 //! `SYNC_BENCH_BLOBS` (100000), `SYNC_BENCH_TOKENS` (200 per blob), `SYNC_BENCH_VOCABULARY`
 //! (200000 distinct tokens, Zipf-like use), `SYNC_BENCH_QUERY_TOKENS` (4 per search),
@@ -13,10 +17,14 @@
 //! `SYNC_BENCH_SMALL_UPLOADS` (2000 blobs of 4 KiB). A CI smoke run:
 //! `SYNC_BENCH_BLOBS=2000 SYNC_BENCH_SEARCHES=200 SYNC_BENCH_UPLOAD_BLOBS=4 SYNC_BENCH_SMALL_UPLOADS=100 cargo bench -p sync-server --bench server`.
 //!
-//! The index is filled directly in the SQLite store (`bulk_insert_completed`, 5000 blobs per
-//! transaction, same tables the routes use); every measured request then goes over HTTP.
+//! The index is filled directly in the store (`bulk_insert_completed`, 5000 blobs per
+//! transaction, the same posting lists the routes write); every measured request then goes over
+//! HTTP. `SYNC_BENCH_BATCH` (100) blobs per batched `/upload` and `/upload/complete`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, dead_code)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -87,51 +95,40 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    runtime.block_on(run());
+    runtime.block_on(async {
+        let backends = std::env::var("SYNC_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite".into());
+        for backend in backends.split(',').map(str::trim).filter(|b| !b.is_empty()) {
+            run(backend).await;
+        }
+    });
 }
 
-async fn run() {
-    let blobs = env("SYNC_BENCH_BLOBS", 100_000);
-    let tokens_per_blob = env("SYNC_BENCH_TOKENS", 200);
-    let vocabulary = env("SYNC_BENCH_VOCABULARY", 200_000);
-    let query_tokens = env("SYNC_BENCH_QUERY_TOKENS", 4);
-    let searches = env("SYNC_BENCH_SEARCHES", 5_000);
-    let concurrency = env("SYNC_BENCH_CONCURRENCY", 8);
-    let upload_blobs = env("SYNC_BENCH_UPLOAD_BLOBS", 64);
-    let upload_mib = env("SYNC_BENCH_UPLOAD_MIB", 4);
-    let small_uploads = env("SYNC_BENCH_SMALL_UPLOADS", 2_000);
-
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::with_data_dir(dir.path());
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    let mut out = Vec::new();
-    sync_server::cli::user_command(
-        &config,
-        UserCommand::Add { email: "bench@example.com".into(), tier: "team".into() },
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let token = String::from_utf8(out).unwrap().lines().last().unwrap().to_owned();
-    let server = sync_server::start(config).await.unwrap();
-    let base = format!("http://{}/api/sync", server.addr);
-    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build_http();
-    let auth = format!("Bearer {token}");
-    let headers = [("authorization", auth.as_str()), ("x-device-id", "bench-1")];
-    let init = json!({"device_id": "bench-1", "device_name": "bench", "device_os": "linux"});
-    let (status, _) = send(&http, "POST", &format!("{base}/init"), &headers, init.to_string().into()).await;
-    assert_eq!(status, 200);
-
-    // Fill the index.
-    let metadata = Arc::clone(&server.state.metadata);
-    let user = metadata.user_by_email("bench@example.com").await.unwrap().unwrap();
+/// Fills the index of `user_id` in the store of `config`: `blobs` blobs of `tokens_per_blob`
+/// tokens drawn with a Zipf-like skew from `vocabulary`.
+async fn fill(
+    backend: &str,
+    config: &Config,
+    user_id: i64,
+    blobs: u64,
+    tokens_per_blob: u64,
+    vocabulary: u64,
+    rng: &mut Rng,
+) {
     let device = DeviceId::new("bench-1").unwrap();
     let t0: i64 = 1_767_225_600_000; // 2026-01-01
-    let mut rng = Rng(42);
-    let fill_start = Instant::now();
-    let bulk =
-        sync_server::store::metadata::sqlite::SqliteMetadata::open(&dir.path().join(sync_server::app::DATABASE_FILE))
-            .unwrap();
+    let sqlite = match backend {
+        "sqlite" => Some(
+            sync_server::store::metadata::sqlite::SqliteMetadata::open(
+                &config.data_dir.join(sync_server::app::DATABASE_FILE),
+            )
+            .unwrap(),
+        ),
+        _ => None,
+    };
+    let postgres = match &config.database_url {
+        Some(url) => Some(sync_server::store::metadata::postgres::PostgresMetadata::connect(url, 4).await.unwrap()),
+        None => None,
+    };
     let mut batch = Vec::new();
     for i in 0..blobs {
         let mut tokens = std::collections::BTreeSet::new();
@@ -154,17 +151,85 @@ async fn run() {
         };
         batch.push((meta, tokens.into_iter().collect::<Vec<_>>()));
         if batch.len() == 5000 || i + 1 == blobs {
-            bulk.bulk_insert_completed(user.id, std::mem::take(&mut batch), UnixMillis(start)).await.unwrap();
+            let blobs = std::mem::take(&mut batch);
+            match (&sqlite, &postgres) {
+                (Some(store), _) => store.bulk_insert_completed(user_id, blobs, UnixMillis(start)).await.unwrap(),
+                (None, Some(store)) => store.bulk_insert_completed(user_id, blobs, UnixMillis(start)).await.unwrap(),
+                (None, None) => panic!("no store to fill"),
+            };
         }
     }
-    let fill = fill_start.elapsed();
-    let db_bytes = std::fs::metadata(dir.path().join(sync_server::app::DATABASE_FILE)).map(|m| m.len()).unwrap_or(0);
+}
+
+/// Bytes the index and blob rows take.
+async fn database_bytes(config: &Config) -> u64 {
+    match &config.database_url {
+        None => std::fs::metadata(config.data_dir.join(sync_server::app::DATABASE_FILE)).map(|m| m.len()).unwrap_or(0),
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            let task = tokio::spawn(connection);
+            let bytes: i64 = client
+                .query_one("SELECT pg_total_relation_size('postings') + pg_total_relation_size('blobs')", &[])
+                .await
+                .unwrap()
+                .get(0);
+            drop(client);
+            let _ = task.await;
+            bytes as u64
+        }
+    }
+}
+
+async fn run(backend: &str) {
+    let blobs = env("SYNC_BENCH_BLOBS", 100_000);
+    let tokens_per_blob = env("SYNC_BENCH_TOKENS", 200);
+    let vocabulary = env("SYNC_BENCH_VOCABULARY", 200_000);
+    let query_tokens = env("SYNC_BENCH_QUERY_TOKENS", 4);
+    let searches = env("SYNC_BENCH_SEARCHES", 5_000);
+    let concurrency = env("SYNC_BENCH_CONCURRENCY", 8);
+    let upload_blobs = env("SYNC_BENCH_UPLOAD_BLOBS", 64);
+    let upload_mib = env("SYNC_BENCH_UPLOAD_MIB", 4);
+    let small_uploads = env("SYNC_BENCH_SMALL_UPLOADS", 2_000);
+    let batch_size = env("SYNC_BENCH_BATCH", 100).max(1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::with_data_dir(dir.path());
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    match backend {
+        "sqlite" => {}
+        "postgres" => config.database_url = Some(common::fresh_database().await),
+        other => panic!("SYNC_BENCH_BACKENDS: {other:?} is neither sqlite nor postgres"),
+    }
+    println!("== {backend}");
+    let mut out = Vec::new();
+    sync_server::cli::user_command(
+        &config,
+        UserCommand::Add { email: "bench@example.com".into(), tier: "team".into() },
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let token = String::from_utf8(out).unwrap().lines().last().unwrap().to_owned();
+    let server = sync_server::start(config.clone()).await.unwrap();
+    let base = format!("http://{}/api/sync", server.addr);
+    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build_http();
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str()), ("x-device-id", "bench-1")];
+    let init = json!({"device_id": "bench-1", "device_name": "bench", "device_os": "linux"});
+    let (status, _) = send(&http, "POST", &format!("{base}/init"), &headers, init.to_string().into()).await;
+    assert_eq!(status, 200);
+
+    // Fill the index.
+    let user = server.state.metadata.user_by_email("bench@example.com").await.unwrap().unwrap();
+    let mut rng = Rng(42);
+    let fill_start = Instant::now();
+    fill(backend, &config, user.id, blobs, tokens_per_blob, vocabulary, &mut rng).await;
+    let fill_time = fill_start.elapsed();
     println!(
         "index: {blobs} blobs x {tokens_per_blob} tokens (vocabulary {vocabulary}) filled in {:.1} s; database {:.0} MB",
-        fill.as_secs_f64(),
-        db_bytes as f64 / 1e6
+        fill_time.as_secs_f64(),
+        database_bytes(&config).await as f64 / 1e6
     );
-
     // Searches.
     let queries: Vec<String> = (0..searches)
         .map(|_| {
@@ -173,6 +238,8 @@ async fn run() {
         })
         .collect();
     let queries = Arc::new(queries);
+    let (status, _) = send(&http, "POST", &format!("{base}/search"), &headers, queries[0].clone().into()).await;
+    assert_eq!(status, 200);
     for clients in [concurrency, 1] {
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let count = if clients == 1 { queries.len().min(1000) } else { queries.len() };
@@ -281,5 +348,83 @@ async fn run() {
             count as f64 / elapsed
         );
     }
+    batched_uploads(&http, &base, &auth, small_uploads, batch_size, concurrency).await;
     server.shutdown().await.unwrap();
+}
+
+/// Small blobs through batched calls: `batch` declarations per `/upload`, their `PUT`s, `batch`
+/// completions per `/upload/complete`.
+async fn batched_uploads(http: &Http, base: &str, auth: &str, count: u64, batch: u64, parallel: u64) {
+    let size = 4096usize;
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..parallel {
+        let (http, next, base, auth) = (http.clone(), Arc::clone(&next), base.to_owned(), auth.to_owned());
+        let mut payload = vec![0u8; size];
+        let mut r = Rng(w + 99);
+        for chunk in payload.chunks_mut(8) {
+            let x = r.next().to_le_bytes();
+            chunk.copy_from_slice(&x[..chunk.len()]);
+        }
+        workers.push(tokio::spawn(async move {
+            let headers = [("authorization", auth.as_str()), ("x-device-id", "bench-1")];
+            loop {
+                let first = next.fetch_add(batch, std::sync::atomic::Ordering::Relaxed);
+                if first >= count {
+                    break;
+                }
+                let items: Vec<(String, Vec<u8>)> = (first..(first + batch).min(count))
+                    .map(|i| {
+                        let mut body = payload.clone();
+                        body[..8].copy_from_slice(&i.to_le_bytes());
+                        let mut id = [0u8; 16];
+                        id[..8].copy_from_slice(&i.to_be_bytes());
+                        id[8] = 0xa3;
+                        (sync_core::encoding::hex::encode(&id), body)
+                    })
+                    .collect();
+                let declarations: Vec<Value> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (blob_id, body))| {
+                        let start = sync_core::UnixMillis(1_900_000_000_000 + (first as i64 + k as i64) * 1000)
+                            .to_rfc3339()
+                            .unwrap();
+                        json!({"blob_id": blob_id, "blob_type": "frames", "device_id": "bench-1",
+                            "time_start": start, "time_end": start, "size_bytes": size,
+                            "checksum": sync_core::encoding::hex::encode(&Sha256::digest(body)),
+                            "key_id": "01010101010101010101010101010101", "search_tokens": []})
+                    })
+                    .collect();
+                let req = json!({"blobs": declarations}).to_string();
+                let (status, answer) = send(&http, "POST", &format!("{base}/upload"), &headers, req.into()).await;
+                assert_eq!(status, 200, "{answer:?}");
+                let answer: Value = serde_json::from_slice(&answer).unwrap();
+                for ((_, body), item) in items.iter().zip(answer["results"].as_array().unwrap()) {
+                    let url = item["upload_url"].as_str().unwrap();
+                    let (status, put) = send(&http, "PUT", url, &[], Bytes::from(body.clone())).await;
+                    assert_eq!(status, 200, "{put:?}");
+                }
+                let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
+                let done = json!({"blob_ids": ids}).to_string();
+                let (status, answer) =
+                    send(&http, "POST", &format!("{base}/upload/complete"), &headers, done.into()).await;
+                assert_eq!(status, 200, "{answer:?}");
+                let answer: Value = serde_json::from_slice(&answer).unwrap();
+                assert!(answer["results"].as_array().unwrap().iter().all(|r| r.get("error").is_none()), "{answer}");
+            }
+        }));
+    }
+    for w in workers {
+        w.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "upload (small, batched by {batch}): {count} blobs of {size} bytes, {parallel} clients: {:.1} MB/s, {:.0} blobs/s ({} calls instead of {})",
+        (count as f64 * size as f64) / 1e6 / elapsed,
+        count as f64 / elapsed,
+        2 * count.div_ceil(batch) + count,
+        3 * count
+    );
 }

@@ -83,6 +83,14 @@ pub async fn open_stores(
     }
 }
 
+/// The billing references of the accounts of `metadata` (under its stored secret, so every
+/// process on the same database mints the same ones).
+pub async fn billing_references(
+    metadata: &dyn MetadataStore,
+) -> Result<crate::domain::subscriptions::BillingReferences, StoreError> {
+    Ok(crate::domain::subscriptions::BillingReferences::new(&metadata.url_signing_secret().await?))
+}
+
 /// A running server.
 pub struct RunningServer {
     /// The bound address.
@@ -111,17 +119,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let (metadata, objects, local_objects) = open_stores(&config, &public_url).await?;
-    let state = AppState { config: Arc::new(config), public_url: public_url.into(), metadata, objects, local_objects };
+    let rate_limits = Arc::new(crate::http::rate_limit::RateLimits::new(&config.limits));
+    let billing = Arc::new(billing_references(metadata.as_ref()).await?);
+    let state = AppState {
+        config: Arc::new(config),
+        public_url: public_url.into(),
+        metadata,
+        objects,
+        local_objects,
+        rate_limits,
+        billing,
+    };
     let (shutdown, mut stop) = watch::channel(false);
     let app = crate::http::router(state.clone());
-    let mut stop_server = stop.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_server.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(crate::serve::serve(listener, app, state.config.limits.clone(), stop.clone()));
     let cleanup_state = state.clone();
     let cleanup = tokio::spawn(async move {
         crate::cleanup::run_periodically(cleanup_state, async move {

@@ -4,12 +4,14 @@
 //! Every `cleanup_interval` (and once at start) it removes
 //! - completed blobs older than their owner's tier retention (`time_end` before now minus the
 //!   retention; Starter keeps 183 days, Pro and Team forever), with their objects;
-//! - pending blobs not re-declared for `abandoned_upload_after`, with any object uploaded for
-//!   them (they were never visible);
+//! - pending blobs first declared more than `abandoned_upload_after` ago (declaring them again
+//!   does not postpone it), with any object uploaded for them (they were never visible);
 //! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`;
 //! - orphan objects of a store with presigned URLs (S3): objects older than
 //!   `abandoned_upload_after` without a blob row, written through a URL whose blob was removed
-//!   while the URL was still valid (the local store checks the row before writing).
+//!   while the URL was still valid (the local store checks the row before writing);
+//! - staged uploads older than `abandoned_upload_after` whose blob is gone or complete: a `PUT`
+//!   through a still-valid upload URL after completion or removal (counted as orphans).
 //!
 //! Metadata rows go first, objects after: a blob is never visible without its object.
 
@@ -20,7 +22,7 @@ use sync_core::UnixMillis;
 use crate::domain::{retention, tiers};
 use crate::http::AppState;
 use crate::store::StoreResult;
-use crate::store::metadata::RemovedBlobs;
+use crate::store::metadata::{BlobState, RemovedBlobs};
 
 /// Rows removed per transaction.
 const BATCH: u32 = 500;
@@ -54,6 +56,29 @@ async fn sweep_orphans(state: &AppState, older_than: std::time::SystemTime) -> S
             }
             state.objects.delete(&key).await?;
             tracing::info!(object = %key, "orphan object deleted");
+            removed += 1;
+        }
+        match next {
+            Some(next) => offset = Some(next),
+            None => return Ok(removed),
+        }
+    }
+}
+
+/// Staged uploads of completed or removed blobs (a `PUT` after completion, or after the blob was
+/// removed, through a URL that was still valid).
+async fn sweep_staged(state: &AppState, older_than: std::time::SystemTime) -> StoreResult<u64> {
+    let mut removed = 0;
+    let mut offset = None;
+    loop {
+        let (keys, next) = state.objects.list_staged_before(older_than, offset, LIST_PAGE).await?;
+        for key in keys {
+            let record = state.metadata.blob(key.user_id, key.blob_id).await?;
+            if record.is_some_and(|r| r.state == BlobState::Pending) {
+                continue;
+            }
+            state.objects.delete_staged(&key).await?;
+            tracing::info!(object = %key, "staged leftover deleted");
             removed += 1;
         }
         match next {
@@ -97,7 +122,8 @@ pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupR
         }
     }
     report.partial_files = state.objects.sweep_partial_uploads(crate::time::to_system_time(cutoff)).await?;
-    report.orphan_objects = sweep_orphans(state, crate::time::to_system_time(cutoff)).await?;
+    report.orphan_objects = sweep_orphans(state, crate::time::to_system_time(cutoff)).await?
+        + sweep_staged(state, crate::time::to_system_time(cutoff)).await?;
     Ok(report)
 }
 

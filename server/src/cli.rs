@@ -47,7 +47,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server until SIGINT or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     User {
         /// What to do.
@@ -98,6 +98,10 @@ pub struct ServeArgs {
     /// A directory served at / (the web viewer).
     #[arg(long, env = "SYNC_SERVER_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
+    /// Origins the viewer may fetch from besides this server and the S3 endpoint
+    /// (space-separated https://host[:port]), added to its Content-Security-Policy.
+    #[arg(long, env = "SYNC_SERVER_VIEWER_CONNECT_SRC")]
+    pub viewer_connect_src: Option<String>,
     /// Log format: text or json. Levels come from RUST_LOG (default info).
     #[arg(long, env = "SYNC_SERVER_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -119,6 +123,9 @@ pub struct ServeArgs {
     /// Stripe price ids to tiers: price_a=starter,price_b=pro,price_c=team.
     #[arg(long, env = "SYNC_SERVER_STRIPE_PRICES")]
     pub stripe_prices: Option<String>,
+    /// Limits per account and client.
+    #[command(flatten)]
+    pub limits: config::LimitSettings,
 }
 
 /// `user` subcommands.
@@ -149,6 +156,12 @@ pub enum UserCommand {
     /// Replace an account's bearer token (after a lost device); prints the new token on the
     /// last line. The old token stops working at once.
     RotateToken {
+        /// Login e-mail.
+        email: String,
+    },
+    /// Print an account's billing reference on the last line: put it in a Stripe
+    /// subscription's metadata.sync_account to link the subscription to the account.
+    BillingReference {
         /// Login e-mail.
         email: String,
     },
@@ -186,6 +199,7 @@ fn resolve(
         bind: serve.bind,
         public_url: serve.public_url,
         static_dir: serve.static_dir,
+        viewer_connect_src: serve.viewer_connect_src,
         log_format: serve.log_format,
         upload_url_ttl_secs: serve.upload_url_ttl_secs,
         download_url_ttl_secs: serve.download_url_ttl_secs,
@@ -201,6 +215,7 @@ fn resolve(
         s3_access_key_id: storage.s3_access_key_id,
         s3_secret_access_key: storage.s3_secret_access_key,
         s3_prefix: storage.s3_prefix,
+        limits: serve.limits,
     };
     Ok(config::resolve(file, overrides)?)
 }
@@ -222,7 +237,7 @@ fn parse_tier(text: &str) -> Result<SyncTier, CliError> {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
-            let config = resolve(cli.config, cli.data_dir, cli.storage, args)?;
+            let config = resolve(cli.config, cli.data_dir, cli.storage, *args)?;
             init_logging(config.log_format);
             app::serve(config).await?;
             Ok(())
@@ -295,6 +310,12 @@ pub async fn user_command(
             emit(out, format!("new bearer token for {} (the old one no longer works; shown once):", user.email))?;
             emit(out, token)
         }
+        UserCommand::BillingReference { email } => {
+            let user = find(metadata.as_ref(), &email).await?;
+            let references = app::billing_references(metadata.as_ref()).await?;
+            emit(out, format!("billing reference of {} (Stripe subscription metadata.sync_account):", user.email))?;
+            emit(out, references.reference(user.id))
+        }
         UserCommand::Remove { email } => {
             let user = find(metadata.as_ref(), &email).await?;
             let removed = metadata.delete_user(user.id).await?;
@@ -335,6 +356,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)
@@ -342,6 +364,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("cleanup_interval_secs", &self.cleanup_interval_secs)
             .field("stripe_webhook_secret", &redact::secret(&self.stripe_webhook_secret))
             .field("stripe_prices", &self.stripe_prices)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -8,6 +8,7 @@
 //! Layers, from the outside in:
 //! - [`cli`], [`config`]: the `sync-server` command and its settings.
 //! - [`app`]: opening the stores, start and graceful shutdown.
+//! - [`serve`]: the connection loop (HTTP/1.1 and HTTP/2, connection limits and timeouts).
 //! - [`http`]: the HTTP layer: shared state, the router, one file per route group, errors,
 //!   extractors, validation.
 //! - [`domain`]: the rules (quotas, device limits, uploads, keys, retention, tiers, Stripe
@@ -26,6 +27,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 mod redact;
+pub mod serve;
 pub mod store;
 pub mod stripe;
 pub mod time;

@@ -6,8 +6,11 @@
 //! constant-time; the timestamp must be within five minutes of now.
 //!
 //! Handled events: `customer.subscription.created`, `.updated` and `.deleted`. The account is
-//! found by the Stripe customer id linked before, or, the first time, by the e-mail in the
-//! subscription's `metadata.email` (set it at checkout). The tier is the highest tier among the
+//! found by the Stripe customer id linked before, or, the first time, by the billing reference
+//! in the subscription's `metadata.sync_account` (minted by this server for the account:
+//! `GET /api/sync/billing/reference`, `sync-server user billing-reference`; put it there at
+//! checkout, `subscription_data.metadata`). An e-mail links nothing
+//! ([`crate::domain::subscriptions`]). The tier is the highest tier among the
 //! subscription items' price ids, mapped by configuration; a subscription whose status is not
 //! `active`, `trialing` or `past_due`, or a deleted one, sets the tier `none`.
 
@@ -19,6 +22,9 @@ use sync_core::encoding::hex;
 use sync_core::wire::SyncTier;
 
 use crate::config::StripeConfig;
+
+/// The subscription metadata key holding the account's billing reference.
+pub const REFERENCE_KEY: &str = "sync_account";
 
 /// Largest allowed distance between the signature's timestamp and now, in seconds.
 pub const TOLERANCE_SECS: i64 = 300;
@@ -141,8 +147,8 @@ pub enum SubscriptionUpdate {
     SetTier {
         /// Stripe customer id.
         customer: String,
-        /// `metadata.email`, if any.
-        email: Option<String>,
+        /// `metadata.sync_account` (a billing reference, not yet verified), if any.
+        reference: Option<String>,
         /// The tier.
         tier: SyncTier,
     },
@@ -173,7 +179,7 @@ pub fn decode(event: &Event, config: &StripeConfig) -> Result<SubscriptionUpdate
     };
     let sub: Subscription =
         serde_json::from_value(event.data.object.clone()).map_err(|e| format!("not a subscription object: {e}"))?;
-    let email = sub.metadata.get("email").and_then(|v| v.as_str()).map(str::to_owned);
+    let reference = sub.metadata.get(REFERENCE_KEY).and_then(|v| v.as_str()).map(str::to_owned);
     let active = matches!(sub.status.as_str(), "active" | "trialing" | "past_due");
     let tier = if deleted || !active {
         SyncTier::None
@@ -189,7 +195,7 @@ pub fn decode(event: &Event, config: &StripeConfig) -> Result<SubscriptionUpdate
             }
         }
     };
-    Ok(SubscriptionUpdate::SetTier { customer: sub.customer, email, tier })
+    Ok(SubscriptionUpdate::SetTier { customer: sub.customer, reference, tier })
 }
 
 #[cfg(test)]
@@ -225,12 +231,13 @@ mod tests {
             created: 1,
             data: EventData {
                 object: serde_json::json!({
-                    "customer": "cus_1", "status": status, "metadata": {"email": "a@b.c"},
+                    "customer": "cus_1", "status": status, "metadata": {"sync_account": "acct_1_x", "email": "a@b.c"},
                     "items": {"data": prices.iter().map(|p| serde_json::json!({"price": {"id": p}})).collect::<Vec<_>>()}
                 }),
             },
         };
-        let set = |tier| SubscriptionUpdate::SetTier { customer: "cus_1".into(), email: Some("a@b.c".into()), tier };
+        let set =
+            |tier| SubscriptionUpdate::SetTier { customer: "cus_1".into(), reference: Some("acct_1_x".into()), tier };
         let config_ref = &config;
         assert_eq!(
             decode(&event("customer.subscription.created", "active", &["price_s", "price_t"]), config_ref),

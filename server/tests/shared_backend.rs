@@ -199,9 +199,10 @@ async fn quota_and_device_races_between_processes_do_not_overshoot() {
     assert_eq!(devices.len(), 3);
     let device = devices[0].clone();
 
-    // Room for exactly five 1000-byte blobs; twelve are uploaded, then completed all at once,
-    // alternately through A and B.
+    // Room for exactly five 1000-byte blobs of one search token each (16 quota bytes); twelve
+    // are uploaded, then completed all at once, alternately through A and B.
     let limit: u64 = 20_000_000_000;
+    let room: u64 = 5 * (1000 + 16);
     let on_a = api(&a, &token, &device);
     let on_b = api(&b, &token, &device);
     let blobs: Vec<TestBlob> = (0..12u32).map(|i| TestBlob::new(700 + i, "audio", T0, 1000, &["race"])).collect();
@@ -209,7 +210,7 @@ async fn quota_and_device_races_between_processes_do_not_overshoot() {
         let declared = on_a.post("/upload", blob.upload_request(&device)).await.ok();
         assert_eq!(on_a.put_object(declared["upload_url"].as_str().unwrap(), &blob.bytes).await.status, 200);
     }
-    set_storage_used(&deployment, "quinn@example.com", limit - 5000).await;
+    set_storage_used(&deployment, "quinn@example.com", limit - room).await;
     let completes = blobs.iter().enumerate().map(|(i, blob)| {
         let api = if i % 2 == 0 { on_a.clone() } else { on_b.clone() };
         let id = blob.id.clone();
@@ -221,11 +222,13 @@ async fn quota_and_device_races_between_processes_do_not_overshoot() {
         reply.expect_error(403, "QUOTA_EXCEEDED");
     }
     assert_eq!(ok, 5);
-    // The quota counter moved by exactly five blobs, to the limit and not past it.
+    // The quota counter moved by exactly five blobs, to the limit (with their tokens) and not
+    // past it.
     let mut counters: Vec<u64> =
         replies.iter().filter(|r| r.status == 200).map(|r| r.json()["storage_used"].as_u64().unwrap()).collect();
     counters.sort_unstable();
-    assert_eq!(counters, (1..=5).map(|n| limit - 5000 + n * 1000).collect::<Vec<_>>());
+    assert_eq!(counters, (1..=5).map(|n| limit - room + n * 1000).collect::<Vec<_>>());
+    assert_eq!(counters.last().map(|used| used + 5 * 16), Some(limit));
     for on in [&on_a, &on_b] {
         let status = on.get("/status").await.ok();
         // /status sums the visible blobs: the five that completed.

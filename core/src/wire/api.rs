@@ -48,8 +48,18 @@ pub mod codes {
     pub const UNKNOWN_DEVICE: &str = "UNKNOWN_DEVICE";
     /// An account exists already (409 at `/init` with an envelope).
     pub const ACCOUNT_EXISTS: &str = "ACCOUNT_EXISTS";
-    /// Too many requests (429).
+    /// The blob is sealed under another master key than the account's current one: the key was
+    /// rotated; fetch the keys again (`/init`) and seal under the new key (409).
+    pub const KEY_ROTATED: &str = "KEY_ROTATED";
+    /// The account has as many declared but not yet completed uploads (or bytes of them) as it
+    /// may: complete some first, or wait until abandoned ones are swept (409).
+    pub const PENDING_LIMIT: &str = "PENDING_LIMIT";
+    /// Too many requests (429, with `Retry-After`).
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The request took longer than the server allows (408): send it again, faster or smaller.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// The server is serving as many requests as it may (503, with `Retry-After`).
+    pub const OVERLOADED: &str = "OVERLOADED";
     /// A server fault (500).
     pub const INTERNAL: &str = "INTERNAL";
 }
@@ -134,6 +144,70 @@ pub struct UploadResponse {
     /// True when the same blob was completed before: nothing to upload.
     #[serde(default)]
     pub already_uploaded: bool,
+}
+
+/// `POST /upload` with many declarations at once (at most
+/// [`MAX_BLOBS_PER_BATCH`](super::limits::MAX_BLOBS_PER_BATCH)): each is decided as a single
+/// `/upload` would be, in order, in one transaction; each gets its own answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchRequest {
+    /// The declarations.
+    pub blobs: Vec<UploadRequest>,
+}
+
+/// One declaration's answer in an [`UploadBatchResponse`]: the fields of an
+/// [`UploadResponse`], or `error` (then `upload_url` is empty and `expires_in` 0).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchItem {
+    /// The blob's id.
+    pub blob_id: BlobId,
+    /// Where to `PUT` the ciphertext (empty when `already_uploaded` or refused).
+    pub upload_url: String,
+    /// Seconds the URL stays valid.
+    pub expires_in: u64,
+    /// True when the same blob was completed before: nothing to upload.
+    #[serde(default)]
+    pub already_uploaded: bool,
+    /// Why this declaration was refused (what a single `/upload` would answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Answer to a batched `POST /upload`: one item per declaration, in their order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBatchResponse {
+    /// The answers.
+    pub results: Vec<UploadBatchItem>,
+}
+
+/// `POST /upload/complete` for many blobs at once (at most
+/// [`MAX_BLOBS_PER_BATCH`](super::limits::MAX_BLOBS_PER_BATCH)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchRequest {
+    /// The uploaded blobs.
+    pub blob_ids: Vec<BlobId>,
+}
+
+/// One blob's answer in a [`CompleteBatchResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchItem {
+    /// The blob.
+    pub blob_id: BlobId,
+    /// Why it was not completed (what a single `/upload/complete` would answer); absent when
+    /// it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Answer to a batched `POST /upload/complete`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteBatchResponse {
+    /// One item per distinct blob id, in their order.
+    pub results: Vec<CompleteBatchItem>,
+    /// Bytes stored for the user after these blobs.
+    pub storage_used: u64,
+    /// The tier's limit in bytes.
+    pub storage_limit: u64,
 }
 
 /// `POST /upload/complete`.
@@ -340,6 +414,11 @@ pub struct Quota {
     pub can_sync: bool,
     /// The tier.
     pub sync_tier: SyncTier,
+    /// Quota bytes the account's search tokens take (16 per token of a completed blob), on top
+    /// of `storage_used`; `storage_used + index_bytes` is what the limit applies to. Absent
+    /// from older servers (0).
+    #[serde(default)]
+    pub index_bytes: u64,
 }
 
 /// Statistics part of `GET /status`.
@@ -413,6 +492,15 @@ pub struct DeleteDataResponse {
     pub deleted_blobs: u64,
     /// Bytes freed.
     pub freed_bytes: u64,
+}
+
+/// Answer to `GET /billing/reference`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingReferenceResponse {
+    /// The account's billing reference: what a checkout puts in the Stripe subscription's
+    /// `metadata.sync_account` (or `client_reference_id`) so that the subscription sets this
+    /// account's tier. Minted by the server; it cannot be forged for another account.
+    pub reference: String,
 }
 
 /// `POST /keys`: password change (`envelope` only) or rotation (all three).

@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// See [`Config::static_dir`](super::Config::static_dir).
     pub static_dir: Option<PathBuf>,
+    /// Space-separated origins; see
+    /// [`Config::viewer_connect_src`](super::Config::viewer_connect_src).
+    pub viewer_connect_src: Option<String>,
     /// `text` or `json`.
     pub log_format: Option<String>,
     /// Seconds.
@@ -40,6 +43,8 @@ pub struct FileConfig {
     pub database_pool_size: Option<usize>,
     /// S3-compatible object storage.
     pub s3: Option<FileS3>,
+    /// The `[limits]` table.
+    pub limits: Option<super::LimitSettings>,
 }
 
 /// The `[s3]` table of the TOML file.
@@ -73,7 +78,49 @@ pub struct FileStripe {
 /// Reads a TOML configuration file.
 pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })
+    parse(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+}
+
+/// Parses the file's text; a failure is described without echoing the file: toml's own
+/// message quotes the offending line and serde's quotes string values, and that line or value
+/// may be a secret (a database password, a webhook secret). So the error is the position, and
+/// the message with every quoted string replaced by `"<redacted>"`; the toml error itself is
+/// not kept as a source, for the same reason.
+pub fn parse(text: &str) -> Result<FileConfig, String> {
+    toml::from_str(text).map_err(|err| {
+        let message = redact_quoted(err.message());
+        match err.span().map(|span| line_and_column(text, span.start)) {
+            Some((line, column)) => format!("line {line}, column {column}: {message}"),
+            None => message,
+        }
+    })
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// `message` with the content of every double-quoted string replaced by `<redacted>`.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"<redacted>");
+            } else {
+                out.push('"');
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Debug for FileConfig {
@@ -83,6 +130,7 @@ impl fmt::Debug for FileConfig {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)
@@ -92,6 +140,7 @@ impl fmt::Debug for FileConfig {
             .field("database_url", &redact::url(&self.database_url))
             .field("database_pool_size", &self.database_pool_size)
             .field("s3", &self.s3)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -121,6 +170,28 @@ impl fmt::Debug for FileStripe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file whose broken line holds a secret, or a secret where a value of another type
+    /// belongs: the error names the place and the problem, never the secret.
+    #[test]
+    fn parse_errors_do_not_echo_the_file() {
+        let broken = "bind = \"0.0.0.0:1\"\n[stripe]\nwebhook_secret = \"whsec_live_123\" trailing\n";
+        let message = parse(broken).err().unwrap();
+        assert!(!message.contains("whsec_live_123"), "{message}");
+        assert!(message.starts_with("line 3, column "), "{message}");
+        let misplaced = "database_pool_size = \"postgres://u:hunter2@db/x\"\n";
+        let message = parse(misplaced).err().unwrap();
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(message.contains("<redacted>") && message.starts_with("line 1, column "), "{message}");
+        let unknown = parse("datbase_url = \"postgres://u:hunter2@db/x\"\n").err().unwrap();
+        assert!(!unknown.contains("hunter2") && unknown.contains("datbase_url"), "{unknown}");
+        // Through load_file, as the command line reports it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.toml");
+        std::fs::write(&path, broken).unwrap();
+        let err = load_file(&path).err().unwrap();
+        assert!(!format!("{err} {err:?}").contains("whsec_live_123"), "{err}");
+    }
 
     #[test]
     fn debug_hides_secrets_read_from_the_file() {

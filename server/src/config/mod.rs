@@ -11,6 +11,7 @@
 //! bind = "0.0.0.0:8787"
 //! public_url = "https://sync.example.com"
 //! static_dir = "/srv/viewer"
+//! viewer_connect_src = "https://other.example.com"   # origins the viewer may fetch from
 //! log_format = "json"            # or "text"
 //! upload_url_ttl_secs = 3600
 //! download_url_ttl_secs = 3600
@@ -29,6 +30,9 @@
 //! [stripe]
 //! webhook_secret = "whsec_..."
 //! prices = { price_1Starter = "starter", price_1Pro = "pro", price_1Team = "team" }
+//! [limits]                       # see `limits` (all optional)
+//! max_pending_uploads = 4096
+//! max_pending_bytes = 17179869184
 //! ```
 
 //!
@@ -37,8 +41,10 @@
 //! | `mod.rs` | the resolved [`Config`], its defaults, errors, and its secret-hiding `Debug` |
 //! | `file` | the TOML file's shape ([`FileConfig`]) and [`load_file`] |
 //! | `resolve` | flags and environment ([`Overrides`]) merged over the file ([`resolve`]) |
+//! | `limits` | what one account or client may hold or ask ([`Limits`]), from [`LimitSettings`] |
 
 mod file;
+pub mod limits;
 mod resolve;
 
 use std::collections::HashMap;
@@ -50,6 +56,7 @@ use std::time::Duration;
 use sync_core::wire::SyncTier;
 
 pub use file::{FileConfig, FileS3, FileStripe, load_file};
+pub use limits::{LimitSettings, Limits};
 pub use resolve::{Overrides, parse_price_map, resolve};
 
 use crate::redact;
@@ -120,6 +127,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A directory served at `/` (the web viewer).
     pub static_dir: Option<PathBuf>,
+    /// Origins (`https://host[:port]`) the viewer's pages may fetch from besides this server
+    /// and the S3 endpoint (its `Content-Security-Policy` `connect-src`).
+    pub viewer_connect_src: Vec<String>,
     /// Log format.
     pub log_format: LogFormat,
     /// Validity of upload URLs.
@@ -138,6 +148,8 @@ pub struct Config {
     pub database_pool_size: usize,
     /// S3-compatible object storage; `None`: the objects directory in `data_dir`.
     pub s3: Option<S3Config>,
+    /// What one account or client may hold or ask.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -148,6 +160,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8787)),
             public_url: None,
             static_dir: None,
+            viewer_connect_src: Vec::new(),
             log_format: LogFormat::Text,
             upload_url_ttl: Duration::from_secs(3600),
             download_url_ttl: Duration::from_secs(3600),
@@ -157,6 +170,7 @@ impl Config {
             database_url: None,
             database_pool_size: crate::store::metadata::postgres::DEFAULT_POOL_SIZE,
             s3: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -179,6 +193,7 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl", &self.upload_url_ttl)
             .field("download_url_ttl", &self.download_url_ttl)
@@ -188,6 +203,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact::url(&self.database_url))
             .field("database_pool_size", &self.database_pool_size)
             .field("s3", &self.s3)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -216,13 +232,15 @@ mod tests {
         });
         let expected = concat!(
             "Config { data_dir: \"/var/lib/sync\", bind: 127.0.0.1:8787, ",
-            "public_url: Some(\"https://sync.example.com\"), static_dir: None, log_format: Text, ",
+            "public_url: Some(\"https://sync.example.com\"), static_dir: None, viewer_connect_src: [], log_format: Text, ",
             "upload_url_ttl: 3600s, download_url_ttl: 3600s, abandoned_upload_after: 86400s, cleanup_interval: 3600s, ",
             "stripe: StripeConfig { webhook_secret: Some(<redacted>), prices: [(\"price_a\", Pro), (\"price_b\", Team)] }, ",
             "database_url: Some(\"postgres://sync:***@db.internal:5432/sync?sslmode=require\"), database_pool_size: 16, ",
             "s3: Some(S3Config { endpoint: Some(\"https://s3.example.com\"), bucket: \"bucket\", region: Some(\"auto\"), ",
-            "access_key_id: Some(\"AKIDEXAMPLE\"), secret_access_key: Some(<redacted>), prefix: None }) }",
+            "access_key_id: Some(\"AKIDEXAMPLE\"), secret_access_key: Some(<redacted>), prefix: None }), ",
         );
+        // The limits hold no secret: their own `Debug` (derived) ends the line.
+        let expected = format!("{expected}limits: {:?} }}", config.limits);
         assert_eq!(format!("{config:?}"), expected);
         let pretty = format!("{config:#?}");
         for secret in ["hunter2", "whsec_live_123", "wJalrXUtnFEMI"] {

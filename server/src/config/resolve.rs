@@ -25,6 +25,9 @@ pub struct Overrides {
     pub public_url: Option<String>,
     /// See [`Config::static_dir`](super::Config::static_dir).
     pub static_dir: Option<PathBuf>,
+    /// Space-separated origins; see
+    /// [`Config::viewer_connect_src`](super::Config::viewer_connect_src).
+    pub viewer_connect_src: Option<String>,
     /// `text` or `json`.
     pub log_format: Option<String>,
     /// Seconds.
@@ -55,6 +58,8 @@ pub struct Overrides {
     pub s3_secret_access_key: Option<String>,
     /// Key prefix inside the bucket.
     pub s3_prefix: Option<String>,
+    /// See [`Config::limits`](super::Config::limits).
+    pub limits: super::LimitSettings,
 }
 
 fn parse_tier(name: &'static str, text: &str) -> Result<SyncTier, ConfigError> {
@@ -97,6 +102,18 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
         return Err(ConfigError::Invalid { name: "public_url", message: format!("{url:?} is not an http(s) URL") });
+    }
+    let mut viewer_connect_src = Vec::new();
+    for item in over.viewer_connect_src.or(file.viewer_connect_src).unwrap_or_default().split_whitespace() {
+        match crate::http::headers::origin(item) {
+            Some(origin) if origin == item.trim_end_matches('/') => viewer_connect_src.push(origin),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "viewer_connect_src",
+                    message: format!("{item:?} is not an http(s) origin (scheme://host[:port])"),
+                });
+            }
+        }
     }
     let log_format = match over.log_format.or(file.log_format).as_deref() {
         None | Some("text") => LogFormat::Text,
@@ -163,6 +180,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
         bind,
         public_url,
         static_dir: over.static_dir.or(file.static_dir),
+        viewer_connect_src,
         log_format,
         upload_url_ttl: secs(
             "upload_url_ttl_secs",
@@ -188,6 +206,7 @@ pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, ConfigError>
         database_url,
         database_pool_size,
         s3,
+        limits: super::limits::resolve(over.limits, file.limits.unwrap_or_default())?,
     })
 }
 
@@ -198,6 +217,7 @@ impl fmt::Debug for Overrides {
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("static_dir", &self.static_dir)
+            .field("viewer_connect_src", &self.viewer_connect_src)
             .field("log_format", &self.log_format)
             .field("upload_url_ttl_secs", &self.upload_url_ttl_secs)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)
@@ -213,6 +233,7 @@ impl fmt::Debug for Overrides {
             .field("s3_access_key_id", &self.s3_access_key_id)
             .field("s3_secret_access_key", &redact::secret(&self.s3_secret_access_key))
             .field("s3_prefix", &self.s3_prefix)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -266,6 +287,16 @@ mod tests {
         assert!(resolve(FileConfig::default(), mysql).is_err());
         let no_bucket = Overrides { s3_endpoint: Some("http://127.0.0.1:1".into()), ..Overrides::default() };
         assert!(resolve(FileConfig::default(), no_bucket).is_err());
+        let origins = Overrides {
+            viewer_connect_src: Some(" https://a.example.com  http://127.0.0.1:9000/ ".into()),
+            ..Overrides::default()
+        };
+        let config = resolve(FileConfig::default(), origins).unwrap();
+        assert_eq!(config.viewer_connect_src, vec!["https://a.example.com", "http://127.0.0.1:9000"]);
+        for bad in ["https://a.example.com/path", "*", "https://a.com;script-src", "'unsafe-inline'"] {
+            let over = Overrides { viewer_connect_src: Some(bad.into()), ..Overrides::default() };
+            assert!(resolve(FileConfig::default(), over).is_err(), "{bad}");
+        }
     }
 
     #[test]

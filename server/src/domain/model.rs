@@ -161,6 +161,38 @@ pub struct BlobRecord {
     pub state: BlobState,
 }
 
+/// What declaring a blob is checked against: the tier's storage and the caps on pending uploads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes the account may store, pending uploads included (the tier's storage).
+    pub storage_bytes: u64,
+    /// Pending uploads the account may have at once.
+    pub pending_blobs: u64,
+    /// Bytes of pending uploads the account may have at once.
+    pub pending_bytes: u64,
+}
+
+impl UploadLimits {
+    /// No limit at all (bulk tools and tests).
+    pub const UNLIMITED: UploadLimits =
+        UploadLimits { storage_bytes: u64::MAX, pending_blobs: u64::MAX, pending_bytes: u64::MAX };
+}
+
+/// An account's usage as a declaring or completing transaction reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountUsage {
+    /// Bytes of completed blobs.
+    pub stored_bytes: u64,
+    /// Search tokens of completed blobs (entries of the index).
+    pub index_tokens: u64,
+    /// Pending uploads, other than the blob being declared.
+    pub pending_blobs: u64,
+    /// Bytes of those pending uploads.
+    pub pending_bytes: u64,
+    /// Search tokens of those pending uploads.
+    pub pending_tokens: u64,
+}
+
 /// Outcome of declaring a blob at `/upload`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeclareOutcome {
@@ -170,6 +202,16 @@ pub enum DeclareOutcome {
     AlreadyComplete,
     /// A completed blob with this id has different metadata.
     Conflict,
+    /// The blob is sealed under another master key than the account's current one.
+    KeyRotated,
+    /// Stored bytes, bytes reserved by pending uploads and this blob exceed the storage limit;
+    /// nothing changed.
+    QuotaExceeded {
+        /// Bytes stored and reserved now.
+        used: u64,
+    },
+    /// The account has as many pending uploads (or bytes of them) as it may; nothing changed.
+    PendingLimit,
 }
 
 /// Outcome of `/upload/complete` in the metadata store.
@@ -192,6 +234,12 @@ pub enum CompleteOutcome {
         /// Bytes stored now.
         storage_used: u64,
     },
+    /// The blob is sealed under another master key than the account's current one; it stays
+    /// pending.
+    KeyRotated,
+    /// The object checked for it is not of the blob's current size and SHA-256 (it was declared
+    /// again meanwhile, or nothing was checked); it stays pending.
+    NotVerified,
 }
 
 /// Filters of a listing or search.
@@ -242,6 +290,8 @@ pub struct Usage {
     pub newest_data: Option<UnixMillis>,
     /// Registered devices.
     pub device_count: u32,
+    /// Search tokens of completed blobs (each counts against the quota).
+    pub index_tokens: u64,
 }
 
 impl Usage {
@@ -319,8 +369,9 @@ impl RemovedBlobs {
 pub struct SubscriptionChange {
     /// Stripe customer id (`cus_...`).
     pub customer: String,
-    /// The e-mail in the subscription's metadata, used to link a customer the first time.
-    pub email: Option<String>,
+    /// The account a verified billing reference in the subscription's metadata names, used to
+    /// link a customer the first time.
+    pub account: Option<i64>,
     /// The tier to set.
     pub tier: SyncTier,
     /// The event's `created` time (seconds); older events than the last applied are ignored.
@@ -337,7 +388,8 @@ pub enum SubscriptionOutcome {
     },
     /// A newer event was applied before; nothing changed.
     Outdated,
-    /// No account is linked to the customer or carries the e-mail.
+    /// No account is linked to the customer, or the billing reference names no unlinked
+    /// account.
     NoSuchUser,
     /// The event id was applied before; nothing changed.
     Duplicate,

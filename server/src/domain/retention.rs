@@ -2,9 +2,10 @@
 //!
 //! - A completed blob expires when its `time_end` is before now minus its owner's tier
 //!   retention (Starter and `none` keep 183 days, Pro and Team forever): `time_end < cutoff`.
-//! - A pending blob is abandoned when it was last declared before now minus
-//!   `abandoned_upload_after`: `updated_at < cutoff`. The same cutoff applies to partial upload
-//!   files and to orphan objects of an S3 store.
+//! - A pending blob is abandoned when it was first declared before now minus
+//!   `abandoned_upload_after`: `created_at < cutoff` (declaring it again does not postpone it,
+//!   so re-declaring cannot keep an upload pending, and reserving quota, forever). The same
+//!   cutoff applies to partial upload files and to orphan objects of an S3 store.
 
 use std::time::Duration;
 

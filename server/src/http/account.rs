@@ -1,5 +1,6 @@
 //! The account's own view: `GET /status`, `GET /devices`, `DELETE /devices?device_id=`,
-//! `DELETE /data`.
+//! `DELETE /data`, `GET /billing/reference` (what a checkout passes to Stripe so the
+//! subscription sets this account's tier: [`crate::domain::subscriptions`]).
 //!
 //! Removing a device unregisters it (its requests then answer `403 UNKNOWN_DEVICE` until it
 //! calls `/init` again) and keeps its blobs. Deleting data removes every blob of the account,
@@ -12,8 +13,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use sync_core::DeviceId;
 use sync_core::wire::{
-    DeleteDataResponse, DeviceInfo, DevicesResponse, Quota, RemoveDeviceResponse, Stats, StatusResponse,
-    StorageBreakdown,
+    BillingReferenceResponse, DeleteDataResponse, DeviceInfo, DevicesResponse, Quota, RemoveDeviceResponse, Stats,
+    StatusResponse, StorageBreakdown,
 };
 
 use super::AppState;
@@ -27,6 +28,15 @@ pub fn router() -> Router<AppState> {
         .route("/status", get(status))
         .route("/devices", get(devices).delete(remove_device))
         .route("/data", delete(delete_data))
+        .route("/billing/reference", get(billing_reference))
+}
+
+/// `GET /billing/reference`.
+pub async fn billing_reference(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<BillingReferenceResponse>> {
+    Ok(Json(BillingReferenceResponse { reference: state.billing.reference(caller.user.id) }))
 }
 
 /// `GET /status`.
@@ -34,6 +44,7 @@ pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<
     let tier = caller.user.tier;
     let usage = state.metadata.usage(caller.user.id).await?;
     let used = usage.storage_used();
+    let index_bytes = quota::charge(0, usage.index_tokens);
     let limits = tiers::limits(tier);
     Ok(Json(StatusResponse {
         quota: Quota {
@@ -41,8 +52,9 @@ pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<
             storage_limit: limits.storage_bytes,
             device_count: usage.device_count,
             device_limit: limits.devices,
-            can_sync: quota::can_sync(tier, used),
+            can_sync: quota::can_sync(tier, used.saturating_add(index_bytes)),
             sync_tier: tier,
+            index_bytes,
         },
         stats: Stats {
             total_blobs: usage.total_blobs,

@@ -1,6 +1,7 @@
 //! The extractors that authenticate a request.
 //!
-//! The bearer token is looked up by its SHA-256 ([`crate::domain::accounts`]). [`AuthUser`]
+//! The bearer token is looked up by its SHA-256 ([`crate::domain::accounts`]). Failed tokens
+//! are counted per client address and limited ([`super::rate_limit`]). [`AuthUser`]
 //! checks the token only (used by `/init`); [`Caller`] also requires an `X-Device-Id` naming a
 //! device registered through `/init` (every other route), and answers `403 UNKNOWN_DEVICE`
 //! otherwise.
@@ -13,6 +14,7 @@ use sync_core::DeviceId;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::device_header;
+use super::rate_limit::retry_after_secs;
 use crate::domain::accounts::hash_token;
 use crate::store::metadata::User;
 
@@ -50,13 +52,30 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let user = state
-            .metadata
-            .user_by_token_hash(hash_token(token))
-            .await?
-            .ok_or(ApiError::Unauthorized("unknown bearer token"))?;
-        Ok(AuthUser(user))
+        // A client that failed too often is refused before its token is looked at.
+        let limits = &state.rate_limits;
+        let client = limits.client(parts);
+        let now = std::time::Instant::now();
+        if let Some(client) = client
+            && let Err(wait) = limits.auth_failures.check(&client, now)
+        {
+            return Err(ApiError::RateLimited { retry_after: retry_after_secs(wait) });
+        }
+        let found = match bearer(parts) {
+            Ok(token) => state
+                .metadata
+                .user_by_token_hash(hash_token(token))
+                .await?
+                .ok_or(ApiError::Unauthorized("unknown bearer token")),
+            Err(err) => Err(err),
+        };
+        if found.is_err()
+            && let Some(client) = client
+            && let Err(wait) = limits.auth_failures.take(&client, now)
+        {
+            return Err(ApiError::RateLimited { retry_after: retry_after_secs(wait) });
+        }
+        Ok(AuthUser(found?))
     }
 }
 

@@ -20,7 +20,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
 use super::validate;
 use crate::store::ObjectKey;
-use crate::store::metadata::{BlobMeta, ListCursor};
+use crate::store::metadata::{BlobFilter, BlobMeta, ListCursor};
 
 /// `POST /download`.
 pub fn router() -> Router<AppState> {
@@ -62,13 +62,24 @@ async fn with_urls(state: &AppState, user_id: i64, blobs: Vec<BlobMeta>) -> ApiR
     Ok(out)
 }
 
-/// The handler.
-pub async fn download(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<DownloadRequest>,
-) -> ApiResult<Json<DownloadResponse>> {
-    let user_id = caller.user.id;
+/// What a download asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownloadQuery {
+    /// These blobs (distinct, in the order asked).
+    ByIds(Vec<BlobId>),
+    /// A page of blobs by time.
+    ByRange {
+        /// The filter (its time range is set).
+        filter: BlobFilter,
+        /// Where the page starts.
+        after: Option<ListCursor>,
+        /// Its size.
+        limit: u32,
+    },
+}
+
+/// Checks a download (no I/O): by ids or a page by time range.
+pub fn check_request(req: DownloadRequest) -> ApiResult<DownloadQuery> {
     if let Some(ids) = req.blob_ids {
         if req.time_range.is_some()
             || req.blob_types.is_some()
@@ -84,16 +95,7 @@ pub async fn download(
             return Err(ApiError::too_large(format!("more than {MAX_IDS_PER_DOWNLOAD} blob_ids")));
         }
         let mut seen = std::collections::HashSet::new();
-        let ids: Vec<BlobId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
-        let found = state.metadata.blobs_by_ids(user_id, ids.clone()).await?;
-        if found.len() != ids.len() {
-            let present: std::collections::HashSet<BlobId> = found.iter().map(|m| m.blob_id).collect();
-            if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
-                return Err(ApiError::not_found(format!("no blob {missing} for this account")));
-            }
-        }
-        let blobs = with_urls(&state, user_id, found).await?;
-        return Ok(Json(DownloadResponse { blobs, next_cursor: None }));
+        return Ok(DownloadQuery::ByIds(ids.into_iter().filter(|id| seen.insert(*id)).collect()));
     }
     let Some(range) = req.time_range else {
         return Err(ApiError::invalid("send blob_ids or time_range"));
@@ -101,6 +103,30 @@ pub async fn download(
     let limit = validate::page_limit(req.limit)?;
     let filter = validate::filter(Some(range), req.blob_types, req.device_ids)?;
     let after = req.cursor.as_deref().map(decode_cursor).transpose()?;
+    Ok(DownloadQuery::ByRange { filter, after, limit })
+}
+
+/// The handler.
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<DownloadRequest>,
+) -> ApiResult<Json<DownloadResponse>> {
+    let user_id = caller.user.id;
+    let (filter, after, limit) = match check_request(req)? {
+        DownloadQuery::ByRange { filter, after, limit } => (filter, after, limit),
+        DownloadQuery::ByIds(ids) => {
+            let found = state.metadata.blobs_by_ids(user_id, ids.clone()).await?;
+            if found.len() != ids.len() {
+                let present: std::collections::HashSet<BlobId> = found.iter().map(|m| m.blob_id).collect();
+                if let Some(missing) = ids.iter().find(|id| !present.contains(id)) {
+                    return Err(ApiError::not_found(format!("no blob {missing} for this account")));
+                }
+            }
+            let blobs = with_urls(&state, user_id, found).await?;
+            return Ok(Json(DownloadResponse { blobs, next_cursor: None }));
+        }
+    };
     let mut page = state.metadata.list_blobs(user_id, filter, after, limit.saturating_add(1)).await?;
     let next_cursor = if page.len() > limit as usize {
         page.truncate(limit as usize);

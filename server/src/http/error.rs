@@ -83,6 +83,34 @@ pub enum ApiError {
     /// `/init` with keys for an account that has different keys already (409).
     #[error("the account already has keys: fetch them with /init without an envelope")]
     AccountExists,
+    /// The account has as many pending uploads, or bytes of them, as it may (409).
+    #[error(
+        "too many uploads in progress: at most {blobs} pending uploads of {bytes} bytes in all; complete them first"
+    )]
+    PendingLimit {
+        /// Pending uploads allowed.
+        blobs: u64,
+        /// Pending bytes allowed.
+        bytes: u64,
+    },
+    /// A blob sealed under another master key than the account's current one (409).
+    #[error("the account's key was rotated: fetch the keys again (/init) and seal under the current key")]
+    KeyRotated,
+    /// Too many failed bearer tokens or `/init` calls (429).
+    #[error("too many requests: try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds to wait (`Retry-After`).
+        retry_after: u64,
+    },
+    /// The request took longer than allowed (408).
+    #[error("the request took too long: send it again")]
+    Timeout,
+    /// As many requests are in flight as the server serves at once (503).
+    #[error("the server is busy: try again in {retry_after} s")]
+    Overloaded {
+        /// Seconds to wait (`Retry-After`).
+        retry_after: u64,
+    },
     /// A server fault; the cause is logged, not answered (500).
     #[error("internal server error")]
     Internal(#[source] Cause),
@@ -102,10 +130,15 @@ impl ApiError {
             ApiError::StaleRevision { .. }
             | ApiError::NotUploaded
             | ApiError::Conflict(_)
-            | ApiError::AccountExists => StatusCode::CONFLICT,
+            | ApiError::AccountExists
+            | ApiError::KeyRotated
+            | ApiError::PendingLimit { .. } => StatusCode::CONFLICT,
             ApiError::InvalidRequest(_) | ApiError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,7 +161,25 @@ impl ApiError {
             ApiError::Conflict(_) => codes::CONFLICT,
             ApiError::UnknownDevice(_) => codes::UNKNOWN_DEVICE,
             ApiError::AccountExists => codes::ACCOUNT_EXISTS,
+            ApiError::KeyRotated => codes::KEY_ROTATED,
+            ApiError::PendingLimit { .. } => codes::PENDING_LIMIT,
+            ApiError::Timeout => codes::TIMEOUT,
+            ApiError::RateLimited { .. } => codes::RATE_LIMITED,
+            ApiError::Overloaded { .. } => codes::OVERLOADED,
             ApiError::Internal(_) => codes::INTERNAL,
+        }
+    }
+
+    /// The JSON form of this error (an item of a batched answer carries it).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: self.to_string(), code: self.code().to_owned() }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Overloaded { retry_after } | ApiError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -174,8 +225,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = status.as_u16(), code = self.code(), message = %self, "request refused");
         }
-        let body = ErrorBody { error: self.to_string(), code: self.code().to_owned() };
-        (status, Json(body)).into_response()
+        let retry_after = self.retry_after();
+        let body = self.body();
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

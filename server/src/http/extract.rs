@@ -70,6 +70,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// A JSON body of type `T`, as every JSON route reads it (`400 INVALID_REQUEST` otherwise).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
 }

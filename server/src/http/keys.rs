@@ -29,6 +29,24 @@ fn no_keys() -> ApiError {
     ApiError::Conflict("the account has no keys yet: create them at /init".into())
 }
 
+/// Checks a `/keys` body on its own (no I/O): the change it asks for, or why it is refused.
+/// Whether the change suits the account's current key is [`keys::check_change`].
+pub fn check_request(req: KeysRequest) -> ApiResult<KeysUpdate> {
+    req.envelope.check_version().map_err(|e| ApiError::invalid(format!("envelope: {e}")))?;
+    let rotation = match (req.keyring, req.recovery_envelope) {
+        (None, None) => None,
+        (Some(keyring), Some(recovery)) => {
+            if keyring.len() > MAX_KEYRING_ENTRIES {
+                return Err(ApiError::too_large(format!("keyring has more than {MAX_KEYRING_ENTRIES} entries")));
+            }
+            recovery.check_version().map_err(|e| ApiError::invalid(format!("recovery_envelope: {e}")))?;
+            Some((keyring, recovery))
+        }
+        _ => return Err(ApiError::invalid("a rotation sends keyring and recovery_envelope together")),
+    };
+    Ok(KeysUpdate { envelope: req.envelope, rotation })
+}
+
 /// The handler.
 pub async fn keys(
     State(state): State<AppState>,
@@ -42,20 +60,10 @@ pub async fn keys(
     if current.revision != req.expected_revision {
         return Err(ApiError::StaleRevision { current: current.revision });
     }
-    let rotation = match (req.keyring, req.recovery_envelope) {
-        (None, None) => None,
-        (Some(keyring), Some(recovery)) => {
-            if keyring.len() > MAX_KEYRING_ENTRIES {
-                return Err(ApiError::too_large(format!("keyring has more than {MAX_KEYRING_ENTRIES} entries")));
-            }
-            recovery.check_version().map_err(|e| ApiError::invalid(format!("recovery_envelope: {e}")))?;
-            Some((keyring, recovery))
-        }
-        _ => return Err(ApiError::invalid("a rotation sends keyring and recovery_envelope together")),
-    };
-    keys::check_change(&current.envelope, &req.envelope, rotation.as_ref().map(|(_, recovery)| recovery))?;
-    let update = KeysUpdate { envelope: req.envelope, rotation };
-    match state.metadata.update_keys(user_id, req.expected_revision, update).await? {
+    let expected_revision = req.expected_revision;
+    let update = check_request(req)?;
+    keys::check_change(&current.envelope, &update.envelope, update.rotation.as_ref().map(|(_, recovery)| recovery))?;
+    match state.metadata.update_keys(user_id, expected_revision, update).await? {
         UpdateKeysOutcome::Updated(revision) => {
             tracing::info!(user = user_id, revision, "account keys changed");
             Ok(Json(KeysResponse { revision }))

@@ -3,8 +3,9 @@
 //! signature is the credential. With an S3 store these routes answer `404` (clients use the
 //! store's presigned URLs).
 //!
-//! `PUT` streams the body to disk (never whole in memory) and only for a pending blob of that
-//! size: a body longer than the signed size is `413 PAYLOAD_TOO_LARGE`, a shorter one
+//! `PUT` streams the body to disk (never whole in memory), to the blob's staging place (never
+//! the object itself, which only `/upload/complete` writes), and only for a pending blob of
+//! that size: a body longer than the signed size is `413 PAYLOAD_TOO_LARGE`, a shorter one
 //! `400 CHECKSUM_MISMATCH`, a completed blob `409 CONFLICT` ([`crate::domain::uploads`]). `GET`
 //! serves completed blobs only.
 //! A bad signature is `403 BAD_SIGNATURE`, an expired URL `403 URL_EXPIRED`.
@@ -58,6 +59,19 @@ fn check(
     }
 }
 
+/// Whether the blob of `key` takes a body of `size` bytes now ([`uploads::object_write`]).
+async fn writable(state: &AppState, key: &ObjectKey, size: u64) -> ApiResult<()> {
+    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
+    match uploads::object_write(record.as_ref(), size) {
+        ObjectWrite::Accept => Ok(()),
+        ObjectWrite::NoBlob => Err(ApiError::not_found("the blob of this URL no longer exists: call /upload again")),
+        ObjectWrite::Completed => Err(ApiError::Conflict("the blob is complete already".into())),
+        ObjectWrite::SizeChanged => {
+            Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()))
+        }
+    }
+}
+
 /// `PUT` of a signed upload URL.
 pub async fn put_object(
     State(state): State<AppState>,
@@ -79,26 +93,26 @@ pub async fn put_object(
             )));
         }
     }
-    let record = state.metadata.blob(key.user_id, key.blob_id).await?;
-    match uploads::object_write(record.as_ref(), size) {
-        ObjectWrite::Accept => {}
-        ObjectWrite::NoBlob => {
-            return Err(ApiError::not_found("the blob of this URL no longer exists: call /upload again"));
-        }
-        ObjectWrite::Completed => return Err(ApiError::Conflict("the blob is complete already".into())),
-        ObjectWrite::SizeChanged => {
-            return Err(ApiError::Conflict("the blob was declared again with another size: use the newer URL".into()));
-        }
-    }
-    match local.write_stream(&key, size, body.into_data_stream()).await {
-        Ok(()) => Ok(StatusCode::OK.into_response()),
+    writable(&state, &key, size).await?;
+    let limits = &state.config.limits;
+    let stream = body.into_data_stream();
+    let upload = match local.receive(size, stream, limits.body_idle_timeout, limits.transfer_timeout).await {
+        Ok(upload) => upload,
         Err(WriteError::TooLong(size)) => {
-            Err(ApiError::too_large(format!("the body is longer than the {size} bytes the URL was signed for")))
+            return Err(ApiError::too_large(format!(
+                "the body is longer than the {size} bytes the URL was signed for"
+            )));
         }
-        Err(err @ WriteError::TooShort { .. }) => Err(ApiError::ChecksumMismatch(err.to_string())),
-        Err(WriteError::Body(err)) => Err(ApiError::invalid(format!("the request body failed: {err}"))),
-        Err(WriteError::Store(err)) => Err(err.into()),
-    }
+        Err(err @ WriteError::TooShort { .. }) => return Err(ApiError::ChecksumMismatch(err.to_string())),
+        Err(WriteError::Body(err)) => return Err(ApiError::invalid(format!("the request body failed: {err}"))),
+        Err(WriteError::Timeout) => return Err(ApiError::Timeout),
+        Err(WriteError::Store(err)) => return Err(err.into()),
+    };
+    // Checked again once the body is in: the blob may have been completed (or removed, or
+    // declared again) while a slow body arrived. Refused, the received file is removed.
+    writable(&state, &key, size).await?;
+    local.stage(&key, upload).await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `GET` of a signed download URL.
@@ -130,7 +144,7 @@ pub async fn get_object(
     });
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    super::headers::add_object_headers(headers);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(response)
 }

@@ -17,10 +17,19 @@ use super::auth::Caller;
 use super::error::ApiResult;
 use super::extract::ApiJson;
 use super::validate;
+use crate::store::metadata::{BlobFilter, TokenBytes};
 
 /// `POST /search`.
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", post(search))
+}
+
+/// Checks a search (no I/O): its distinct tokens, filter and page size.
+pub fn check_request(req: SearchRequest) -> ApiResult<(Vec<TokenBytes>, BlobFilter, u32)> {
+    let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_SEARCH)?;
+    let limit = validate::page_limit(req.limit)?;
+    let filter = validate::filter(req.time_range, req.blob_types, None)?;
+    Ok((tokens, filter, limit))
 }
 
 /// The handler.
@@ -29,9 +38,7 @@ pub async fn search(
     caller: Caller,
     ApiJson(req): ApiJson<SearchRequest>,
 ) -> ApiResult<Json<SearchResponse>> {
-    let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_SEARCH)?;
-    let limit = validate::page_limit(req.limit)?;
-    let filter = validate::filter(req.time_range, req.blob_types, None)?;
+    let (tokens, filter, limit) = check_request(req)?;
     let (hits, total) = state.metadata.search(caller.user.id, tokens, filter, limit).await?;
     let matches = hits
         .into_iter()

@@ -6,12 +6,13 @@ use std::path::Path;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::services::ServeDir;
 
 use super::AppState;
 use super::error::ApiError;
+use super::headers;
 
 /// The OpenAPI document of this server, served at `/openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
@@ -32,11 +33,23 @@ pub async fn method_not_allowed() -> impl IntoResponse {
     response
 }
 
-/// `/openapi.yaml`, and every path no other router answers from `static_dir` (or `404`).
-pub fn router(static_dir: Option<&Path>) -> Router<AppState> {
+/// `/openapi.yaml`, and every path no other router answers from `static_dir` (or `404`), its
+/// pages with `policy` as their `Content-Security-Policy` ([`super::headers`]).
+pub fn router(static_dir: Option<&Path>, policy: HeaderValue) -> Router<AppState> {
     let app = Router::new().route("/openapi.yaml", get(openapi));
     match static_dir {
-        Some(dir) => app.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true)),
+        Some(dir) => {
+            let viewer = Router::new()
+                .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+                .layer(axum::middleware::map_response(move |mut response: Response| {
+                    let policy = policy.clone();
+                    async move {
+                        headers::add_page_headers(response.headers_mut(), &policy);
+                        response
+                    }
+                }));
+            app.merge(viewer)
+        }
         None => app.fallback(not_found),
     }
 }

@@ -1,51 +1,57 @@
-//! `POST /upload` (declare a blob, get a signed upload URL) and `POST /upload/complete`
-//! (verify the uploaded object, make the blob visible). The rules are
-//! [`crate::domain::uploads`] and [`crate::domain::quota`].
+//! `POST /upload`: declare a blob and get a signed upload URL, or declare many at once. The
+//! rules are [`crate::domain::uploads`] and [`crate::domain::quota`]; completing is
+//! [`super::complete`].
 //!
 //! Declaring is idempotent: the same metadata again refreshes a pending blob (new URL, tokens
 //! replaced) or, for a completed blob, answers `already_uploaded: true` with an empty URL; a
-//! completed blob declared with other metadata is `409 CONFLICT`. Until `/upload/complete`
-//! succeeds a blob is invisible to every read. Completing checks the stored object's size and
-//! SHA-256 against the declaration (`400 CHECKSUM_MISMATCH`, and the bad object is deleted so a
-//! fresh `PUT` can follow), then the quota once more, atomically.
+//! completed blob declared with other metadata is `409 CONFLICT`. A pending blob reserves its
+//! bytes against the quota (`403 QUOTA_EXCEEDED` when stored plus reserved bytes would exceed
+//! it), an account may have so many pending uploads and bytes of them (`409 PENDING_LIMIT`),
+//! and a pending blob is abandoned a while after it was first declared, whatever happens
+//! after. Until `/upload/complete` succeeds a blob is invisible to every read.
+//!
+//! Batched: a body `{"blobs": [declaration, ...]}` (at most `MAX_BLOBS_PER_BATCH`) declares
+//! them in order in one transaction, each decided as a single declaration would be (later ones
+//! see the reservations of earlier ones), and answers `{"results": [...]}`, one item per
+//! declaration, in order, each with its URL or its `error`. A request-wide refusal (no
+//! subscription, too many blobs, a malformed body) answers as a single declaration would.
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use sync_core::BlobId;
-use sync_core::wire::limits::{MAX_BLOB_SIZE, MAX_TOKENS_PER_UPLOAD};
-use sync_core::wire::{CompleteRequest, CompleteResponse, UploadRequest, UploadResponse};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use sync_core::wire::limits::{MAX_BLOB_SIZE, MAX_BLOBS_PER_BATCH, max_tokens_for_size};
+use sync_core::wire::{UploadBatchItem, UploadBatchRequest, UploadBatchResponse, UploadRequest, UploadResponse};
+use sync_core::{BlobId, DeviceId};
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::extract::ApiJson;
+use super::extract::{ApiBytes, parse_json};
 use super::validate;
-use crate::domain::uploads::{self, DeclareDecision, UploadCheck};
-use crate::domain::{quota, tiers};
+use crate::domain::model::UploadLimits;
+use crate::domain::tiers;
 use crate::store::ObjectKey;
-use crate::store::metadata::{BlobMeta, BlobState, CompleteOutcome, DeclareOutcome};
+use crate::store::metadata::{BlobMeta, DeclareOutcome, TokenBytes};
 
-/// `POST /upload` and `POST /upload/complete`.
+/// `POST /upload` (the route of `/upload/complete` is [`super::complete`]'s).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/upload", post(upload)).route("/upload/complete", post(complete))
-}
-
-fn already_uploaded(req: &UploadRequest) -> Json<UploadResponse> {
-    Json(UploadResponse { blob_id: req.blob_id, upload_url: String::new(), expires_in: 0, already_uploaded: true })
+    Router::new().route("/upload", post(upload))
 }
 
 fn conflict(blob_id: BlobId) -> ApiError {
     ApiError::Conflict(format!("blob {blob_id} was uploaded before with other metadata"))
 }
 
-/// `POST /upload`.
-pub async fn upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<UploadRequest>,
-) -> ApiResult<Json<UploadResponse>> {
-    if req.device_id != caller.device_id {
+/// A checked declaration: the blob's metadata and its distinct search tokens.
+pub type Declaration = (BlobMeta, Vec<TokenBytes>);
+
+/// Checks a declaration sent by `device` (no I/O): the blob's metadata and its distinct search
+/// tokens, or why the request is refused.
+pub fn check_request(req: &UploadRequest, device: &DeviceId) -> ApiResult<Declaration> {
+    if req.device_id != *device {
         return Err(ApiError::invalid("device_id differs from the X-Device-Id header"));
     }
     if req.time_start > req.time_end {
@@ -57,11 +63,8 @@ pub async fn upload(
     if req.size_bytes > MAX_BLOB_SIZE {
         return Err(ApiError::too_large(format!("size_bytes is over the {MAX_BLOB_SIZE}-byte limit")));
     }
-    let tokens = validate::tokens(&req.search_tokens, MAX_TOKENS_PER_UPLOAD)?;
-    let user = &caller.user;
-    if !tiers::is_subscribed(user.tier) {
-        return Err(ApiError::NoSubscription);
-    }
+    // Tokens are bounded by the blob's size (and counted against the quota by the store).
+    let tokens = validate::tokens(&req.search_tokens, max_tokens_for_size(req.size_bytes))?;
     let meta = BlobMeta {
         blob_id: req.blob_id,
         blob_type: req.blob_type,
@@ -72,68 +75,129 @@ pub async fn upload(
         checksum: req.checksum,
         key_id: req.key_id,
     };
-    // A completed blob answers before the quota is looked at (it is counted already).
-    let existing = state.metadata.blob(user.id, req.blob_id).await?;
-    match uploads::declare(existing.as_ref().map(|r| (r.state, &r.meta)), &meta) {
-        DeclareDecision::AlreadyComplete => return Ok(already_uploaded(&req)),
-        DeclareDecision::Conflict => return Err(conflict(req.blob_id)),
-        DeclareDecision::Insert | DeclareDecision::Refresh => {}
+    Ok((meta, tokens))
+}
+
+/// Whether a body is the batched form: an object with a `blobs` member.
+#[derive(Deserialize)]
+struct BatchProbe {
+    blobs: Option<IgnoredAny>,
+}
+
+/// The body of `POST /upload`: one declaration or a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadBody {
+    /// One declaration.
+    Single(UploadRequest),
+    /// Many.
+    Batch(UploadBatchRequest),
+}
+
+/// Parses a `/upload` body (`400 INVALID_REQUEST` for anything else, with the message of the
+/// form it looks like; `413` for a batch over `MAX_BLOBS_PER_BATCH`).
+pub fn parse_body(body: &[u8]) -> ApiResult<UploadBody> {
+    let batch = serde_json::from_slice::<BatchProbe>(body).is_ok_and(|probe| probe.blobs.is_some());
+    if !batch {
+        return parse_json(body).map(UploadBody::Single);
     }
-    let limit = tiers::limits(user.tier).storage_bytes;
-    let used = state.metadata.storage_used(user.id).await?;
-    if quota::storage_after(used, req.size_bytes, limit).is_none() {
-        return Err(ApiError::QuotaExceeded { used, limit, size: req.size_bytes });
+    let batch: UploadBatchRequest = parse_json(body)?;
+    if batch.blobs.len() > MAX_BLOBS_PER_BATCH {
+        return Err(ApiError::too_large(format!("more than {MAX_BLOBS_PER_BATCH} blobs in one batch")));
     }
-    match state.metadata.declare_blob(user.id, meta, tokens, crate::time::now_ms()).await? {
+    Ok(UploadBody::Batch(batch))
+}
+
+/// The answer to one declaration, from the store's outcome: a signed URL for a pending blob.
+async fn answer(
+    state: &AppState,
+    user_id: i64,
+    meta: &BlobMeta,
+    outcome: DeclareOutcome,
+    limits: &UploadLimits,
+) -> ApiResult<UploadResponse> {
+    match outcome {
         DeclareOutcome::Pending => {}
-        DeclareOutcome::AlreadyComplete => return Ok(already_uploaded(&req)),
-        DeclareOutcome::Conflict => return Err(conflict(req.blob_id)),
+        DeclareOutcome::AlreadyComplete => {
+            return Ok(UploadResponse {
+                blob_id: meta.blob_id,
+                upload_url: String::new(),
+                expires_in: 0,
+                already_uploaded: true,
+            });
+        }
+        DeclareOutcome::Conflict => return Err(conflict(meta.blob_id)),
+        DeclareOutcome::KeyRotated => return Err(ApiError::KeyRotated),
+        DeclareOutcome::QuotaExceeded { used } => {
+            return Err(ApiError::QuotaExceeded { used, limit: limits.storage_bytes, size: meta.size_bytes });
+        }
+        DeclareOutcome::PendingLimit => {
+            return Err(ApiError::PendingLimit { blobs: limits.pending_blobs, bytes: limits.pending_bytes });
+        }
     }
     let ttl = state.config.upload_url_ttl.as_secs();
     let expires = crate::time::now_secs().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
-    let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
-    let upload_url = state.objects.upload_url(&key, req.size_bytes, expires).await?;
-    Ok(Json(UploadResponse { blob_id: req.blob_id, upload_url, expires_in: ttl, already_uploaded: false }))
+    let key = ObjectKey { user_id, blob_id: meta.blob_id };
+    let upload_url = state.objects.upload_url(&key, meta.size_bytes, expires).await?;
+    Ok(UploadResponse { blob_id: meta.blob_id, upload_url, expires_in: ttl, already_uploaded: false })
 }
 
-/// `POST /upload/complete`.
-pub async fn complete(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<CompleteRequest>,
-) -> ApiResult<Json<CompleteResponse>> {
+/// `POST /upload`: one declaration or a batch.
+pub async fn upload(State(state): State<AppState>, caller: Caller, ApiBytes(body): ApiBytes) -> ApiResult<Response> {
+    match parse_body(&body)? {
+        UploadBody::Single(req) => single(&state, &caller, req).await.map(|answer| Json(answer).into_response()),
+        UploadBody::Batch(batch) => batched(&state, &caller, batch).await.map(|answer| Json(answer).into_response()),
+    }
+}
+
+async fn single(state: &AppState, caller: &Caller, req: UploadRequest) -> ApiResult<UploadResponse> {
+    let (meta, tokens) = check_request(&req, &caller.device_id)?;
     let user = &caller.user;
-    let limit = tiers::limits(user.tier).storage_bytes;
-    let record =
-        state.metadata.blob(user.id, req.blob_id).await?.ok_or_else(|| {
-            ApiError::not_found(format!("no blob {} for this account: call /upload first", req.blob_id))
-        })?;
-    if record.state == BlobState::Pending {
-        let key = ObjectKey { user_id: user.id, blob_id: req.blob_id };
-        match uploads::check_upload(&record.meta, state.objects.digest(&key).await?) {
-            UploadCheck::NotUploaded => return Err(ApiError::NotUploaded),
-            UploadCheck::Mismatch { size, sha256 } => {
-                state.objects.delete(&key).await?;
-                return Err(ApiError::ChecksumMismatch(format!(
-                    "the uploaded object ({size} bytes, SHA-256 {sha256}) differs from the declared one ({} bytes, SHA-256 {}); upload it again",
-                    record.meta.size_bytes, record.meta.checksum
-                )));
-            }
-            UploadCheck::Verified => {}
-        }
-        if !tiers::is_subscribed(user.tier) {
-            return Err(ApiError::NoSubscription);
-        }
+    if !tiers::is_subscribed(user.tier) {
+        return Err(ApiError::NoSubscription);
     }
-    let outcome =
-        state.metadata.complete_blob(user.id, req.blob_id, &caller.device_id, limit, crate::time::now_ms()).await?;
-    match outcome {
-        CompleteOutcome::Completed { storage_used } | CompleteOutcome::AlreadyComplete { storage_used } => {
-            Ok(Json(CompleteResponse { storage_used, storage_limit: limit }))
-        }
-        CompleteOutcome::NotFound => Err(ApiError::not_found(format!("no blob {} for this account", req.blob_id))),
-        CompleteOutcome::QuotaExceeded { storage_used } => {
-            Err(ApiError::QuotaExceeded { used: storage_used, limit, size: record.meta.size_bytes })
-        }
+    let limits = state.config.limits.upload_limits(user.tier);
+    let outcome = state.metadata.declare_blob(user.id, meta.clone(), tokens, limits, crate::time::now_ms()).await?;
+    answer(state, user.id, &meta, outcome, &limits).await
+}
+
+async fn batched(state: &AppState, caller: &Caller, batch: UploadBatchRequest) -> ApiResult<UploadBatchResponse> {
+    let user = &caller.user;
+    if !tiers::is_subscribed(user.tier) {
+        return Err(ApiError::NoSubscription);
     }
+    let limits = state.config.limits.upload_limits(user.tier);
+    let checked: Vec<(BlobId, ApiResult<Declaration>)> =
+        batch.blobs.iter().map(|req| (req.blob_id, check_request(req, &caller.device_id))).collect();
+    let valid: Vec<Declaration> = checked.iter().filter_map(|(_, c)| c.as_ref().ok().cloned()).collect();
+    let metas: Vec<BlobMeta> = valid.iter().map(|(meta, _)| meta.clone()).collect();
+    let mut outcomes = state.metadata.declare_blobs(user.id, valid, limits, crate::time::now_ms()).await?.into_iter();
+    let mut metas = metas.into_iter();
+    let mut results = Vec::with_capacity(checked.len());
+    for (blob_id, check) in checked {
+        let answered = match check {
+            Err(err) => Err(err),
+            Ok(_) => match (metas.next(), outcomes.next()) {
+                (Some(meta), Some(outcome)) => answer(state, user.id, &meta, outcome, &limits).await,
+                _ => Err(ApiError::internal("the store answered fewer declarations than it was given")),
+            },
+        };
+        results.push(match answered {
+            Ok(ok) => UploadBatchItem {
+                blob_id: ok.blob_id,
+                upload_url: ok.upload_url,
+                expires_in: ok.expires_in,
+                already_uploaded: ok.already_uploaded,
+                error: None,
+            },
+            Err(err @ ApiError::Internal(_)) => return Err(err),
+            Err(err) => UploadBatchItem {
+                blob_id,
+                upload_url: String::new(),
+                expires_in: 0,
+                already_uploaded: false,
+                error: Some(err.body()),
+            },
+        });
+    }
+    Ok(UploadBatchResponse { results })
 }

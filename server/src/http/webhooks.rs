@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiBytes;
+use crate::config::StripeConfig;
 use crate::store::metadata::{SubscriptionChange, SubscriptionOutcome};
 use crate::stripe::{self, SubscriptionUpdate};
 
@@ -38,6 +39,37 @@ fn ack(result: &'static str) -> Json<WebhookResponse> {
     Json(WebhookResponse { received: true, result })
 }
 
+/// Checks a webhook request (no I/O): its `Stripe-Signature` under `secret` at `now` (Unix
+/// seconds), then the event and what it asks for under the price map of `config`.
+pub fn check_request(
+    config: &StripeConfig,
+    secret: &str,
+    header: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> ApiResult<(stripe::Event, SubscriptionUpdate)> {
+    let header = header.ok_or(ApiError::BadSignature {
+        message: "missing Stripe-Signature header",
+        status: StatusCode::BAD_REQUEST,
+    })?;
+    stripe::verify_signature(secret, header, body, now).map_err(|e| ApiError::BadSignature {
+        message: match e {
+            stripe::SignatureError::Malformed => "malformed Stripe-Signature header",
+            stripe::SignatureError::Stale => "Stripe-Signature timestamp outside the five-minute tolerance",
+            stripe::SignatureError::Mismatch => "no Stripe-Signature v1 signature matches",
+        },
+        status: StatusCode::BAD_REQUEST,
+    })?;
+    let event = parse_event(body)?;
+    let update = stripe::decode(&event, config).map_err(ApiError::invalid)?;
+    Ok((event, update))
+}
+
+/// A verified body as a Stripe event.
+pub fn parse_event(body: &[u8]) -> ApiResult<stripe::Event> {
+    serde_json::from_slice(body).map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))
+}
+
 /// The handler.
 pub async fn stripe(
     State(state): State<AppState>,
@@ -47,24 +79,11 @@ pub async fn stripe(
     let Some(secret) = state.config.stripe.webhook_secret.as_deref() else {
         return Err(ApiError::not_found("the Stripe webhook is not configured"));
     };
-    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).ok_or(ApiError::BadSignature {
-        message: "missing Stripe-Signature header",
-        status: StatusCode::BAD_REQUEST,
-    })?;
-    stripe::verify_signature(secret, header, &body, crate::time::now_secs()).map_err(|e| ApiError::BadSignature {
-        message: match e {
-            stripe::SignatureError::Malformed => "malformed Stripe-Signature header",
-            stripe::SignatureError::Stale => "Stripe-Signature timestamp outside the five-minute tolerance",
-            stripe::SignatureError::Mismatch => "no Stripe-Signature v1 signature matches",
-        },
-        status: StatusCode::BAD_REQUEST,
-    })?;
-    let event: stripe::Event =
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid(format!("not a Stripe event: {e}")))?;
+    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    let (event, update) = check_request(&state.config.stripe, secret, header, &body, crate::time::now_secs())?;
     let now = crate::time::now_ms();
-    let update = stripe::decode(&event, &state.config.stripe).map_err(ApiError::invalid)?;
-    let (customer, email, tier) = match update {
-        SubscriptionUpdate::SetTier { customer, email, tier } => (customer, email, tier),
+    let (customer, reference, tier) = match update {
+        SubscriptionUpdate::SetTier { customer, reference, tier } => (customer, reference, tier),
         SubscriptionUpdate::Ignored => {
             let fresh = state.metadata.record_stripe_event(&event.id, now).await?;
             return Ok(ack(if fresh { "ignored" } else { "duplicate" }));
@@ -75,7 +94,9 @@ pub async fn stripe(
             return Ok(ack(if fresh { "unknown_price" } else { "duplicate" }));
         }
     };
-    let change = SubscriptionChange { customer, email, tier, event_created: event.created };
+    // Only a reference this server minted names an account; anything else links nothing.
+    let account = reference.as_deref().and_then(|r| state.billing.account_of(r));
+    let change = SubscriptionChange { customer, account, tier, event_created: event.created };
     let result = match state.metadata.apply_subscription(&event.id, change, now).await? {
         SubscriptionOutcome::Applied { email } => {
             tracing::info!(event = %event.id, %email, tier = tier.as_str(), "subscription applied");

@@ -124,13 +124,15 @@ async fn whole_flow_and_openapi_coverage() {
     let changed = phone.post("/keys", json!({"expected_revision": 1, "envelope": envelope(1, 1)})).await.ok();
     assert_eq!(changed["revision"], 2);
 
-    // Stripe webhook.
+    // Stripe webhook, linked through the account's billing reference.
+    let reference = phone.get("/billing/reference").await.ok()["reference"].as_str().unwrap().to_owned();
+    assert_eq!(reference, ts.billing_reference("alice@example.com").await);
     let payload = stripe_event(
         "evt_flow",
         "customer.subscription.updated",
         1,
         "cus_flow",
-        Some("alice@example.com"),
+        Some(&reference),
         "active",
         &["price_pro"],
     );

@@ -10,9 +10,11 @@
 mod common;
 
 mod accounts;
+mod batch;
 mod cleanup;
 mod flow;
 mod keys;
+mod limits;
 mod objects;
 mod requests;
 mod site;

@@ -156,3 +156,87 @@ async fn checksums_and_completion_order() {
     // Completing again is idempotent.
     assert_eq!(api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok(), done);
 }
+
+/// A completed object cannot be written through any URL: a `PUT` through the blob's upload URL,
+/// still valid after completion, changes nothing that downloads return. The local store refuses
+/// it; a presigned S3 URL names only the staging key, so the store takes the body there, where
+/// it replaces nothing and the cleanup job removes it.
+#[tokio::test]
+async fn completed_objects_cannot_be_overwritten() {
+    let ts = TestServer::start().await;
+    let api = ts.api(&ts.add_user("olga@example.com", "pro").await, "o1");
+    api.init().await.ok();
+    let blob = TestBlob::new(81, "audio", T0, 50_000, &[]);
+    let declared = api.post("/upload", blob.upload_request("o1")).await.ok();
+    let url = declared["upload_url"].as_str().unwrap().to_owned();
+    assert_eq!(api.put_object(&url, &blob.bytes).await.status, 200);
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok();
+    // Other bytes of the same size, and a much larger body (past the quota's reach).
+    let same_size = TestBlob::new(82, "audio", T0, 50_000, &[]).bytes;
+    let larger = TestBlob::new(83, "audio", T0, 400_000, &[]).bytes;
+    for body in [&same_size, &larger] {
+        let put = api.put_object(&url, body).await;
+        if ts.is_s3() {
+            assert_eq!(put.status, 200, "{:?}", String::from_utf8_lossy(&put.body));
+        } else if body.len() == blob.bytes.len() {
+            put.expect_error(409, "CONFLICT");
+        } else {
+            put.expect_error(413, "PAYLOAD_TOO_LARGE");
+        }
+        let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+        let bytes = api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await;
+        assert_eq!(bytes.status, 200);
+        assert_eq!(bytes.body.len(), blob.bytes.len());
+        assert!(bytes.body.as_ref() == blob.bytes.as_slice(), "the completed object was overwritten");
+    }
+    assert_eq!(api.get("/status").await.ok()["quota"]["storage_used"], 50_000);
+    // What the late PUTs left is removed once older than the abandonment cutoff.
+    let later = sync_core::UnixMillis(sync_server::time::now_ms().0 + 25 * 3600 * 1000);
+    let report = sync_server::cleanup::run_once(&ts.server().state, later).await.unwrap();
+    assert_eq!(report.orphan_objects, u64::from(ts.is_s3()));
+    assert_eq!(ts.object_files().await, 1);
+    let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+    assert_eq!(api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await.body.as_ref(), blob.bytes);
+}
+
+/// A slow `PUT` that started while the blob was pending and ends after it was completed is
+/// refused once its body is in (`409 CONFLICT`), leaving nothing behind; the completed object
+/// keeps its bytes. (Local store: with S3 the store answers `PUT`s itself.)
+#[tokio::test]
+async fn a_slow_put_ending_after_completion_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ts = TestServer::start().await;
+    if ts.is_s3() {
+        return;
+    }
+    let api = ts.api(&ts.add_user("wes@example.com", "pro").await, "w1");
+    api.init().await.ok();
+    let blob = TestBlob::new(120, "audio", T0, 20_000, &[]);
+    let declared = api.post("/upload", blob.upload_request("w1")).await.ok();
+    let url = declared["upload_url"].as_str().unwrap().to_owned();
+    assert_eq!(api.put_object(&url, &blob.bytes).await.status, 200);
+    // A second PUT of other bytes starts, sends half its body and stalls.
+    let other = TestBlob::new(121, "audio", T0, 20_000, &[]).bytes;
+    let target = url.strip_prefix(&ts.base).unwrap().to_owned();
+    let mut conn = tokio::net::TcpStream::connect(ts.server().addr).await.unwrap();
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        ts.server().addr,
+        other.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&other[..10_000]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Meanwhile the blob completes with the first upload.
+    api.post("/upload/complete", json!({"blob_id": blob.id})).await.ok();
+    conn.write_all(&other[10_000..]).await.unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+    assert!(answer.contains("\"code\":\"CONFLICT\""), "{answer}");
+    // Nothing staged, no partial file: one object, the completed one, with its own bytes.
+    assert_eq!((ts.object_files().await, ts.partial_files()), (1, 0));
+    let got = api.post("/download", json!({"blob_ids": [blob.id]})).await.ok();
+    assert_eq!(api.get_object(got["blobs"][0]["download_url"].as_str().unwrap()).await.body.as_ref(), blob.bytes);
+}

@@ -12,6 +12,7 @@ fn signed(payload: &str) -> String {
 async fn stripe_webhook() {
     let ts = TestServer::start().await;
     let api = ts.api(&ts.add_user("ivy@example.com", "none").await, "i1");
+    let reference = ts.billing_reference("ivy@example.com").await;
     let hook = format!("{}/api/sync/webhooks/stripe", ts.base);
     let send = |payload: String, header: String| {
         let http = ts.http.clone();
@@ -23,7 +24,7 @@ async fn stripe_webhook() {
         "customer.subscription.created",
         100,
         "cus_ivy",
-        Some("IVY@example.com"),
+        Some(&reference),
         "active",
         &["price_pro"],
     );
@@ -74,7 +75,7 @@ async fn stripe_webhook() {
         "customer.subscription.created",
         400,
         "cus_x",
-        Some("nobody@example.com"),
+        Some("acct_999_00000000000000000000000000000000"),
         "active",
         &["price_pro"],
     );
@@ -97,4 +98,65 @@ async fn stripe_webhook() {
         )
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+/// Linking a Stripe customer to an account takes the billing reference the server minted for
+/// that account: a victim's e-mail in the subscription, a reference forged for the victim, or
+/// another account's reference with the victim's id, link nothing; and an account linked once
+/// is not linked to another customer by its reference.
+#[tokio::test]
+async fn only_a_minted_reference_links_a_customer() {
+    let ts = TestServer::start().await;
+    let victim = ts.api(&ts.add_user("vera@example.com", "pro").await, "v1");
+    victim.init().await.ok();
+    let attacker = ts.api(&ts.add_user("mal@example.com", "none").await, "m1");
+    let hook = format!("{}/api/sync/webhooks/stripe", ts.base);
+    let send = |payload: String| {
+        let http = ts.http.clone();
+        let hook = hook.clone();
+        async move { http.send("POST", &hook, &[("stripe-signature", &signed(&payload))], payload).await }
+    };
+    let event = |id: &str, customer: &str, metadata: serde_json::Value, status: &str| {
+        json!({"id": id, "type": "customer.subscription.created", "created": 100,
+               "data": {"object": {"customer": customer, "status": status, "metadata": metadata,
+                                   "items": {"data": [{"price": {"id": "price_starter"}}]}}}})
+        .to_string()
+    };
+    // The attacker subscribes, then cancels, naming the victim: by e-mail, a forged reference,
+    // their own reference with the victim's id.
+    let victim_id: i64 = {
+        let theirs = ts.billing_reference("vera@example.com").await;
+        theirs.split('_').nth(1).unwrap().parse().unwrap()
+    };
+    let own = ts.billing_reference("mal@example.com").await;
+    let forged_mac = own.rsplit('_').next().unwrap().to_owned();
+    for (i, metadata) in [
+        json!({"email": "vera@example.com"}),
+        json!({"sync_account": format!("acct_{victim_id}_{}", "0".repeat(32))}),
+        json!({"sync_account": format!("acct_{victim_id}_{forged_mac}")}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let created = event(&format!("evt_a{i}"), "cus_mal", metadata.clone(), "active");
+        assert_eq!(send(created).await.ok()["result"], "no_user");
+        let cancelled = event(&format!("evt_b{i}"), "cus_mal", metadata, "canceled");
+        assert_eq!(send(cancelled).await.ok()["result"], "no_user");
+    }
+    assert_eq!(victim.get("/status").await.ok()["quota"]["sync_tier"], "pro");
+    // The attacker's own reference links their own account.
+    let linked = event("evt_c", "cus_mal", json!({"sync_account": own}), "active");
+    assert_eq!(send(linked).await.ok()["result"], "applied");
+    attacker.init().await.ok();
+    assert_eq!(attacker.get("/status").await.ok()["quota"]["sync_tier"], "starter");
+    // The victim links their own customer; a second customer cannot take the account over,
+    // even with its reference.
+    let theirs = victim.get("/billing/reference").await.ok()["reference"].as_str().unwrap().to_owned();
+    assert_eq!(
+        send(event("evt_d", "cus_vera", json!({"sync_account": theirs}), "active")).await.ok()["result"],
+        "applied"
+    );
+    let takeover = event("evt_e", "cus_other", json!({"sync_account": theirs}), "canceled");
+    assert_eq!(send(takeover).await.ok()["result"], "no_user");
+    assert_eq!(victim.get("/status").await.ok()["quota"]["sync_tier"], "starter");
 }

@@ -159,3 +159,59 @@ async fn restart_loses_nothing_completed() {
     assert_eq!(api.put_object(again["upload_url"].as_str().unwrap(), &pending.bytes).await.status, 200);
     api.post("/upload/complete", json!({"blob_id": pending.id})).await.ok();
 }
+
+/// Declared but never completed uploads cost quota and are capped: the declarations that do
+/// not fit answer `403 QUOTA_EXCEEDED` or `409 PENDING_LIMIT` and store nothing; completing one
+/// makes room for the next.
+#[tokio::test]
+async fn pending_uploads_are_capped_and_reserve_quota() {
+    let ts = TestServer::start_with(|c| c.limits.max_pending_uploads = 2).await;
+    let api = ts.api(&ts.add_user("uma@example.com", "starter").await, "u1");
+    api.init().await.ok();
+    let blobs: Vec<TestBlob> =
+        (0..3).map(|i| TestBlob::new(90 + i, "text", T0 + i64::from(i) * MINUTE, 1000, &[])).collect();
+    let first = api.post("/upload", blobs[0].upload_request("u1")).await.ok();
+    api.post("/upload", blobs[1].upload_request("u1")).await.ok();
+    api.post("/upload", blobs[2].upload_request("u1")).await.expect_error(409, "PENDING_LIMIT");
+    // Declaring a pending blob again is not a new upload.
+    api.post("/upload", blobs[1].upload_request("u1")).await.ok();
+    assert_eq!(api.put_object(first["upload_url"].as_str().unwrap(), &blobs[0].bytes).await.status, 200);
+    api.post("/upload/complete", json!({"blob_id": blobs[0].id})).await.ok();
+    api.post("/upload", blobs[2].upload_request("u1")).await.ok();
+    // Pending bytes count against the quota: with 1000 bytes stored and 2000 reserved, only
+    // what is left of the tier fits.
+    let limit: u64 = 20_000_000_000;
+    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'uma@example.com'", limit - 2500)).await;
+    api.post("/upload", TestBlob::new(99, "text", T0, 600, &[]).upload_request("u1"))
+        .await
+        .expect_error(403, "QUOTA_EXCEEDED");
+    assert_eq!(api.get("/status").await.ok()["stats"]["total_blobs"], 1);
+}
+
+/// Search tokens are bounded by the blob's size (one per byte, at least 64) and count against
+/// the quota: `/status` reports them as `index_bytes`.
+#[tokio::test]
+async fn search_tokens_are_bounded_by_size_and_counted() {
+    let ts = TestServer::start().await;
+    let api = ts.api(&ts.add_user("val@example.com", "starter").await, "v1");
+    api.init().await.ok();
+    let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    // A 10-byte blob may carry 64 tokens, not 65; a 200-byte one 200.
+    let tiny = TestBlob::new(110, "text", T0, 10, &refs[..65]);
+    api.post("/upload", tiny.upload_request("v1")).await.expect_error(413, "PAYLOAD_TOO_LARGE");
+    let tiny = TestBlob::new(110, "text", T0, 10, &refs[..64]);
+    api.upload_blob(&tiny).await;
+    let sized = TestBlob::new(111, "text", T0 + MINUTE, 200, &refs);
+    api.upload_blob(&sized).await;
+    let status = api.get("/status").await.ok();
+    assert_eq!(status["quota"]["storage_used"], 210);
+    assert_eq!(status["quota"]["index_bytes"], (64 + 200) * 16);
+    // A full account counts its tokens too: no room left for one more byte.
+    let limit: u64 = 20_000_000_000;
+    ts.sql(&format!("UPDATE users SET storage_used = {} WHERE email = 'val@example.com'", limit - (64 + 200) * 16))
+        .await;
+    api.post("/upload", TestBlob::new(112, "text", T0, 1, &[]).upload_request("v1"))
+        .await
+        .expect_error(403, "QUOTA_EXCEEDED");
+}

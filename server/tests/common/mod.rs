@@ -207,6 +207,15 @@ impl TestServer {
         Api { http: self.http.clone(), base: self.base.clone(), token: token.to_owned(), device: device.to_owned() }
     }
 
+    /// `sync-server user billing-reference EMAIL`: the account's billing reference.
+    pub async fn billing_reference(&self, email: &str) -> String {
+        let mut out = Vec::new();
+        sync_server::cli::user_command(&self.config, UserCommand::BillingReference { email: email.into() }, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap().lines().last().unwrap().to_owned()
+    }
+
     /// `sync-server user rotate-token EMAIL`: the new token.
     pub async fn rotate_token(&self, email: &str) -> String {
         let mut out = Vec::new();
@@ -554,19 +563,19 @@ impl TestBlob {
     }
 }
 
-/// A Stripe subscription event.
+/// A Stripe subscription event; `reference` goes to `metadata.sync_account`.
 pub fn stripe_event(
     id: &str,
     kind: &str,
     created: i64,
     customer: &str,
-    email: Option<&str>,
+    reference: Option<&str>,
     status: &str,
     prices: &[&str],
 ) -> String {
     let mut metadata = json!({});
-    if let Some(email) = email {
-        metadata = json!({"email": email});
+    if let Some(reference) = reference {
+        metadata = json!({"sync_account": reference});
     }
     json!({"id": id, "object": "event", "type": kind, "created": created,
            "data": {"object": {"id": "sub_1", "object": "subscription", "customer": customer, "status": status,

@@ -176,8 +176,8 @@ async fn keys_with_revision_conflicts() {
     }
 }
 
-fn change(customer: &str, email: Option<&str>, tier: SyncTier, created: i64) -> SubscriptionChange {
-    SubscriptionChange { customer: customer.into(), email: email.map(Into::into), tier, event_created: created }
+fn change(customer: &str, account: Option<i64>, tier: SyncTier, created: i64) -> SubscriptionChange {
+    SubscriptionChange { customer: customer.into(), account, tier, event_created: created }
 }
 
 #[tokio::test]
@@ -186,21 +186,21 @@ async fn stripe_bookkeeping() {
         let store = backend.store.as_ref();
         let name = backend.name;
         let ivy = user(store, "ivy@example.com", SyncTier::None).await;
-        let _jo = user(store, "jo@example.com", SyncTier::None).await;
+        let jo = user(store, "jo@example.com", SyncTier::None).await;
         let tier_of = |email: &'static str| async move { store.user_by_email(email).await.unwrap().unwrap().tier };
 
         // Events that change nothing are recorded once.
         assert!(store.record_stripe_event("evt_ignored", at(0)).await.unwrap(), "{name}");
         assert!(!store.record_stripe_event("evt_ignored", at(1)).await.unwrap(), "{name}");
 
-        // Unknown customer without an e-mail, or with an unknown one.
+        // Unknown customer without an account, or with an unknown one.
         let none = store.apply_subscription("evt_0", change("cus_x", None, SyncTier::Pro, 1), at(0)).await.unwrap();
         assert_eq!(none, SubscriptionOutcome::NoSuchUser, "{name}");
-        let stranger = change("cus_x", Some("nobody@example.com"), SyncTier::Pro, 1);
+        let stranger = change("cus_x", Some(987_654), SyncTier::Pro, 1);
         assert_eq!(store.apply_subscription("evt_00", stranger, at(0)).await.unwrap(), SubscriptionOutcome::NoSuchUser);
 
-        // The first event links the customer by e-mail (any case).
-        let first = change("cus_ivy", Some("IVY@Example.com"), SyncTier::Pro, 100);
+        // The first event links the customer to the (verified) account.
+        let first = change("cus_ivy", Some(ivy.id), SyncTier::Pro, 100);
         let applied = store.apply_subscription("evt_1", first.clone(), at(0)).await.unwrap();
         assert_eq!(applied, SubscriptionOutcome::Applied { email: "ivy@example.com".into() }, "{name}");
         assert_eq!(tier_of("ivy@example.com").await, SyncTier::Pro, "{name}");
@@ -221,15 +221,14 @@ async fn stripe_bookkeeping() {
             store.apply_subscription("evt_4", change("cus_ivy", None, SyncTier::Team, 200), at(4)).await.unwrap();
         assert!(matches!(same_second, SubscriptionOutcome::Applied { .. }), "{name}");
         assert_eq!(tier_of("ivy@example.com").await, SyncTier::Team, "{name}");
-        // A linked account is not linked again to another customer by its e-mail.
-        let hijack = change("cus_other", Some("ivy@example.com"), SyncTier::None, 900);
+        // A linked account is not linked again to another customer.
+        let hijack = change("cus_other", Some(ivy.id), SyncTier::None, 900);
         assert_eq!(store.apply_subscription("evt_5", hijack, at(5)).await.unwrap(), SubscriptionOutcome::NoSuchUser);
         assert_eq!(tier_of("ivy@example.com").await, SyncTier::Team, "{name}");
         // The other account stays untouched; the outcome of an applied event names its account.
         assert_eq!(tier_of("jo@example.com").await, SyncTier::None, "{name}");
-        let jo =
-            store.apply_subscription("evt_6", change("cus_jo", Some("jo@example.com"), SyncTier::Starter, 1), at(6));
-        assert_eq!(jo.await.unwrap(), SubscriptionOutcome::Applied { email: "jo@example.com".into() }, "{name}");
+        let jo_linked = store.apply_subscription("evt_6", change("cus_jo", Some(jo.id), SyncTier::Starter, 1), at(6));
+        assert_eq!(jo_linked.await.unwrap(), SubscriptionOutcome::Applied { email: "jo@example.com".into() }, "{name}");
         assert_eq!(store.user_by_email("ivy@example.com").await.unwrap().map(|u| u.id), Some(ivy.id));
     }
 }

@@ -25,7 +25,16 @@ async fn deleting_data_and_accounts() {
         register(store, &lee, "l1").await;
         stored(store, &lee, &meta(1, BlobType::Text, 0, 100, "l1"), &["w"], at(1)).await;
         stored(store, &lee, &meta(2, BlobType::Audio, 0, 200, "l1"), &["w"], at(1)).await;
-        store.declare_blob(lee.id, meta(3, BlobType::Text, 0, 400, "l1"), vec![tok("w")], at(1)).await.unwrap();
+        store
+            .declare_blob(
+                lee.id,
+                meta(3, BlobType::Text, 0, 400, "l1"),
+                vec![tok("w")],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(1),
+            )
+            .await
+            .unwrap();
         stored(store, &max, &meta(1, BlobType::Text, 0, 50, "l1"), &["w"], at(1)).await;
         store.create_keys(lee.id, envelope(1, 1), recovery(1, 1)).await.unwrap();
 
@@ -93,7 +102,16 @@ async fn retention_and_abandoned_uploads() {
 
         // Abandoned uploads: pending blobs last declared before the cutoff, never complete ones.
         let pending = meta(20, BlobType::Text, 0, 700, "s1");
-        store.declare_blob(starter.id, pending.clone(), vec![], now).await.unwrap();
+        store
+            .declare_blob(
+                starter.id,
+                pending.clone(),
+                vec![],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                now,
+            )
+            .await
+            .unwrap();
         let cutoff = retention::abandoned_cutoff(now, std::time::Duration::from_secs(86_400));
         assert_eq!(store.remove_abandoned_uploads(cutoff, 500).await.unwrap(), RemovedBlobs::default(), "{name}");
         let later = retention::abandoned_cutoff(at(402 * DAY), std::time::Duration::from_secs(86_400));
@@ -101,7 +119,10 @@ async fn retention_and_abandoned_uploads() {
         assert_eq!(keys(&removed), vec![ObjectKey { user_id: starter.id, blob_id: pending.blob_id }], "{name}");
         assert_eq!((removed.completed, removed.freed_bytes), (0, 0), "{name}");
         assert_eq!(store.storage_used(starter.id).await.unwrap(), 600, "{name}");
-        let gone = store.complete_blob(starter.id, pending.blob_id, &dev("s1"), u64::MAX, now).await.unwrap();
+        let gone = store
+            .complete_blob(starter.id, pending.blob_id, &dev("s1"), checked(&pending), u64::MAX, now)
+            .await
+            .unwrap();
         assert_eq!(gone, CompleteOutcome::NotFound, "{name}");
         assert!(store.blob(starter.id, recent.blob_id).await.unwrap().is_some(), "{name}");
     }
@@ -114,7 +135,16 @@ async fn objects_without_a_blob_row() {
         let name = backend.name;
         let ann = user(store, "ann@example.com", SyncTier::Pro).await;
         stored(store, &ann, &meta(1, BlobType::Text, 0, 1, "a1"), &[], at(0)).await;
-        store.declare_blob(ann.id, meta(2, BlobType::Text, 0, 1, "a1"), vec![], at(0)).await.unwrap();
+        store
+            .declare_blob(
+                ann.id,
+                meta(2, BlobType::Text, 0, 1, "a1"),
+                vec![],
+                sync_server::store::metadata::UploadLimits::UNLIMITED,
+                at(0),
+            )
+            .await
+            .unwrap();
         let known = ObjectKey { user_id: ann.id, blob_id: BlobId([1; 16]) };
         let pending = ObjectKey { user_id: ann.id, blob_id: BlobId([2; 16]) };
         let orphan = ObjectKey { user_id: ann.id, blob_id: BlobId([3; 16]) };

@@ -121,9 +121,17 @@ pub fn meta(seed: u8, blob_type: BlobType, start: i64, size: u64, device: &str) 
 /// Declares and completes a blob (no limit in the way).
 pub async fn stored(store: &dyn MetadataStore, user: &User, meta: &BlobMeta, words: &[&str], now: UnixMillis) {
     let tokens = words.iter().map(|w| tok(w)).collect();
-    store.declare_blob(user.id, meta.clone(), tokens, now).await.unwrap();
-    let done = store.complete_blob(user.id, meta.blob_id, &meta.device_id, u64::MAX, now).await.unwrap();
+    store
+        .declare_blob(user.id, meta.clone(), tokens, sync_server::store::metadata::UploadLimits::UNLIMITED, now)
+        .await
+        .unwrap();
+    let done = store.complete_blob(user.id, meta.blob_id, &meta.device_id, checked(meta), u64::MAX, now).await.unwrap();
     assert!(matches!(done, sync_server::store::metadata::CompleteOutcome::Completed { .. }), "{done:?}");
+}
+
+/// The check of an uploaded object that is exactly `meta`'s (what `/upload/complete` passes on).
+pub fn checked(meta: &BlobMeta) -> Option<sync_server::store::objects::ObjectDigest> {
+    Some(sync_server::store::objects::ObjectDigest { size: meta.size_bytes, sha256: meta.checksum })
 }
 
 /// An envelope for key `key` at `version`.

@@ -5,7 +5,8 @@
 use sync_core::wire::{Checksum, SyncTier};
 use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
 
-use super::{BlobMeta, BlobState, TokenBytes};
+use super::{BlobFilter, BlobMeta, BlobState, TokenBytes};
+use crate::domain::search::PostingFilter;
 use crate::store::{StoreError, StoreResult};
 
 /// The `state` column of a pending blob.
@@ -49,6 +50,14 @@ pub(super) fn type_code(blob_type: BlobType) -> i16 {
         BlobType::Text => 0,
         BlobType::Frames => 1,
         BlobType::Audio => 2,
+    }
+}
+
+/// A search's filter as the posting lists apply it.
+pub(super) fn posting_filter(filter: &BlobFilter) -> PostingFilter {
+    PostingFilter {
+        time_range: filter.time_range,
+        type_codes: filter.blob_types.as_ref().map(|types| types.iter().map(|t| type_code(*t)).collect()),
     }
 }
 

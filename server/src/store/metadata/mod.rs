@@ -12,6 +12,7 @@
 
 mod columns;
 pub mod postgres;
+pub mod postings;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -19,13 +20,14 @@ use sync_core::wire::{Envelope, RecoveryEnvelope, SyncTier};
 use sync_core::{BlobId, DeviceId, UnixMillis};
 
 pub use crate::domain::model::{
-    AccountKeys, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
-    DeclareOutcome, Device, KeysUpdate, ListCursor, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, TypeUsage, UpdateKeysOutcome, Usage, User,
-    UserSummary,
+    AccountKeys, AccountUsage, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome,
+    CreateUserOutcome, DeclareOutcome, Device, KeysUpdate, ListCursor, NewDevice, RegisterOutcome, RemovedBlobs,
+    SearchHit, SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, TypeUsage, UpdateKeysOutcome,
+    UploadLimits, Usage, User, UserSummary,
 };
 
-use super::{ObjectKey, StoreResult};
+use super::objects::ObjectDigest;
+use super::{ObjectKey, StoreError, StoreResult};
 
 /// Accounts, devices, keys, the blob index and search, Stripe bookkeeping.
 #[async_trait]
@@ -88,26 +90,58 @@ pub trait MetadataStore: Send + Sync + 'static {
         update: KeysUpdate,
     ) -> StoreResult<UpdateKeysOutcome>;
 
-    /// Declares a blob (pending) with its search tokens; idempotent for the same metadata.
+    /// Declares a blob (pending) with its search tokens, if it is under the account's current
+    /// key and fits `limits` with the account's other pending uploads; idempotent for the same
+    /// metadata.
     async fn declare_blob(
         &self,
         user_id: i64,
         meta: BlobMeta,
         tokens: Vec<TokenBytes>,
+        limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome>;
+    ) -> StoreResult<DeclareOutcome> {
+        let mut outcomes = self.declare_blobs(user_id, vec![(meta, tokens)], limits, now).await?;
+        outcomes.pop().ok_or_else(|| StoreError::corrupt("no outcome for a declared blob"))
+    }
+    /// Declares blobs in order, in one transaction, each as [`MetadataStore::declare_blob`]
+    /// would (each sees the ones before it); one outcome per blob.
+    async fn declare_blobs(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        limits: UploadLimits,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<DeclareOutcome>>;
     /// A blob of this user, pending or complete.
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>>;
-    /// Makes a pending blob visible if the user's storage stays within `storage_limit`;
-    /// `device_id` is the device whose `last_sync_at` moves.
+    /// Makes a pending blob visible if its uploaded object was checked to be `verified` (its
+    /// size and SHA-256, compared with the row in the same transaction; `None`: nothing was
+    /// checked), it is under the account's current key, and the user's storage stays within
+    /// `storage_limit`; `device_id` is the device whose `last_sync_at` moves.
     async fn complete_blob(
         &self,
         user_id: i64,
         blob_id: BlobId,
         device_id: &DeviceId,
+        verified: Option<ObjectDigest>,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome>;
+    ) -> StoreResult<CompleteOutcome> {
+        let mut outcomes =
+            self.complete_blobs(user_id, vec![(blob_id, verified)], device_id, storage_limit, now).await?;
+        outcomes.pop().ok_or_else(|| StoreError::corrupt("no outcome for a completed blob"))
+    }
+    /// Completes blobs in order, in one transaction, each as [`MetadataStore::complete_blob`]
+    /// would (each sees the ones before it); one outcome per blob.
+    async fn complete_blobs(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
+        device_id: &DeviceId,
+        storage_limit: u64,
+        now: UnixMillis,
+    ) -> StoreResult<Vec<CompleteOutcome>>;
     /// Completed blobs of this user among `ids`, in the order of `ids` (unknown ids left out).
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>>;
     /// Completed blobs in `(time_start, blob_id)` order after `after`, at most `limit`.
@@ -135,15 +169,15 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn delete_all_blobs(&self, user_id: i64) -> StoreResult<RemovedBlobs>;
     /// Removes up to `batch` completed blobs of users of `tier` whose `time_end` is before `cutoff`.
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
-    /// Removes up to `batch` pending blobs last declared before `cutoff`.
+    /// Removes up to `batch` pending blobs first declared before `cutoff`.
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
 
     /// The keys among `keys` that name no blob row (pending or complete): objects the index
     /// does not know, which the cleanup job may delete.
     async fn missing_blobs(&self, keys: Vec<ObjectKey>) -> StoreResult<Vec<ObjectKey>>;
 
-    /// Applies a subscription change to the linked account (linking the customer by e-mail the
-    /// first time) and records `event_id`, in one transaction; an event id seen before changes
+    /// Applies a subscription change to the linked account (linking the customer to the
+    /// change's verified account the first time) and records `event_id`, in one transaction; an event id seen before changes
     /// nothing (a replay).
     async fn apply_subscription(
         &self,

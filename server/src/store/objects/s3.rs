@@ -12,19 +12,23 @@
 //!   (method, bucket, key, expiry, signature) or an expired one is refused by the store itself
 //!   (`403`), not by this server.
 //! - A presigned `PUT` does not bind the body: neither its size (object_store reserves
-//!   `Content-Length` for its signer) nor its content. The server checks both at
-//!   `/upload/complete` (a streamed full read through SHA-256), deletes a mismatching object
-//!   and answers `400 CHECKSUM_MISMATCH`; the blob stays invisible until a good upload. The
-//!   size of one object is bounded by the store's own limit (5 GiB for a single S3 `PUT`).
+//!   `Content-Length` for its signer) nor its content. It never names the object either, only
+//!   its staging key: at `/upload/complete` the server copies the staged upload to a fresh key
+//!   that no URL names, deletes the staged one, reads the copy in chunks through SHA-256 (never
+//!   whole in memory) and, when size and SHA-256 are the declared ones, copies it to the
+//!   object's key ([`ObjectStore::finish_upload`]); a mismatch is deleted (`400
+//!   CHECKSUM_MISMATCH`). The object's key is therefore written only by the server, with
+//!   verified bytes. The size of one upload is bounded by the store's own limit (5 GiB for a
+//!   single S3 `PUT`).
 //! - A presigned URL cannot be revoked: until it expires, its holder (a device of the same
-//!   account) may `PUT` again, even after completion. Clients check the SHA-256 (and the AEAD)
-//!   of every download, so such an overwrite is detected, never accepted; keep
-//!   `upload_url_ttl_secs` short. Objects written through a URL after their blob row was
-//!   removed (`DELETE /data` during an upload, an abandoned upload finished late) are orphans:
-//!   the cleanup job lists objects older than `abandoned_upload_secs` and deletes those
-//!   without a blob row.
+//!   account) may `PUT` again, even after completion, but that only writes a staged leftover
+//!   (never the completed object), which the cleanup job deletes once older than
+//!   `abandoned_upload_secs`; keep `upload_url_ttl_secs` short. Objects written after their
+//!   blob row was removed are orphans, deleted by the same job.
 //!
-//! Layout: `PREFIX/USER_ID/BLOB_ID_HEX` in one bucket (`PREFIX` empty by default).
+//! Layout in one bucket (`PREFIX` empty by default): objects at `PREFIX/USER_ID/BLOB_ID_HEX`,
+//! staged uploads at `PREFIX/staging/USER_ID/BLOB_ID_HEX`, uploads being checked at
+//! `PREFIX/checking/USER_ID/BLOB_ID_HEX.RANDOM`.
 
 use std::time::{Duration, SystemTime};
 
@@ -36,9 +40,12 @@ use object_store::signer::{Method, SignedUrlOptions, Signer};
 use object_store::{ObjectStore as _, ObjectStoreExt as _};
 use sha2::{Digest, Sha256};
 use sync_core::BlobId;
+use sync_core::encoding::hex;
 use sync_core::wire::Checksum;
 
 use super::{ObjectDigest, ObjectStore};
+use crate::domain::model::BlobMeta;
+use crate::domain::uploads::{self, UploadCheck};
 use crate::redact;
 use crate::store::{ObjectKey, StoreResult};
 
@@ -76,6 +83,11 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// Key prefix (after `PREFIX/`) of staged uploads.
+const STAGING: &str = "staging/";
+/// Key prefix (after `PREFIX/`) of uploads being checked.
+const CHECKING: &str = "checking/";
+
 /// Objects in an S3-compatible bucket, with presigned URLs.
 pub struct S3Objects {
     store: AmazonS3,
@@ -109,10 +121,80 @@ impl S3Objects {
         Path::from(format!("{}{}", self.prefix, key.path()))
     }
 
-    fn key_of(&self, location: &Path) -> Option<ObjectKey> {
-        let rest = location.as_ref().strip_prefix(&self.prefix)?;
+    fn staged_path(&self, key: &ObjectKey) -> Path {
+        Path::from(format!("{}{STAGING}{}", self.prefix, key.path()))
+    }
+
+    fn check_path(key: &ObjectKey, prefix: &str) -> StoreResult<Path> {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).map_err(crate::store::StoreError::from)?;
+        Ok(Path::from(format!("{prefix}{CHECKING}{}.{}", key.path(), hex::encode(&nonce))))
+    }
+
+    /// The object key of a listed location under `PREFIX/` + `under` (`USER_ID/BLOB_ID_HEX`).
+    fn key_under(&self, location: &Path, under: &str) -> Option<ObjectKey> {
+        let rest = location.as_ref().strip_prefix(&self.prefix)?.strip_prefix(under)?;
         let (user, blob) = rest.split_once('/')?;
         Some(ObjectKey { user_id: user.parse().ok()?, blob_id: BlobId::from_hex(blob).ok()? })
+    }
+
+    /// Size and SHA-256 of the object at `path`, read in chunks; `None` when absent.
+    async fn hash(&self, path: &Path) -> StoreResult<Option<ObjectDigest>> {
+        let result = match self.store.get(path).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let mut stream = result.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            size = size.saturating_add(chunk.len() as u64);
+            hasher.update(&chunk);
+        }
+        let sha: [u8; 32] = hasher.finalize().into();
+        Ok(Some(ObjectDigest { size, sha256: Checksum(sha) }))
+    }
+
+    async fn delete_path(&self, path: &Path) -> StoreResult<()> {
+        match self.store.delete(path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Keys of the objects listed under `PREFIX/` + `under` last modified before
+    /// `older_than`, paged as [`ObjectStore::list_objects_before`] says.
+    async fn list_under(
+        &self,
+        under: &str,
+        older_than: SystemTime,
+        offset: Option<String>,
+        limit: usize,
+    ) -> StoreResult<(Vec<(Path, Option<ObjectKey>)>, Option<String>)> {
+        let base = format!("{}{under}", self.prefix);
+        let prefix = Path::from(base.trim_end_matches('/'));
+        let prefix = if base.is_empty() { None } else { Some(&prefix) };
+        let mut listing = match &offset {
+            Some(offset) => self.store.list_with_offset(prefix, &Path::from(offset.as_str())),
+            None => self.store.list(prefix),
+        };
+        let cutoff = unix_millis(older_than);
+        let mut found = Vec::new();
+        let mut seen = 0usize;
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            seen += 1;
+            if meta.last_modified.timestamp_millis() < cutoff {
+                let key = self.key_under(&meta.location, under);
+                found.push((meta.location.clone(), key));
+            }
+            if seen >= limit {
+                return Ok((found, Some(meta.location.to_string())));
+            }
+        }
+        Ok((found, None))
     }
 
     /// The underlying client (tests and tools use it to look at the bucket).
@@ -131,16 +213,10 @@ impl S3Objects {
         Ok(out)
     }
 
-    async fn sign(
-        &self,
-        method: Method,
-        key: &ObjectKey,
-        options: &SignedUrlOptions,
-        expires: i64,
-    ) -> StoreResult<String> {
+    async fn sign(&self, method: Method, path: &Path, options: &SignedUrlOptions, expires: i64) -> StoreResult<String> {
         let secs = expires.saturating_sub(crate::time::now_secs()).max(1);
         let expires_in = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        let url = self.store.signed_url_opts(method, &self.path(key), expires_in, options).await?;
+        let url = self.store.signed_url_opts(method, path, expires_in, options).await?;
         Ok(url.to_string())
     }
 }
@@ -150,41 +226,72 @@ impl ObjectStore for S3Objects {
     async fn upload_url(&self, key: &ObjectKey, size: u64, expires: i64) -> StoreResult<String> {
         // The size is checked at /upload/complete (see the module documentation).
         let _ = size;
-        self.sign(Method::PUT, key, &SignedUrlOptions::default(), expires).await
+        self.sign(Method::PUT, &self.staged_path(key), &SignedUrlOptions::default(), expires).await
     }
 
     async fn download_url(&self, key: &ObjectKey, _size: u64, expires: i64) -> StoreResult<String> {
-        self.sign(Method::GET, key, &SignedUrlOptions::default(), expires).await
+        // The store answers with these headers: a download, never a page.
+        let options = SignedUrlOptions::new().with_query([
+            ("response-content-disposition", "attachment"),
+            ("response-content-type", "application/octet-stream"),
+        ]);
+        self.sign(Method::GET, &self.path(key), &options, expires).await
     }
 
-    async fn digest(&self, key: &ObjectKey) -> StoreResult<Option<ObjectDigest>> {
-        let result = match self.store.get(&self.path(key)).await {
-            Ok(result) => result,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+    async fn finish_upload(&self, key: &ObjectKey, declared: &BlobMeta) -> StoreResult<UploadCheck> {
+        let staged = self.staged_path(key);
+        let check = Self::check_path(key, &self.prefix)?;
+        match self.store.copy(&staged, &check).await {
+            Ok(()) => {}
+            Err(object_store::Error::NotFound { .. }) => {
+                return Ok(uploads::check_upload(declared, self.hash(&self.path(key)).await?));
+            }
             Err(err) => return Err(err.into()),
-        };
-        let mut hasher = Sha256::new();
-        let mut size: u64 = 0;
-        let mut stream = result.into_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            size = size.saturating_add(chunk.len() as u64);
-            hasher.update(&chunk);
         }
-        let sha: [u8; 32] = hasher.finalize().into();
-        Ok(Some(ObjectDigest { size, sha256: Checksum(sha) }))
+        // Taken: a later PUT through the URL makes a new staged upload, never this copy.
+        self.delete_path(&staged).await?;
+        let outcome = match self.hash(&check).await {
+            Ok(digest) => uploads::check_upload(declared, digest),
+            Err(err) => {
+                let _ = self.delete_path(&check).await;
+                return Err(err);
+            }
+        };
+        if outcome == UploadCheck::Verified
+            && let Err(err) = self.store.copy(&check, &self.path(key)).await
+        {
+            let _ = self.delete_path(&check).await;
+            return Err(err.into());
+        }
+        self.delete_path(&check).await?;
+        Ok(outcome)
     }
 
     async fn delete(&self, key: &ObjectKey) -> StoreResult<()> {
-        match self.store.delete(&self.path(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        self.delete_path(&self.path(key)).await?;
+        self.delete_path(&self.staged_path(key)).await
     }
 
-    async fn sweep_partial_uploads(&self, _older_than: SystemTime) -> StoreResult<u64> {
-        // A presigned PUT is a single request: the store keeps all of it or nothing.
-        Ok(0)
+    async fn delete_staged(&self, key: &ObjectKey) -> StoreResult<()> {
+        self.delete_path(&self.staged_path(key)).await
+    }
+
+    async fn sweep_partial_uploads(&self, older_than: SystemTime) -> StoreResult<u64> {
+        // A presigned PUT is a single request: the store keeps all of it or nothing. What an
+        // interrupted completion leaves is a copy being checked.
+        let mut removed = 0;
+        let mut offset = None;
+        loop {
+            let (found, next) = self.list_under(CHECKING, older_than, offset, 1000).await?;
+            for (path, _) in found {
+                self.delete_path(&path).await?;
+                removed += 1;
+            }
+            match next {
+                Some(next) => offset = Some(next),
+                None => return Ok(removed),
+            }
+        }
     }
 
     async fn list_objects_before(
@@ -193,28 +300,18 @@ impl ObjectStore for S3Objects {
         offset: Option<String>,
         limit: usize,
     ) -> StoreResult<(Vec<ObjectKey>, Option<String>)> {
-        let prefix = Path::from(self.prefix.trim_end_matches('/'));
-        let prefix = if self.prefix.is_empty() { None } else { Some(&prefix) };
-        let mut listing = match &offset {
-            Some(offset) => self.store.list_with_offset(prefix, &Path::from(offset.as_str())),
-            None => self.store.list(prefix),
-        };
-        let cutoff = unix_millis(older_than);
-        let mut keys = Vec::new();
-        let mut seen = 0usize;
-        while let Some(meta) = listing.next().await {
-            let meta = meta?;
-            seen += 1;
-            if meta.last_modified.timestamp_millis() < cutoff
-                && let Some(key) = self.key_of(&meta.location)
-            {
-                keys.push(key);
-            }
-            if seen >= limit {
-                return Ok((keys, Some(meta.location.to_string())));
-            }
-        }
-        Ok((keys, None))
+        let (found, next) = self.list_under("", older_than, offset, limit).await?;
+        Ok((found.into_iter().filter_map(|(_, key)| key).collect(), next))
+    }
+
+    async fn list_staged_before(
+        &self,
+        older_than: SystemTime,
+        offset: Option<String>,
+        limit: usize,
+    ) -> StoreResult<(Vec<ObjectKey>, Option<String>)> {
+        let (found, next) = self.list_under(STAGING, older_than, offset, limit).await?;
+        Ok((found.into_iter().filter_map(|(_, key)| key).collect(), next))
     }
 }
 

@@ -138,13 +138,13 @@ pub(super) async fn apply_subscription(
             &[&change.customer],
         )
         .await?;
-    let user = match (by_customer, &change.email) {
+    let user = match (by_customer, change.account) {
         (Some(row), _) => Some(row),
-        (None, Some(email)) => {
+        (None, Some(account)) => {
             tx.query_opt(
                 "SELECT id, email, stripe_event_created FROM users
-                 WHERE email = $1 AND stripe_customer IS NULL FOR UPDATE",
-                &[&subscriptions::email_key(email)],
+                 WHERE id = $1 AND stripe_customer IS NULL FOR UPDATE",
+                &[&account],
             )
             .await?
         }

@@ -14,20 +14,26 @@ use sync_core::{BlobId, UnixMillis};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::super::columns::{array, blob_state, to_u64};
+use super::super::TokenBytes;
+use super::super::columns::{array, blob_state, to_u64, unpack_tokens};
+use super::super::postings as codec;
 use super::super::{BlobState, RemovedBlobs};
-use super::rows::{lock_user, token_params};
+use super::postings;
+use super::rows::lock_user;
 use crate::store::{ObjectKey, StoreResult};
 
-/// Removes blob rows (already locked through their owner) with their index entries, and their
-/// bytes from their owners' usage. Columns: id, user_id, blob_id, size_bytes, tokens, state.
+/// Removes blob rows (already locked through their owner) with their postings, and their bytes
+/// from their owners' usage. Columns: id, user_id, blob_id, size_bytes, tokens, state, seq.
 async fn remove_blob_rows(tx: &impl GenericClient, rows: &[Row]) -> StoreResult<RemovedBlobs> {
     let mut removed = RemovedBlobs::default();
-    let del_tokens =
-        tx.prepare_cached("DELETE FROM blob_tokens WHERE user_id = $1 AND token = ANY($2) AND blob_ref = $3").await?;
     let del_blob = tx.prepare_cached("DELETE FROM blobs WHERE id = $1").await?;
-    let shrink =
-        tx.prepare_cached("UPDATE users SET storage_used = GREATEST(0, storage_used - $2) WHERE id = $1").await?;
+    let shrink = tx
+        .prepare_cached(
+            "UPDATE users SET storage_used = GREATEST(0, storage_used - $2),
+               index_tokens = GREATEST(0, index_tokens - $3) WHERE id = $1",
+        )
+        .await?;
+    let mut indexed: HashMap<i64, Vec<(i64, Vec<TokenBytes>)>> = HashMap::new();
     for row in rows {
         let id: i64 = row.try_get(0)?;
         let user_id: i64 = row.try_get(1)?;
@@ -35,15 +41,20 @@ async fn remove_blob_rows(tx: &impl GenericClient, rows: &[Row]) -> StoreResult<
         let size: i64 = row.try_get(3)?;
         let tokens: &[u8] = row.try_get(4)?;
         let state = blob_state(i64::from(row.try_get::<_, i16>(5)?));
+        let seq: Option<i64> = row.try_get(6)?;
         let complete = state == BlobState::Complete;
-        if complete {
-            tx.execute(&del_tokens, &[&user_id, &token_params(tokens), &id]).await?;
+        if let (true, Some(seq)) = (complete, seq) {
+            indexed.entry(user_id).or_default().push((seq, unpack_tokens(tokens)));
         }
         tx.execute(&del_blob, &[&id]).await?;
         if complete {
-            tx.execute(&shrink, &[&user_id, &size]).await?;
+            tx.execute(&shrink, &[&user_id, &size, &((tokens.len() / 16) as i64)]).await?;
         }
         removed.add(ObjectKey { user_id, blob_id: BlobId(array(blob_id, "blob_id")?) }, state, to_u64(size)?);
+    }
+    for (user_id, blobs) in indexed {
+        let lists = codec::removals(blobs.iter().map(|(seq, tokens)| (*seq, &tokens[..])));
+        postings::remove(tx, user_id, &lists).await?;
     }
     Ok(removed)
 }
@@ -63,7 +74,7 @@ pub(super) async fn remove_all_blob_rows(tx: &impl GenericClient, user_id: i64) 
             to_u64(row.try_get(2)?)?,
         );
     }
-    tx.execute("DELETE FROM blob_tokens WHERE user_id = $1", &[&user_id]).await?;
+    tx.execute("DELETE FROM postings WHERE user_id = $1", &[&user_id]).await?;
     Ok(removed)
 }
 
@@ -71,7 +82,7 @@ pub(super) async fn remove_all_blob_rows(tx: &impl GenericClient, user_id: i64) 
 pub(super) async fn delete_all_blobs(tx: &impl GenericClient, user_id: i64) -> StoreResult<RemovedBlobs> {
     lock_user(tx, user_id).await?;
     let removed = remove_all_blob_rows(tx, user_id).await?;
-    tx.execute("UPDATE users SET storage_used = 0 WHERE id = $1", &[&user_id]).await?;
+    tx.execute("UPDATE users SET storage_used = 0, index_tokens = 0 WHERE id = $1", &[&user_id]).await?;
     Ok(removed)
 }
 
@@ -102,17 +113,18 @@ pub(super) async fn remove_expired(
     .await
 }
 
-/// Removes up to `batch` pending blobs last declared before `cutoff`.
+/// Removes up to `batch` pending blobs first declared before `cutoff` (declaring again does not
+/// postpone it).
 pub(super) async fn remove_abandoned(pool: &Pool, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
     let candidates = pool
         .get()
         .await?
         .query(
-            "SELECT id, user_id FROM blobs WHERE state = 0 AND updated_at < $1 LIMIT $2",
+            "SELECT id, user_id FROM blobs WHERE state = 0 AND created_at < $1 LIMIT $2",
             &[&cutoff.0, &i64::from(batch)],
         )
         .await?;
-    remove_candidates(pool, candidates, "b.state = 0 AND b.updated_at < $3", &[&cutoff.0]).await
+    remove_candidates(pool, candidates, "b.state = 0 AND b.created_at < $3", &[&cutoff.0]).await
 }
 
 /// Removes candidates `(id, user_id)` account by account; see [`remove_for_user`].
@@ -153,7 +165,7 @@ async fn remove_for_user(
     let rows = tx
         .query(
             &format!(
-                "SELECT b.id, b.user_id, b.blob_id, b.size_bytes, b.tokens, b.state FROM blobs b
+                "SELECT b.id, b.user_id, b.blob_id, b.size_bytes, b.tokens, b.state, b.seq FROM blobs b
                  WHERE b.user_id = $1 AND b.id = ANY($2) AND {condition} FOR UPDATE"
             ),
             &params,

@@ -2,6 +2,7 @@
 //! [`crate::domain::keys`].
 
 use deadpool_postgres::GenericClient;
+use sync_core::KeyId;
 use sync_core::wire::{Envelope, KeyringEntry, RecoveryEnvelope};
 
 use super::super::columns::{from_json, to_i64, to_json, to_u64};
@@ -22,6 +23,13 @@ pub(super) async fn read(client: &impl GenericClient, user_id: i64) -> StoreResu
         keyring: from_json::<Vec<KeyringEntry>>(row.try_get(2)?, "keyring")?,
         revision: to_u64(row.try_get(3)?)?,
     }))
+}
+
+/// The account's current master key (the password envelope's), `None` before it has keys.
+pub(super) async fn current_key(client: &impl GenericClient, user_id: i64) -> StoreResult<Option<KeyId>> {
+    let stmt = client.prepare_cached("SELECT envelope FROM account_keys WHERE user_id = $1").await?;
+    let Some(row) = client.query_opt(&stmt, &[&user_id]).await? else { return Ok(None) };
+    Ok(Some(from_json::<Envelope>(row.try_get(0)?, "envelope")?.key_id))
 }
 
 /// Creates the keys unless the account has some (inside a transaction, under its lock).

@@ -8,7 +8,14 @@ use deadpool_postgres::Pool;
 use crate::store::{StoreError, StoreResult};
 
 /// The migrations, in order: `(version, SQL)`.
-pub(super) const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_index_tokens.sql")),
+    (3, include_str!("migrations/0003_postings.sql")),
+];
+
+/// The version a database has once every migration ran.
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Key of the advisory lock held while migrating (any constant; "spsync" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7370_7379_6e63;
@@ -28,6 +35,10 @@ pub(super) async fn migrate(pool: &Pool) -> StoreResult<()> {
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             let tx = client.transaction().await?;
             tx.batch_execute(sql).await?;
+            // Migration 3 ends in Rust: packing the search index into posting lists.
+            if *version == 3 {
+                super::postings::rebuild_from_rows(&tx).await?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                 &[version, &crate::time::now_ms().0],
@@ -60,8 +71,13 @@ mod tests {
     /// its migrations moved to files.
     #[test]
     fn released_migrations_never_change() {
-        let pinned = [(1, "72d1edde8991574a4a65a911ecda2a48f82661222294461a758a31a876b75023")];
+        let pinned = [
+            (1, "72d1edde8991574a4a65a911ecda2a48f82661222294461a758a31a876b75023"),
+            (2, "d4692984845fc326f35b5e0079b592959f70d7aea2c22c605784de8269cd5d40"),
+            (3, "3e0b16b56a0395f805e01076f5b856d98cb29d8a9dbea932209c0d55def974b8"),
+        ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
+        assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));
         for ((version, sql), (pinned_version, hash)) in MIGRATIONS.iter().zip(pinned) {
             assert_eq!(*version, pinned_version);
             assert_eq!(sync_core::encoding::hex::encode(&Sha256::digest(sql.as_bytes())), hash, "migration {version}");

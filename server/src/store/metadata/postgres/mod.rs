@@ -11,9 +11,10 @@
 //! - The cleanup job picks candidates without locks, then removes them per account under that
 //!   account's lock, re-checking the condition, so two processes cleaning at once remove each
 //!   blob once.
-//! - Search counts matching tokens per blob in one `GROUP BY` over the token index
-//!   (`blob_tokens`, primary key `(user_id, token, blob_ref)`, time range and type beside each
-//!   entry), ranks and limits in SQL, and joins only the returned page with `blobs`.
+//! - Search reads the packed posting lists of its tokens (`postings`, layout in
+//!   [`super::postings`]) in one query, merges and ranks them in Rust
+//!   ([`crate::domain::search::rank`], the same code as SQLite's), and reads only the returned
+//!   page's blobs.
 //!
 //! TLS: the connection string's `sslmode` applies (`prefer` by default, `require` to insist);
 //! server certificates are checked against the Mozilla roots (`webpki-roots`).
@@ -25,7 +26,8 @@
 //! | `accounts` | users, tokens, the URL signing secret, Stripe bookkeeping |
 //! | `devices` | device registration under the limit, listing, removal |
 //! | `keys` | the account's keys and their revisions |
-//! | `blobs` | declaring and completing blobs, one blob |
+//! | `blobs` | declaring and completing blobs, one blob, bulk import |
+//! | `postings` | the posting lists: read, append, remove, build from the old index |
 //! | `reads` | listings by ids and by time, search, usage |
 //! | `cleanup` | removing blobs (an account's, expired, abandoned) and finding orphans |
 
@@ -34,7 +36,8 @@ mod blobs;
 mod cleanup;
 mod devices;
 mod keys;
-mod migrate;
+pub mod migrate;
+mod postings;
 mod reads;
 mod rows;
 
@@ -46,8 +49,10 @@ use sync_core::{BlobId, DeviceId, UnixMillis};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, Usage, User, UserSummary,
+    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
+    UserSummary,
 };
+use crate::store::objects::ObjectDigest;
 use crate::store::{ObjectKey, StoreError, StoreResult};
 
 /// Default pool size per process.
@@ -71,6 +76,21 @@ impl PostgresMetadata {
             Pool::builder(manager).max_size(pool_size.max(1)).runtime(deadpool_postgres::Runtime::Tokio1).build()?;
         migrate::migrate(&pool).await?;
         Ok(PostgresMetadata { pool })
+    }
+
+    /// Inserts completed blobs with their tokens in one transaction, skipping ids that exist
+    /// (bulk import for benchmarks and migrations; the HTTP layer uses [`MetadataStore`]).
+    pub async fn bulk_insert_completed(
+        &self,
+        user_id: i64,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        now: UnixMillis,
+    ) -> StoreResult<u64> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let inserted = blobs::bulk_insert_completed(&tx, user_id, blobs, now).await?;
+        tx.commit().await?;
+        Ok(inserted)
     }
 
     /// The schema version of the database (the highest applied migration).
@@ -191,37 +211,43 @@ impl MetadataStore for PostgresMetadata {
         Ok(outcome)
     }
 
-    async fn declare_blob(
+    async fn declare_blobs(
         &self,
         user_id: i64,
-        meta: BlobMeta,
-        tokens: Vec<TokenBytes>,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome> {
+    ) -> StoreResult<Vec<DeclareOutcome>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::declare(&tx, user_id, &meta, &tokens, now).await?;
+        let mut outcomes = Vec::with_capacity(blobs.len());
+        for (meta, tokens) in &blobs {
+            outcomes.push(blobs::declare(&tx, user_id, meta, tokens, &limits, now).await?);
+        }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {
         blobs::blob(&self.pool.get().await?, user_id, blob_id).await
     }
 
-    async fn complete_blob(
+    async fn complete_blobs(
         &self,
         user_id: i64,
-        blob_id: BlobId,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
         device_id: &DeviceId,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome> {
+    ) -> StoreResult<Vec<CompleteOutcome>> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let outcome = blobs::complete(&tx, user_id, blob_id, device_id, storage_limit, now).await?;
+        let mut outcomes = Vec::with_capacity(blobs.len());
+        for (blob_id, verified) in blobs {
+            outcomes.push(blobs::complete(&tx, user_id, blob_id, device_id, verified, storage_limit, now).await?);
+        }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>> {

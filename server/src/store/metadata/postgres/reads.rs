@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use deadpool_postgres::GenericClient;
 use sync_core::{BlobId, BlobType, UnixMillis};
 
-use super::super::columns::{corrupt, to_u64, type_code};
+use super::super::columns::{corrupt, posting_filter, to_u64};
 use super::super::{BlobFilter, BlobMeta, ListCursor, SearchHit, TokenBytes, TypeUsage, Usage};
+use super::postings;
 use super::rows::{META_COLUMNS, Params, filter_sql, param_refs, row_to_meta};
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// Completed blobs among `ids`, in the order of `ids`.
 pub(super) async fn blobs_by_ids(
@@ -54,10 +55,8 @@ pub(super) async fn list_blobs(
     rows.iter().map(|row| row_to_meta(row, 0)).collect()
 }
 
-/// Search in one statement, ranked as [`crate::domain::search`] says: per blob the distinct
-/// matching tokens (the token list is a set of primary-key prefixes, so a blob has at most one
-/// entry per distinct token), most tokens first, then newest `time_end`, then the oldest row;
-/// the total counts every match before the limit.
+/// Search over the posting lists of `tokens` (one query), merged and ranked by
+/// [`crate::domain::search::rank`]; only the page's blobs are read (one query).
 pub(super) async fn search(
     client: &impl GenericClient,
     user_id: i64,
@@ -65,44 +64,23 @@ pub(super) async fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    let raw: Vec<Vec<u8>> = tokens.iter().map(|t| t.to_vec()).collect();
-    let mut params: Params = vec![Box::new(user_id), Box::new(raw)];
-    let mut conditions = String::new();
-    if let Some((start, end)) = filter.time_range {
-        params.push(Box::new(start.0));
-        conditions.push_str(&format!(" AND t.time_end >= ${}", params.len()));
-        params.push(Box::new(end.0));
-        conditions.push_str(&format!(" AND t.time_start <= ${}", params.len()));
+    let (lists, bounds) = postings::read(client, user_id, tokens).await?;
+    let (ranked, total) = crate::domain::search::rank(lists, bounds, &posting_filter(filter), limit)?;
+    if ranked.is_empty() {
+        return Ok((Vec::new(), total));
     }
-    if let Some(types) = &filter.blob_types {
-        params.push(Box::new(types.iter().map(|t| type_code(*t)).collect::<Vec<i16>>()));
-        conditions.push_str(&format!(" AND t.type_code = ANY(${})", params.len()));
+    let seqs: Vec<i64> = ranked.iter().map(|(seq, _)| *seq).collect();
+    let stmt = client
+        .prepare_cached(&format!("SELECT b.seq, {META_COLUMNS} FROM blobs b WHERE b.user_id = $1 AND b.seq = ANY($2)"))
+        .await?;
+    let mut metas: HashMap<i64, BlobMeta> = HashMap::new();
+    for row in client.query(&stmt, &[&user_id, &seqs]).await? {
+        metas.insert(row.try_get(0)?, row_to_meta(&row, 1)?);
     }
-    params.push(Box::new(i64::from(limit)));
-    let limit_param = params.len();
-    let sql = format!(
-        "WITH m AS (
-             SELECT t.blob_ref, COUNT(*) AS n, MAX(t.time_end) AS te
-             FROM blob_tokens t
-             WHERE t.user_id = $1 AND t.token = ANY($2){conditions}
-             GROUP BY t.blob_ref
-         ), r AS (
-             SELECT blob_ref, n, te, COUNT(*) OVER () AS total FROM m
-             ORDER BY n DESC, te DESC, blob_ref LIMIT ${limit_param}
-         )
-         SELECT r.n, r.total, {META_COLUMNS} FROM r JOIN blobs b ON b.id = r.blob_ref
-         ORDER BY r.n DESC, r.te DESC, r.blob_ref"
-    );
-    let stmt = client.prepare_cached(&sql).await?;
-    let rows = client.query(&stmt, &param_refs(&params)).await?;
-    let mut total = 0u64;
-    let mut hits = Vec::with_capacity(rows.len());
-    for row in &rows {
-        total = to_u64(row.try_get(1)?)?;
-        hits.push(SearchHit {
-            meta: row_to_meta(row, 2)?,
-            match_count: u32::try_from(row.try_get::<_, i64>(0)?).unwrap_or(u32::MAX),
-        });
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (seq, match_count) in ranked {
+        let meta = metas.remove(&seq).ok_or_else(|| StoreError::corrupt(format!("posting {seq} names no blob")))?;
+        hits.push(SearchHit { meta, match_count });
     }
     Ok((hits, total))
 }
@@ -129,5 +107,8 @@ pub(super) async fn usage(client: &impl GenericClient, user_id: i64) -> StoreRes
     let devices: i64 =
         client.query_one("SELECT COUNT(*) FROM devices WHERE user_id = $1", &[&user_id]).await?.try_get(0)?;
     usage.device_count = u32::try_from(devices).unwrap_or(u32::MAX);
+    if let Some(row) = client.query_opt("SELECT index_tokens FROM users WHERE id = $1", &[&user_id]).await? {
+        usage.index_tokens = to_u64(row.try_get(0)?)?;
+    }
     Ok(usage)
 }

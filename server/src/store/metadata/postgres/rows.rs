@@ -6,8 +6,10 @@ use sync_core::UnixMillis;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use sync_core::BlobId;
+
 use super::super::columns::{MetaColumns, parse_tier, to_u64};
-use super::super::{BlobFilter, BlobMeta, User};
+use super::super::{AccountUsage, BlobFilter, BlobMeta, User};
 use crate::store::StoreResult;
 
 /// Columns of a blob's metadata, in the order [`row_to_meta`] reads them.
@@ -42,11 +44,6 @@ pub(super) fn row_to_meta(row: &Row, offset: usize) -> StoreResult<BlobMeta> {
     .into_meta()
 }
 
-/// A packed token column as the `bytea[]` parameter of `token = ANY($n)`.
-pub(super) fn token_params(packed: &[u8]) -> Vec<&[u8]> {
-    packed.chunks_exact(16).collect()
-}
-
 /// Locks the account's row for the rest of the transaction; false when there is no account.
 ///
 /// Every transaction that changes one account's rows takes this lock first, so the writes of
@@ -64,6 +61,34 @@ pub(super) async fn storage_used(client: &impl GenericClient, user_id: i64) -> S
         Some(row) => to_u64(row.try_get(0)?),
         None => Ok(0),
     }
+}
+
+/// The account's stored bytes and tokens, and its pending uploads other than `blob_id` (their
+/// count, bytes and tokens).
+pub(super) async fn account_usage(
+    client: &impl GenericClient,
+    user_id: i64,
+    blob_id: BlobId,
+) -> StoreResult<AccountUsage> {
+    let account = client.prepare_cached("SELECT storage_used, index_tokens FROM users WHERE id = $1").await?;
+    let (stored, indexed) = match client.query_opt(&account, &[&user_id]).await? {
+        Some(row) => (row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?),
+        None => (0, 0),
+    };
+    let pending = client
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0)::BIGINT, COALESCE(SUM(octet_length(tokens) / 16), 0)::BIGINT
+             FROM blobs WHERE user_id = $1 AND state = 0 AND blob_id != $2",
+        )
+        .await?;
+    let row = client.query_one(&pending, &[&user_id, &&blob_id.0[..]]).await?;
+    Ok(AccountUsage {
+        stored_bytes: to_u64(stored)?,
+        index_tokens: to_u64(indexed)?,
+        pending_blobs: to_u64(row.try_get(0)?)?,
+        pending_bytes: to_u64(row.try_get(1)?)?,
+        pending_tokens: to_u64(row.try_get(2)?)?,
+    })
 }
 
 /// Parameters of a dynamically built query.

@@ -126,12 +126,12 @@ pub(super) fn apply_subscription(
             subscriber,
         )
         .optional()?;
-    let user = match (by_customer, &change.email) {
+    let user = match (by_customer, change.account) {
         (Some(user), _) => Some(user),
-        (None, Some(email)) => tx
+        (None, Some(account)) => tx
             .query_row(
-                "SELECT id, email, stripe_event_created FROM users WHERE email = ?1 AND stripe_customer IS NULL",
-                [subscriptions::email_key(email)],
+                "SELECT id, email, stripe_event_created FROM users WHERE id = ?1 AND stripe_customer IS NULL",
+                [account],
                 subscriber,
             )
             .optional()?,

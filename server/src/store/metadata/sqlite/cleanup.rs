@@ -7,34 +7,40 @@ use sync_core::wire::SyncTier;
 use sync_core::{BlobId, UnixMillis};
 
 use super::super::columns::{array, blob_state, to_u64, unpack_tokens};
-use super::super::{BlobState, RemovedBlobs};
+use super::super::postings as codec;
+use super::super::{BlobState, RemovedBlobs, TokenBytes};
+use super::postings;
 use crate::store::{ObjectKey, StoreResult};
 
-/// A blob row to remove: `(id, user_id, blob_id, size, tokens, state)`.
-type RemovalRow = (i64, i64, Vec<u8>, i64, Vec<u8>, i64);
+/// A blob row to remove: `(id, user_id, blob_id, size, tokens, state, seq)`.
+type RemovalRow = (i64, i64, Vec<u8>, i64, Vec<u8>, i64, Option<i64>);
 
 fn removal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemovalRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
-/// Removes blob rows with their index entries, and their bytes from their owners' usage.
+/// Removes blob rows with their postings, and their bytes from their owners' usage.
 fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<RemovedBlobs> {
     let mut removed = RemovedBlobs::default();
-    for (id, user_id, blob_id, size, tokens, state) in rows {
+    let mut indexed: std::collections::BTreeMap<i64, Vec<(i64, Vec<TokenBytes>)>> = std::collections::BTreeMap::new();
+    for (id, user_id, blob_id, size, tokens, state, seq) in rows {
         let state = blob_state(state);
-        if state == BlobState::Complete {
-            let mut del =
-                tx.prepare_cached("DELETE FROM blob_tokens WHERE user_id = ?1 AND token = ?2 AND blob_ref = ?3")?;
-            for token in unpack_tokens(&tokens) {
-                del.execute(params![user_id, &token[..], id])?;
-            }
+        if let (BlobState::Complete, Some(seq)) = (state, seq) {
+            indexed.entry(user_id).or_default().push((seq, unpack_tokens(&tokens)));
         }
         tx.prepare_cached("DELETE FROM blobs WHERE id = ?1")?.execute([id])?;
         if state == BlobState::Complete {
-            tx.prepare_cached("UPDATE users SET storage_used = MAX(0, storage_used - ?2) WHERE id = ?1")?
-                .execute(params![user_id, size])?;
+            tx.prepare_cached(
+                "UPDATE users SET storage_used = MAX(0, storage_used - ?2), index_tokens = MAX(0, index_tokens - ?3)
+                 WHERE id = ?1",
+            )?
+            .execute(params![user_id, size, (tokens.len() / 16) as i64])?;
         }
         removed.add(ObjectKey { user_id, blob_id: BlobId(array(&blob_id, "blob_id")?) }, state, to_u64(size)?);
+    }
+    for (user_id, blobs) in indexed {
+        let lists = codec::removals(blobs.iter().map(|(seq, tokens)| (*seq, &tokens[..])));
+        postings::remove(tx, user_id, &lists)?;
     }
     Ok(removed)
 }
@@ -56,14 +62,14 @@ pub(super) fn remove_all_blob_rows(tx: &Transaction<'_>, user_id: i64) -> StoreR
             );
         }
     }
-    tx.execute("DELETE FROM blob_tokens WHERE user_id = ?1", [user_id])?;
+    tx.execute("DELETE FROM postings WHERE user_id = ?1", [user_id])?;
     tx.execute("DELETE FROM blobs WHERE user_id = ?1", [user_id])?;
     Ok(removed)
 }
 
 pub(super) fn delete_all_blobs(tx: &Transaction<'_>, user_id: i64) -> StoreResult<RemovedBlobs> {
     let removed = remove_all_blob_rows(tx, user_id)?;
-    tx.execute("UPDATE users SET storage_used = 0 WHERE id = ?1", [user_id])?;
+    tx.execute("UPDATE users SET storage_used = 0, index_tokens = 0 WHERE id = ?1", [user_id])?;
     Ok(removed)
 }
 
@@ -76,7 +82,7 @@ pub(super) fn remove_expired(
 ) -> StoreResult<RemovedBlobs> {
     let rows = {
         let mut stmt = tx.prepare_cached(
-            "SELECT b.id, b.user_id, b.blob_id, b.size_bytes, b.tokens, b.state
+            "SELECT b.id, b.user_id, b.blob_id, b.size_bytes, b.tokens, b.state, b.seq
              FROM blobs b JOIN users u ON u.id = b.user_id
              WHERE b.state = 1 AND b.time_end < ?1 AND u.tier = ?2 LIMIT ?3",
         )?;
@@ -86,12 +92,13 @@ pub(super) fn remove_expired(
     remove_blob_rows(tx, rows)
 }
 
-/// Removes up to `batch` pending blobs last declared before `cutoff`.
+/// Removes up to `batch` pending blobs first declared before `cutoff` (declaring again does not
+/// postpone it).
 pub(super) fn remove_abandoned(tx: &Transaction<'_>, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
     let rows = {
         let mut stmt = tx.prepare_cached(
-            "SELECT id, user_id, blob_id, size_bytes, tokens, state
-             FROM blobs WHERE state = 0 AND updated_at < ?1 LIMIT ?2",
+            "SELECT id, user_id, blob_id, size_bytes, tokens, state, seq
+             FROM blobs WHERE state = 0 AND created_at < ?1 LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![cutoff.0, i64::from(batch)], removal_row)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?

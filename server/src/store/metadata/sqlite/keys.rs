@@ -2,6 +2,7 @@
 //! [`crate::domain::keys`].
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sync_core::KeyId;
 use sync_core::wire::{Envelope, KeyringEntry, RecoveryEnvelope};
 
 use super::super::columns::{from_json, to_i64, to_json, to_u64};
@@ -23,6 +24,15 @@ pub(super) fn read(conn: &Connection, user_id: i64) -> StoreResult<Option<Accoun
         keyring: from_json::<Vec<KeyringEntry>>(&keyring, "keyring")?,
         revision: to_u64(revision)?,
     }))
+}
+
+/// The account's current master key (the password envelope's), `None` before it has keys.
+pub(super) fn current_key(conn: &Connection, user_id: i64) -> StoreResult<Option<KeyId>> {
+    let envelope: Option<String> = conn
+        .prepare_cached("SELECT envelope FROM account_keys WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?;
+    envelope.map(|text| Ok(from_json::<Envelope>(&text, "envelope")?.key_id)).transpose()
 }
 
 pub(super) fn create(

@@ -4,20 +4,22 @@
 //! reads take a connection from a small pool, so searches run beside writes. All database work
 //! runs on tokio's blocking pool.
 //!
-//! Search tokens live in `blob_tokens (user_id, token, blob_ref)`, a `WITHOUT ROWID` table whose
-//! primary key is the lookup index, with the blob's time range and type beside each entry so a
-//! search filters and ranks from the index alone and reads only the blobs it returns. Only
-//! completed (visible) blobs are in the index: a pending blob keeps its tokens packed in its own
-//! row until `/upload/complete` moves them in, and removing a blob removes exactly its entries.
+//! Search tokens live in packed posting lists, `postings (user_id, token, chunk)` (layout in
+//! [`super::postings`]), each posting carrying the blob's completion number, time range and
+//! type, so a search filters and ranks from the lists alone and reads only the blobs it
+//! returns. Only completed (visible) blobs are in the index: a pending blob keeps its tokens
+//! packed in its own row until `/upload/complete` appends them, and removing a blob removes
+//! exactly its postings.
 //!
-//! The schema is `migrations/*.sql`, applied in order at every open. Each is idempotent
-//! (`CREATE ... IF NOT EXISTS`): the store records no schema version (databases created before
-//! the schema moved to these files have none), so the first migration that cannot run twice
-//! must start recording one (`PRAGMA user_version`).
+//! The schema is `migrations/*.sql`, applied in order once each, the version recorded in
+//! `PRAGMA user_version` (`migrate`; databases created before versions were recorded are
+//! upgraded in place).
 //!
 //! | module | holds |
 //! | --- | --- |
-//! | `rows` | columns of a blob or user row, the token index insert, filters as SQL |
+//! | `migrate` | the migrations and the recorded schema version |
+//! | `rows` | columns of a blob or user row, filters as SQL |
+//! | `postings` | the posting lists: read, append, remove, build from the old index |
 //! | `accounts` | users, tokens, the URL signing secret, Stripe bookkeeping |
 //! | `devices` | device registration under the limit, listing, removal |
 //! | `keys` | the account's keys and their revisions |
@@ -30,6 +32,8 @@ mod blobs;
 mod cleanup;
 mod devices;
 mod keys;
+pub mod migrate;
+mod postings;
 mod reads;
 mod rows;
 
@@ -44,12 +48,11 @@ use sync_core::{BlobId, DeviceId, UnixMillis};
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
     DeclareOutcome, Device, KeysUpdate, ListCursor, MetadataStore, NewDevice, RegisterOutcome, RemovedBlobs, SearchHit,
-    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, Usage, User, UserSummary,
+    SubscriptionChange, SubscriptionOutcome, TokenBytes, TokenHash, UpdateKeysOutcome, UploadLimits, Usage, User,
+    UserSummary,
 };
+use crate::store::objects::ObjectDigest;
 use crate::store::{ObjectKey, StoreError, StoreResult};
-
-/// The schema, in order; every file runs at every open (see the module documentation).
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 
 /// Read connections kept open between reads.
 const READ_POOL: usize = 8;
@@ -84,10 +87,8 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
 impl SqliteMetadata {
     /// Opens (creating if needed) the database file and its schema.
     pub fn open(path: &Path) -> StoreResult<SqliteMetadata> {
-        let conn = open_connection(path)?;
-        for migration in MIGRATIONS {
-            conn.execute_batch(migration)?;
-        }
+        let mut conn = open_connection(path)?;
+        migrate::migrate(&mut conn, migrate::SCHEMA_VERSION)?;
         Ok(SqliteMetadata {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(conn)),
@@ -238,30 +239,41 @@ impl MetadataStore for SqliteMetadata {
         self.write(move |tx| keys::update(tx, user_id, expected_revision, update)).await
     }
 
-    async fn declare_blob(
+    async fn declare_blobs(
         &self,
         user_id: i64,
-        meta: BlobMeta,
-        tokens: Vec<TokenBytes>,
+        blobs: Vec<(BlobMeta, Vec<TokenBytes>)>,
+        limits: UploadLimits,
         now: UnixMillis,
-    ) -> StoreResult<DeclareOutcome> {
-        self.write(move |tx| blobs::declare(tx, user_id, &meta, &tokens, now)).await
+    ) -> StoreResult<Vec<DeclareOutcome>> {
+        self.write(move |tx| {
+            blobs.iter().map(|(meta, tokens)| blobs::declare(tx, user_id, meta, tokens, &limits, now)).collect()
+        })
+        .await
     }
 
     async fn blob(&self, user_id: i64, blob_id: BlobId) -> StoreResult<Option<BlobRecord>> {
         self.read(move |conn| blobs::blob(conn, user_id, blob_id)).await
     }
 
-    async fn complete_blob(
+    async fn complete_blobs(
         &self,
         user_id: i64,
-        blob_id: BlobId,
+        blobs: Vec<(BlobId, Option<ObjectDigest>)>,
         device_id: &DeviceId,
         storage_limit: u64,
         now: UnixMillis,
-    ) -> StoreResult<CompleteOutcome> {
+    ) -> StoreResult<Vec<CompleteOutcome>> {
         let device_id = device_id.clone();
-        self.write(move |tx| blobs::complete(tx, user_id, blob_id, &device_id, storage_limit, now)).await
+        self.write(move |tx| {
+            blobs
+                .into_iter()
+                .map(|(blob_id, verified)| {
+                    blobs::complete(tx, user_id, blob_id, &device_id, verified, storage_limit, now)
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn blobs_by_ids(&self, user_id: i64, ids: Vec<BlobId>) -> StoreResult<Vec<BlobMeta>> {

@@ -5,8 +5,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
-use super::super::columns::{corrupt, to_u64, type_code};
+use super::super::columns::{corrupt, posting_filter, to_u64};
 use super::super::{BlobFilter, BlobMeta, ListCursor, SearchHit, TokenBytes, TypeUsage, Usage};
+use super::postings;
 use super::rows::{META_COLUMNS, filter_sql, make_meta, read_meta};
 use crate::domain::search;
 use crate::store::StoreResult;
@@ -53,8 +54,9 @@ pub(super) fn list_blobs(
     Ok(out)
 }
 
-/// Counts matching tokens per blob straight from the index (its entries carry the time range
-/// and type, so filters need no blob rows), ranks, then reads only the page.
+/// Search over the posting lists of `tokens` (each posting carries the blob's time range and
+/// type, so filters need no blob rows), merged and ranked by [`search::rank`]; only the page's
+/// blobs are read.
 pub(super) fn search(
     conn: &Connection,
     user_id: i64,
@@ -62,42 +64,13 @@ pub(super) fn search(
     filter: &BlobFilter,
     limit: u32,
 ) -> StoreResult<(Vec<SearchHit>, u64)> {
-    let types: Option<Vec<i64>> =
-        filter.blob_types.as_ref().map(|t| t.iter().map(|b| i64::from(type_code(*b))).collect());
-    let filtered = filter.time_range.is_some() || types.is_some();
-    let mut entries: Vec<search::Entry> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(if filtered {
-            "SELECT blob_ref, time_end, time_start, type_code FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
-        } else {
-            "SELECT blob_ref, time_end FROM blob_tokens WHERE user_id = ?1 AND token = ?2"
-        })?;
-        for token in tokens {
-            let mut rows = stmt.query(params![user_id, &token[..]])?;
-            while let Some(row) = rows.next()? {
-                let (blob_ref, end): (i64, i64) = (row.get(0)?, row.get(1)?);
-                if filtered {
-                    let (start, code): (i64, i64) = (row.get(2)?, row.get(3)?);
-                    if let Some(range) = filter.time_range
-                        && !search::overlaps(UnixMillis(start), UnixMillis(end), range)
-                    {
-                        continue;
-                    }
-                    if let Some(types) = &types
-                        && !types.contains(&code)
-                    {
-                        continue;
-                    }
-                }
-                entries.push((blob_ref, end));
-            }
-        }
-    }
-    let (ranked, total) = search::rank(entries, limit);
-    let mut stmt = conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.id = ?1"))?;
+    let (lists, bounds) = postings::read(conn, user_id, tokens)?;
+    let (ranked, total) = search::rank(lists, bounds, &posting_filter(filter), limit)?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM blobs b WHERE b.user_id = ?1 AND b.seq = ?2"))?;
     let mut hits = Vec::with_capacity(ranked.len());
-    for (blob_ref, match_count) in ranked {
-        let raw = stmt.query_row([blob_ref], |r| read_meta(r, 0))?;
+    for (seq, match_count) in ranked {
+        let raw = stmt.query_row(params![user_id, seq], |r| read_meta(r, 0))?;
         hits.push(SearchHit { meta: make_meta(raw)?, match_count });
     }
     Ok((hits, total))
@@ -135,5 +108,11 @@ pub(super) fn usage(conn: &Connection, user_id: i64) -> StoreResult<Usage> {
     let devices: i64 =
         conn.prepare_cached("SELECT COUNT(*) FROM devices WHERE user_id = ?1")?.query_row([user_id], |r| r.get(0))?;
     usage.device_count = u32::try_from(devices).unwrap_or(u32::MAX);
+    let indexed: i64 = conn
+        .prepare_cached("SELECT index_tokens FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    usage.index_tokens = to_u64(indexed)?;
     Ok(usage)
 }

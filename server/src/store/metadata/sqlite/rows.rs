@@ -1,12 +1,14 @@
-//! Rows of the SQLite store: the columns of a blob's metadata and of a user, the token index
-//! insert, a user's stored bytes, and listing filters as SQL.
+//! Rows of the SQLite store: the columns of a blob's metadata and of a user, a user's stored
+//! bytes and usage, and listing filters as SQL.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use sync_core::UnixMillis;
 
+use sync_core::BlobId;
+
 use super::super::columns::{MetaColumns, parse_tier, to_u64};
-use super::super::{BlobFilter, BlobMeta, User};
+use super::super::{AccountUsage, BlobFilter, BlobMeta, User};
 use crate::store::StoreResult;
 
 /// Columns of a blob's metadata, in the order [`read_meta`] reads them.
@@ -15,11 +17,6 @@ pub(super) const META_COLUMNS: &str =
 
 /// Columns of a user, in the order [`read_user`] reads them.
 pub(super) const USER_COLUMNS: &str = "id, email, tier, created_at";
-
-/// Adds one entry to the token index (an entry present already is kept).
-pub(super) const INSERT_TOKEN: &str =
-    "INSERT OR IGNORE INTO blob_tokens (user_id, token, blob_ref, time_start, time_end, type_code)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Raw columns of a user, read inside rusqlite's row closures.
 pub(super) type UserRow = (i64, String, String, i64);
@@ -77,6 +74,29 @@ pub(super) fn storage_used(conn: &Connection, user_id: i64) -> StoreResult<u64> 
     to_u64(used)
 }
 
+/// The account's stored bytes and tokens, and its pending uploads other than `blob_id` (their
+/// count, bytes and tokens).
+pub(super) fn account_usage(conn: &Connection, user_id: i64, blob_id: BlobId) -> StoreResult<AccountUsage> {
+    let (stored, indexed): (i64, i64) = conn
+        .prepare_cached("SELECT storage_used, index_tokens FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, 0));
+    let (count, bytes, tokens): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0), COALESCE(SUM(length(tokens) / 16), 0) FROM blobs
+             WHERE user_id = ?1 AND state = 0 AND blob_id != ?2",
+        )?
+        .query_row(rusqlite::params![user_id, &blob_id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(AccountUsage {
+        stored_bytes: to_u64(stored)?,
+        index_tokens: to_u64(indexed)?,
+        pending_blobs: to_u64(count)?,
+        pending_bytes: to_u64(bytes)?,
+        pending_tokens: to_u64(tokens)?,
+    })
+}
+
 /// The SQL conditions of a filter (on table alias `b`), appending their parameters.
 pub(super) fn filter_sql(filter: &BlobFilter, params: &mut Vec<Value>) -> String {
     let mut sql = String::new();
@@ -100,7 +120,8 @@ pub(super) fn filter_sql(filter: &BlobFilter, params: &mut Vec<Value>) -> String
     sql
 }
 
-fn placeholders(n: usize) -> String {
+/// `n` comma-separated `?` placeholders (`NULL` for none, which matches nothing in `IN`).
+pub(super) fn placeholders(n: usize) -> String {
     if n == 0 {
         // `IN ()` is valid in SQLite and matches nothing, but spell it portably.
         return "NULL".to_owned();
