@@ -18,7 +18,7 @@ use crate::primitives::random::{RandomSource, random_array};
 pub enum InitiatorStage {
     /// Message 1 is posted; waiting for the joiner's SPAKE2 message (2).
     AwaitingJoiner,
-    /// Waiting for the joiner's confirmation (3).
+    /// Message 4 (this side's confirmation) is posted; waiting for the joiner's (3).
     AwaitingConfirmation,
     /// The joiner proved it knows the code: its device is shown for approval.
     AwaitingApproval,
@@ -56,9 +56,11 @@ impl Initiator {
         Ok((Initiator { inbox: Inbox::new(Role::Initiator, code.mailbox(), now), state }, m1))
     }
 
-    /// Takes the joiner's next message (2, then 3). After message 3 verifies, returns message 4
-    /// to post and the joiner's device is available from [`Initiator::joiner_device`]. A wrong
-    /// confirmation (a wrong code, or a party in the middle) is `pairing_failed`.
+    /// Takes the joiner's next message (2, then 3). Message 2 gives the keys: returns this side's
+    /// confirmation (message 4) to post. Message 3 is the joiner's confirmation: when it
+    /// verifies, the joiner's device is available from [`Initiator::joiner_device`] for
+    /// approval; when it does not (a wrong code, or a party in the middle) it is
+    /// `pairing_failed` and nothing more is sent.
     pub fn receive(&mut self, message: &[u8], now: UnixMillis) -> Result<Option<PairingMessage>> {
         let state = std::mem::replace(&mut self.state, State::Ended);
         let (next, out) = self.step(state, message, now)?;
@@ -75,20 +77,20 @@ impl Initiator {
                 };
                 let spake_key = pake.finish(Role::Joiner, &element)?;
                 let keys = SessionKeys::derive(&spake_key, transcript_hash(mailbox, &m1, message))?;
-                Ok((State::AwaitingConfirmation { keys, device }, None))
-            }
-            State::AwaitingConfirmation { keys, device } => {
-                let Body::Confirm { mac } = self.inbox.admit(message, 3, now)?.body else {
-                    return Err(Error::Malformed("pairing message 3"));
-                };
-                keys.check_confirmation(Role::Joiner, &mac)?;
                 let m4 = PairingMessage::encode(
                     mailbox,
                     4,
                     Role::Initiator,
                     &Body::Confirm { mac: keys.confirmation(Role::Initiator)? },
                 )?;
-                Ok((State::AwaitingApproval { keys, device }, Some(m4)))
+                Ok((State::AwaitingConfirmation { keys, device }, Some(m4)))
+            }
+            State::AwaitingConfirmation { keys, device } => {
+                let Body::Confirm { mac } = self.inbox.admit(message, 3, now)?.body else {
+                    return Err(Error::Malformed("pairing message 3"));
+                };
+                keys.check_confirmation(Role::Joiner, &mac)?;
+                Ok((State::AwaitingApproval { keys, device }, None))
             }
             State::AwaitingApproval { .. } => {
                 // The joiner sends nothing after message 3: classify what came (replay, ...).

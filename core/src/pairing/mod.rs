@@ -6,8 +6,9 @@
 //! initiator                                  mailbox                       joiner
 //! PairingCode::make ─ shows 4821-ocean-velvet-tiger ─────────────► PairingCode::parse
 //! Initiator::make ──── 1 pake ─────────────────────────────────────► Joiner::make, receive
-//!          receive ◄── 2 pake + device, 3 confirm ─────────────────── (JoinerEvent::Send)
-//!          receive ──── 4 confirm ──────────────────────────────────► receive (Confirmed)
+//!          receive ◄── 2 pake + device ───────────────────────────── (JoinerEvent::Send)
+//!                  ──── 4 confirm ──────────────────────────────────► receive (Confirmed)
+//!          receive ◄── 3 confirm ────────────────────────────────────
 //! joiner_device() shown; approve ── 5 keys (sealed) ───────────────► receive (Keys(payload))
 //!                   or deny ─────── 5 deny ────────────────────────► pairing_denied
 //! ```
