@@ -240,7 +240,7 @@ pub(super) fn run_vector(v: &Value) -> Result<Result<(), String>, Error> {
     Ok(match (run.received, inputs.approve) {
         (Ok(payload), true) if payload == inputs.payload => Ok(()),
         (Ok(_), true) => Err("the joiner received another payload".into()),
-        (Err(e), false) if e == Error::PairingDenied => Ok(()),
+        (Err(Error::PairingDenied), false) => Ok(()),
         (Err(e), _) => return Err(e),
         (Ok(_), false) => Err("a refusal delivered a payload".into()),
     })
