@@ -68,6 +68,26 @@ pub enum Error {
     /// The operating system's random generator failed.
     #[error("the random number generator failed")]
     Random,
+    /// Pairing: the code is wrong, or a key confirmation failed (a party in the middle); the two
+    /// cannot be told apart.
+    #[error("pairing failed: the code is wrong or the messages were altered")]
+    PairingFailed,
+    /// Pairing: a message already received, delivered again.
+    #[error("pairing: a message was replayed")]
+    PairingReplayed,
+    /// Pairing: a message that comes after one not yet received.
+    #[error("pairing: a message arrived out of order")]
+    PairingOutOfOrder,
+    /// Pairing: a message of another pairing, of this side's own role, or a second message for a
+    /// place already taken.
+    #[error("pairing: a message not from this pairing's other device: {0}")]
+    PairingForeign(&'static str),
+    /// Pairing: the session's 10 minutes are over.
+    #[error("pairing expired")]
+    PairingExpired,
+    /// Pairing: the user of the unlocked device declined.
+    #[error("pairing declined on the other device")]
+    PairingDenied,
 }
 
 impl Error {
@@ -90,6 +110,12 @@ impl Error {
             Error::InvalidState(_) => "invalid_state",
             Error::InvalidInput(_) => "invalid_input",
             Error::Random => "random_failure",
+            Error::PairingFailed => "pairing_failed",
+            Error::PairingReplayed => "pairing_replayed",
+            Error::PairingOutOfOrder => "pairing_out_of_order",
+            Error::PairingForeign(_) => "pairing_foreign",
+            Error::PairingExpired => "pairing_expired",
+            Error::PairingDenied => "pairing_denied",
         }
     }
 
@@ -111,6 +137,12 @@ impl Error {
         "invalid_state",
         "invalid_input",
         "random_failure",
+        "pairing_failed",
+        "pairing_replayed",
+        "pairing_out_of_order",
+        "pairing_foreign",
+        "pairing_expired",
+        "pairing_denied",
     ];
 }
 
@@ -146,6 +178,12 @@ mod tests {
             Error::InvalidState("x"),
             Error::InvalidInput("x"),
             Error::Random,
+            Error::PairingFailed,
+            Error::PairingReplayed,
+            Error::PairingOutOfOrder,
+            Error::PairingForeign("x"),
+            Error::PairingExpired,
+            Error::PairingDenied,
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();
         assert_eq!(codes, Error::ALL_CODES);

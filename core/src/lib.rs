@@ -11,6 +11,7 @@
 //! - With `crypto`: [`keys`] (the safe key API, `KeySet`), [`blob`] (sealing and opening blobs,
 //!   [`blob::AeadBackend`]), [`search`] (terms and tokens), [`records`] (the `text` blob bundle),
 //!   [`build_info`], [`OsRandom`] and [`RandomSource`].
+//! - With `pairing` (default): `pairing`, linking a new device with a short code.
 //! - With `hazmat`: `hazmat`, the raw primitives. With `testkit`: `testkit` (vectors, a seeded
 //!   random source).
 
@@ -30,6 +31,8 @@ pub mod keys;
 // benches, fuzzing and cross-implementation checks.
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
+#[cfg(feature = "pairing")]
+pub mod pairing;
 #[cfg(feature = "crypto")]
 #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
 mod primitives;

@@ -11,7 +11,7 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
-const KINDS: [&str; 8] = ["kdf", "envelope", "recovery", "subkeys", "keyring", "blob", "token", "terms"];
+const KINDS: [&str; 9] = ["kdf", "envelope", "recovery", "subkeys", "keyring", "blob", "token", "terms", "pairing"];
 
 #[test]
 fn committed_files_verify() {

@@ -6,6 +6,7 @@
 
 pub mod craft;
 pub mod generate;
+pub mod pairing;
 pub mod verify;
 
 pub use crate::primitives::random::SeededRandom;

@@ -176,6 +176,7 @@ fn run_vector(kind: &str, v: &Value) -> Result<Outcome, Error> {
                 _ => Ok(()),
             })
         }
+        "pairing" => super::pairing::run_vector(v),
         other => Ok(Err(format!("unknown kind {other:?}"))),
     }
 }

@@ -4,9 +4,11 @@
 //! - [`keys`]: `kdf`, `envelope`, `recovery`, `subkeys`, `keyring`.
 //! - [`blob`]: `blob` (with the crafted must-fail payloads).
 //! - [`search`]: `token`, `terms`.
+//! - [`pairing`]: `pairing` (honest runs and must-fail deliveries).
 
 mod blob;
 mod keys;
+mod pairing;
 mod search;
 
 use crate::Error;
@@ -53,5 +55,7 @@ pub fn generate_all() -> Result<Vec<(String, String)>, String> {
         document("blob", blob::blob_vectors(&mut rng).map_err(e)?)?,
         document("token", search::token_vectors(&mut rng).map_err(e)?)?,
         document("terms", search::terms_vectors())?,
+        // Its own seed, so that the files above keep their bytes.
+        document("pairing", pairing::pairing_vectors(&mut SeededRandom::new(0x5041_4952)).map_err(e)?)?, // "PAIR"
     ])
 }
