@@ -17,7 +17,13 @@ export type ErrorCode =
   | 'too_large'
   | 'invalid_state'
   | 'invalid_input'
-  | 'random_failure';
+  | 'random_failure'
+  | 'pairing_failed'
+  | 'pairing_replayed'
+  | 'pairing_out_of_order'
+  | 'pairing_foreign'
+  | 'pairing_expired'
+  | 'pairing_denied';
 
 /** Every error thrown by this package: an `Error` named `SyncError` with a stable `code`. */
 export interface SyncError extends Error {

@@ -209,16 +209,29 @@ const runners = {
   },
 };
 
+// Vector kinds whose API this package does not expose yet, with where they are checked instead.
+// A kind missing from both lists fails the run below.
+const notInThisPackage = {
+  pairing: 'device linking is not in the wasm package yet; core/testkit (cargo test -p sync-core) checks these vectors',
+};
+
 const files = readdirSync(vectorsDir)
   .filter((f) => f.endsWith('.json'))
   .sort();
 
 test('the vector files are there', () => {
-  assert.ok(files.length >= Object.keys(runners).length, `only ${files.join(', ')} in ${vectorsDir}`);
+  assert.ok(files.length >= Object.keys(runners).length + Object.keys(notInThisPackage).length, `only ${files.join(', ')} in ${vectorsDir}`);
 });
 
 for (const file of files) {
   const doc = JSON.parse(readFileSync(path.join(vectorsDir, file), 'utf8'));
+  if (notInThisPackage[doc.kind]) {
+    test(`${file} (${doc.kind}): not in this package`, () => {
+      assert.equal(runners[doc.kind], undefined, `${doc.kind} has a runner: remove it from notInThisPackage`);
+      assert.ok(Array.isArray(doc.vectors) && doc.vectors.length > 0, 'no vectors');
+    });
+    continue;
+  }
   test(`${file} (${doc.kind}, ${doc.vectors?.length} vectors)`, () => {
     const run = runners[doc.kind];
     assert.ok(run, `no runner for kind ${doc.kind}`);

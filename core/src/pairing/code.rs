@@ -1,4 +1,4 @@
-//! The short code (docs/FORMAT-pairing.md, "The code"): `mailbox-word-word-word`.
+//! The short code (docs/FORMAT.md, "The code"): `mailbox-word-word-word`.
 //!
 //! The mailbox (1 to 9999) is public and routes to the server's mailbox; the three BIP-39 English
 //! words (33 bits) are the secret that SPAKE2 runs over.

@@ -1,4 +1,4 @@
-//! The joiner's name and OS, as shown on the initiator for approval (docs/FORMAT-pairing.md,
+//! The joiner's name and OS, as shown on the initiator for approval (docs/FORMAT.md, "Linking a new device",
 //! "Messages").
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! What each side checks of a message before processing it (docs/FORMAT-pairing.md, "Messages",
+//! What each side checks of a message before processing it (docs/FORMAT.md, "Messages",
 //! the session checks) and the session's deadline: one rule for both sides.
 
 use sha2::{Digest, Sha256};

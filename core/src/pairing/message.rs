@@ -1,4 +1,4 @@
-//! The pairing messages (docs/FORMAT-pairing.md, "Messages"): one strict, bounded JSON object
+//! The pairing messages (docs/FORMAT.md, "Messages"): one strict, bounded JSON object
 //! each, with a version, the mailbox, a sequence number and the sender's role.
 
 use std::fmt;
@@ -125,7 +125,7 @@ fn fixed<const N: usize>(field: Option<String>, what: &'static str) -> Result<[u
     base64url::decode_array::<N>(&field.ok_or(Error::Malformed(what))?, what)
 }
 
-/// Parses a message strictly (docs/FORMAT-pairing.md, "Messages", parsing order).
+/// Parses a message strictly (docs/FORMAT.md, "Messages", parsing order).
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed> {
     if bytes.len() > MAX_MESSAGE_LEN {
         return Err(Error::TooLarge("a pairing message is at most 393216 bytes"));

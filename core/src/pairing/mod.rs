@@ -1,4 +1,4 @@
-//! Linking a new device with a short code (docs/FORMAT-pairing.md): the unlocked device (the
+//! Linking a new device with a short code (docs/FORMAT.md, "Linking a new device"): the unlocked device (the
 //! [`Initiator`]) hands the keyring to a new device (the [`Joiner`]) that never sees the password,
 //! through a mailbox on the server that learns neither the code nor any key.
 //!

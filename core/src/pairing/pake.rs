@@ -1,4 +1,4 @@
-//! SPAKE2 over edwards25519 through the `spake2` crate (docs/FORMAT-pairing.md, "PAKE"), with
+//! SPAKE2 over edwards25519 through the `spake2` crate (docs/FORMAT.md, "PAKE"), with
 //! the core's randomness and a check of the peer's point before the crate uses it.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The transcript and the keys derived from it: confirmation MACs both ways, the deny MAC, and
-//! the sealing of the payload (docs/FORMAT-pairing.md, "Transcript, keys, confirmation, sealing").
+//! the sealing of the payload (docs/FORMAT.md, "Transcript, keys, confirmation, sealing").
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The link URI shown as a QR code (docs/FORMAT-pairing.md, "The code"):
+//! The link URI shown as a QR code (docs/FORMAT.md, "The code"):
 //! `screenpipe-sync://link?v=1&code=…&server=…`.
 
 use std::fmt;

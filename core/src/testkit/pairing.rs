@@ -1,4 +1,4 @@
-//! The `pairing` vector kind (docs/FORMAT-pairing.md, "Vectors"): both sides of a pairing run
+//! The `pairing` vector kind (docs/FORMAT.md, "Vectors"): both sides of a pairing run
 //! from a vector's inputs, with random sources that replay the vector's bytes. The generator and
 //! the verifier share this runner, so a vector file and the code cannot drift apart.
 

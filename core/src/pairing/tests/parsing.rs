@@ -1,4 +1,4 @@
-//! The message parser: every rule of docs/FORMAT-pairing.md, "Messages", and a property test
+//! The message parser: every rule of docs/FORMAT.md, "Messages", and a property test
 //! that no input makes it (or a session) panic or answer with a code outside the expected set.
 
 use proptest::prelude::*;
