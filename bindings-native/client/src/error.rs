@@ -115,6 +115,16 @@ pub enum SyncError {
         /// serde's error.
         source: serde_json::Error,
     },
+    /// The config file cannot be written as TOML.
+    #[error("configuration: cannot write the config file: {source}")]
+    ConfigWrite {
+        /// The TOML serializer's error.
+        source: toml::ser::Error,
+    },
+    /// Keys remembered on this device (exported keys) are older than the account's current
+    /// key (it was rotated since): unlock with the password.
+    #[error("the keys remembered on this device are older than the account's current key: unlock with the password")]
+    KeysOutdated,
     /// The background service was started outside a tokio runtime.
     #[error("configuration: the sync service needs a tokio runtime")]
     NoRuntime {
@@ -172,7 +182,9 @@ impl SyncError {
             | SyncError::Header { .. }
             | SyncError::HttpClient { .. }
             | SyncError::Encode { .. }
+            | SyncError::ConfigWrite { .. }
             | SyncError::NoRuntime { .. } => "config".into(),
+            SyncError::KeysOutdated => "keys_outdated".into(),
             SyncError::NotInitialized => "not_initialized".into(),
             SyncError::State(_)
             | SyncError::CorruptState { .. }
@@ -216,6 +228,7 @@ impl SyncError {
             "network" => Some("the server could not be reached (--server / SCREENPIPE_SYNC_SERVER)"),
             "not_initialized" => Some("run `screenpipe-sync init` first"),
             "weak_password" => Some("choose a longer, less guessable password"),
+            "keys_outdated" => Some("the account's key was rotated on another device: unlock with the password"),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! - [`keys`]: init (create or unlock), unlock, recover, change password, rotate key;
 //! - [`push`]: package what is new and upload it (resuming what a previous run left pending);
 //! - [`pull`]: download, decrypt and import other devices' data;
-//! - [`account`]: status, devices, device removal (no keys needed).
+//! - [`account`]: status, devices, device removal, unlinking this device (no keys needed).
 //!
 //! The keys live only in this value (the core zeroizes them when the last clone of the
 //! [`KeySet`] drops): dropping the session is locking. Every long operation takes the state
@@ -21,7 +21,7 @@ use sync_core::DeviceId;
 use sync_core::keys::KeySet;
 use sync_core::wire::{Envelope, InitRequest};
 
-pub use account::{StatusReport, devices, remove_device, status};
+pub use account::{StatusReport, devices, remove_device, status, unlink};
 pub use keys::InitOutcome;
 pub use pull::{MAX_TEXT_BLOB, PullFailure, PullReport};
 pub use push::PushReport;
