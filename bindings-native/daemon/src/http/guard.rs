@@ -79,7 +79,7 @@ fn refuse(code: &'static str, message: &'static str) -> Response {
     (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
