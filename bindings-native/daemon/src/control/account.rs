@@ -65,8 +65,8 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// This device's id from the state file, when it has one.
-fn device_of(config: &SyncConfig) -> Option<DeviceId> {
+/// This device's id from the state file, when it has one (never creates the file).
+pub(crate) fn device_of(config: &SyncConfig) -> Option<DeviceId> {
     if !config.state_path().exists() {
         return None;
     }

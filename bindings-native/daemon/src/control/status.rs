@@ -138,13 +138,11 @@ impl Daemon {
         let enabled = self.read_file().map(|f| Daemon::enabled(&f)).unwrap_or(true);
         let keychain = &self.shared.options.keychain;
         let service = self.service();
-        let device_id = service.as_ref().map(|s| s.session().device_id().to_string()).or_else(|| {
-            sync_client::StateDb::open(&config.state_path())
-                .ok()
-                .filter(|_| config.state_path().exists())
-                .and_then(|s| s.device_id().ok().flatten())
-                .map(|d| d.to_string())
-        });
+        let device_id = service
+            .as_ref()
+            .map(|s| s.session().device_id().clone())
+            .or_else(|| super::account::device_of(&config))
+            .map(|d| d.to_string());
         let remembered = *lock(&self.shared.remembered);
         let keychain = KeychainView {
             available: keychain.unavailable_reason().is_none(),
