@@ -15,7 +15,7 @@ use crate::progress_bars;
 use crate::secrets::secret;
 
 /// Options every command takes.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub(crate) struct Global {
     /// Sync server (its root or its /api/sync base).
     #[arg(long, global = true, env = "SCREENPIPE_SYNC_SERVER")]

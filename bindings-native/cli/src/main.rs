@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sync_client::SyncError;
 
-use commands::{change_password, dev, devices, init, pull, push, recover, rotate_key, search, status};
+use commands::{change_password, daemon, dev, devices, init, pull, push, recover, rotate_key, search, service, status};
 use global::Global;
 use output::{Out, exit, exit_code};
 
@@ -50,6 +50,10 @@ enum Command {
     Recover(recover::RecoverArgs),
     /// Rotate the master key (prints the new recovery phrase once).
     RotateKey,
+    /// Run background sync with the settings page on 127.0.0.1 (until SIGINT or SIGTERM).
+    Daemon(daemon::DaemonArgs),
+    /// Start the daemon at login: install, uninstall, status.
+    Service(service::ServiceArgs),
     /// Developer tools.
     Dev(dev::DevArgs),
 }
@@ -68,6 +72,8 @@ async fn run(cli: &Cli, out: Out) -> Result<u8, SyncError> {
         Command::ChangePassword(args) => change_password::run(args, g, &config()?, out).await,
         Command::Recover(args) => recover::run(args, &config()?, out).await,
         Command::RotateKey => rotate_key::run(g, &config()?, out).await,
+        Command::Daemon(args) => daemon::run(args, g, out).await,
+        Command::Service(args) => service::run(args, g, out).await,
         Command::Dev(args) => dev::run(args, out).await,
     }
 }

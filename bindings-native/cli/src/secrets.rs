@@ -28,6 +28,15 @@ fn prompt(text: &str) -> Result<Zeroizing<String>, SyncError> {
     Ok(Zeroizing::new(rpassword::prompt_password(text).map_err(|e| SyncError::io("read from the terminal", e))?))
 }
 
+/// A secret from the environment variable `env` or the file `file`, never asked for (the
+/// daemon starts locked without one).
+pub(crate) fn secret_if_given(env: &str, file: Option<&Path>) -> Result<Option<Zeroizing<String>>, SyncError> {
+    if let Ok(v) = std::env::var(env) {
+        return Ok(Some(Zeroizing::new(v)));
+    }
+    file.map(read_secret_file).transpose()
+}
+
 /// A secret from the environment variable `env`, the file `file`, or the terminal (never
 /// echoed; asked twice with `confirm`).
 pub(crate) fn secret(

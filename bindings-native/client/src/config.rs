@@ -49,7 +49,11 @@ pub struct SyncConfig {
 /// audio recordings (`audio` blobs), and the text rows (`text` bundles: OCR, transcriptions,
 /// accessibility, UI events). A kind left out stays where it is (its cursor does not move) and
 /// is sent by a later push that includes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// In the config file: `data_types = { frames = true, audio = false, text = true }` (a kind left
+/// out of the table is on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DataTypes {
     /// Video chunks (`frames` blobs).
     pub frames: bool,
@@ -193,6 +197,9 @@ impl SyncConfig {
             self.client.request_timeout = Duration::from_secs(v.max(1));
             self.client.read_timeout = Duration::from_secs(v.max(1));
         }
+        if let Some(v) = file.data_types {
+            self.data_types = v;
+        }
     }
 }
 
@@ -227,6 +234,15 @@ pub struct ConfigFile {
     pub retries: Option<u32>,
     /// Request and read timeout, seconds.
     pub timeout_secs: Option<u64>,
+    /// Background sync on (the daemon starts its service; `false`: it only serves the page).
+    pub sync_enabled: Option<bool>,
+    /// How often the background service syncs: `5m`, `15m`, `1h` or `manual`
+    /// ([`SyncInterval`](crate::service::SyncInterval)).
+    pub sync_interval: Option<String>,
+    /// The background service also pulls other devices' data.
+    pub pull: Option<bool>,
+    /// Which kinds of data a push sends (a table, last in the file).
+    pub data_types: Option<DataTypes>,
 }
 
 impl ConfigFile {
@@ -238,6 +254,31 @@ impl ConfigFile {
         }
         let text = std::fs::read_to_string(path).io_ctx(|| format!("read {}", path.display()))?;
         toml::from_str(&text).map_err(|source| SyncError::ConfigFile { path: path.to_owned(), source })
+    }
+
+    /// Reads the file at `path`, or an empty one when it does not exist.
+    pub fn read_or_default(path: &Path) -> Result<ConfigFile> {
+        if path.exists() { ConfigFile::read(path) } else { Ok(ConfigFile::default()) }
+    }
+
+    /// Writes the file atomically (a temporary file in the same folder, synced, then renamed),
+    /// readable by its owner only on Unix (it may hold the token). Creates the folder.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string(self).map_err(|source| SyncError::ConfigWrite { source })?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).io_ctx(|| format!("create {}", dir.display()))?;
+        let tmp = path.with_extension("toml.tmp");
+        {
+            use std::io::Write as _;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp).io_ctx(|| format!("create {}", tmp.display()))?;
+            file.write_all(text.as_bytes()).io_ctx(|| format!("write {}", tmp.display()))?;
+            file.sync_all().io_ctx(|| format!("sync {}", tmp.display()))?;
+        }
+        std::fs::rename(&tmp, path).io_ctx(|| format!("rename {} to {}", tmp.display(), path.display()))
     }
 }
 
@@ -277,6 +318,10 @@ impl std::fmt::Debug for ConfigFile {
             .field("bandwidth_limit", &self.bandwidth_limit)
             .field("retries", &self.retries)
             .field("timeout_secs", &self.timeout_secs)
+            .field("sync_enabled", &self.sync_enabled)
+            .field("sync_interval", &self.sync_interval)
+            .field("pull", &self.pull)
+            .field("data_types", &self.data_types)
             .finish()
     }
 }
@@ -309,7 +354,8 @@ mod tests {
             debug,
             "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
              state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
-             media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None }"
+             media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
+             sync_interval: None, pull: None, data_types: None }"
         );
 
         let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));
@@ -329,5 +375,37 @@ mod tests {
         assert!(!debug.contains("s3cr3t"));
         config.token = None;
         assert!(format!("{config:?}").contains("token: None"));
+    }
+
+    #[test]
+    fn write_then_read_keeps_every_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("config.toml");
+        assert_eq!(ConfigFile::read_or_default(&path).unwrap(), ConfigFile::default());
+        let file = ConfigFile {
+            server: Some("http://127.0.0.1:1".into()),
+            token: Some("t0ken".into()),
+            bandwidth_limit: Some(1_250_000),
+            sync_enabled: Some(false),
+            sync_interval: Some("1h".into()),
+            pull: Some(true),
+            data_types: Some(DataTypes { frames: false, audio: true, text: true }),
+            ..ConfigFile::default()
+        };
+        file.write(&path).unwrap();
+        assert_eq!(ConfigFile::read(&path).unwrap(), file);
+        assert!(!path.with_extension("toml.tmp").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let mut config = SyncConfig::default();
+        config.apply_file(&ConfigFile::read(&path).unwrap());
+        assert_eq!(config.data_types, DataTypes { frames: false, audio: true, text: true });
+        // A kind left out of the table is on; an unknown kind is an error.
+        let partial: ConfigFile = toml::from_str("data_types = { frames = false }").unwrap();
+        assert_eq!(partial.data_types, Some(DataTypes { frames: false, audio: true, text: true }));
+        assert!(toml::from_str::<ConfigFile>("data_types = { video = false }").is_err());
     }
 }

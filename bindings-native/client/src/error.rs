@@ -129,6 +129,16 @@ pub enum SyncError {
         /// serde's error.
         source: serde_json::Error,
     },
+    /// The config file cannot be written as TOML.
+    #[error("configuration: cannot write the config file: {source}")]
+    ConfigWrite {
+        /// The TOML serializer's error.
+        source: toml::ser::Error,
+    },
+    /// Keys remembered on this device (exported keys) are older than the account's current
+    /// key (it was rotated since): unlock with the password.
+    #[error("the keys remembered on this device are older than the account's current key: unlock with the password")]
+    KeysOutdated,
     /// The background service was started outside a tokio runtime.
     #[error("configuration: the sync service needs a tokio runtime")]
     NoRuntime {
@@ -187,7 +197,9 @@ impl SyncError {
             | SyncError::Header { .. }
             | SyncError::HttpClient { .. }
             | SyncError::Encode { .. }
+            | SyncError::ConfigWrite { .. }
             | SyncError::NoRuntime { .. } => "config".into(),
+            SyncError::KeysOutdated => "keys_outdated".into(),
             SyncError::NotInitialized => "not_initialized".into(),
             SyncError::State(_)
             | SyncError::CorruptState { .. }
@@ -234,6 +246,7 @@ impl SyncError {
                 "this screenpipe version is newer (or older) than this screenpipe-sync understands: update screenpipe-sync",
             ),
             "weak_password" => Some("choose a longer, less guessable password"),
+            "keys_outdated" => Some("the account's key was rotated on another device: unlock with the password"),
             _ => None,
         }
     }

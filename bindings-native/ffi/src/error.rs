@@ -174,8 +174,9 @@ pub type FfiResult<T> = std::result::Result<T, SyncFfiError>;
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {
     let own = ["network", "io", "database", "schema", "config", "invalid_response", "checksum_mismatch", "locked"];
-    // The core's codes come from the core; "not_initialized" and "state" are this client's.
-    let native = ["not_initialized", "state"];
+    // The core's codes come from the core; "not_initialized", "state" and "keys_outdated" are
+    // this client's.
+    let native = ["not_initialized", "state", "keys_outdated"];
     let server = [
         codes::UNAUTHORIZED,
         codes::NO_SUBSCRIPTION,

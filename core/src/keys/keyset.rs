@@ -98,6 +98,17 @@ impl KeySet {
         let current_version = current.key_version.ok_or(Error::InvalidInput("the current key needs its version"))?;
         let subkeys = Subkeys::derive(&current.secret)?;
         let older = open_keyring(&subkeys.keyring, &current.key_id, current_version, keyring)?;
+        KeySet::from_opened(current, current_version, subkeys, older)
+    }
+
+    /// Builds the set from master keys already opened (the keyring's older keys, or an
+    /// [`ExportedKeys`](super::export::ExportedKeys)): derives every subkey.
+    pub(super) fn from_opened(
+        current: MasterKey,
+        current_version: u32,
+        subkeys: Subkeys,
+        older: Vec<MasterKey>,
+    ) -> Result<KeySet> {
         let mut data = BTreeMap::new();
         let mut tokens = Vec::with_capacity(older.len() + 1);
         data.insert(current.key_id, subkeys.data.clone());
@@ -247,6 +258,11 @@ impl KeySet {
     /// The token key of the current master key (new records are indexed under it).
     pub fn current_token_key(&self) -> Result<&TokenKey> {
         self.0.tokens.first().ok_or(Error::InvalidState("no token key"))
+    }
+
+    /// The current master key and every older one (for [`ExportedKeys`](super::export::ExportedKeys)).
+    pub(super) fn masters(&self) -> (&MasterKey, u32, &[MasterKey]) {
+        (&self.0.current, self.0.current_version, &self.0.older)
     }
 
     /// True when `key_id` is held by this set (current or older).

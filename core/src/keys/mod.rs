@@ -14,10 +14,12 @@
 //! Modules, bottom up: [`params`] (Argon2id bounds), [`password`] (normalization, derivation,
 //! strength), [`master`] and [`subkeys`], [`envelope`], [`recovery`], [`keyring`], then the
 //! safe API: [`KeySet`] (every unlocked key by id; account creation, unlock, password change,
-//! recovery, rotation) and [`KeyVersionGuard`] (the rollback rule). Naming follows
+//! recovery, rotation), [`KeyVersionGuard`] (the rollback rule) and [`ExportedKeys`] (an unlocked
+//! set serialized for the OS keychain or another device). Naming follows
 //! `derive_` for deterministic and `make_` for random.
 
 pub mod envelope;
+pub mod export;
 pub mod guard;
 pub mod keyring;
 pub mod keyset;
@@ -27,6 +29,7 @@ pub mod password;
 pub mod recovery;
 pub mod subkeys;
 
+pub use export::ExportedKeys;
 pub use guard::KeyVersionGuard;
 pub use keyset::{DataKeys, KeySet, NewAccount, Rotation};
 pub use master::MasterKey;

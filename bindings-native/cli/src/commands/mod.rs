@@ -2,6 +2,7 @@
 //! is shown (JSON with `--json`, lines for people otherwise).
 
 pub(crate) mod change_password;
+pub(crate) mod daemon;
 pub(crate) mod dev;
 pub(crate) mod devices;
 pub(crate) mod init;
@@ -10,6 +11,7 @@ pub(crate) mod push;
 pub(crate) mod recover;
 pub(crate) mod rotate_key;
 pub(crate) mod search;
+pub(crate) mod service;
 pub(crate) mod status;
 
 use sync_client::SyncError;

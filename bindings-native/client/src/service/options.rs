@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
-use crate::config::DataTypes;
+use crate::config::{ConfigFile, DataTypes, SyncConfig};
+use crate::error::{Result, SyncError};
+
+/// Bytes per second in one Mbit/s.
+pub const BYTES_PER_MBIT: f64 = 125_000.0;
 
 /// How often the service syncs on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +25,28 @@ pub enum SyncInterval {
 }
 
 impl SyncInterval {
+    /// The names of the config file and the daemon's API: `5m`, `15m`, `1h`, `manual`.
+    pub fn parse(text: &str) -> Option<SyncInterval> {
+        match text.trim() {
+            "5m" => Some(SyncInterval::FiveMinutes),
+            "15m" => Some(SyncInterval::FifteenMinutes),
+            "1h" => Some(SyncInterval::Hourly),
+            "manual" => Some(SyncInterval::Manual),
+            _ => None,
+        }
+    }
+
+    /// The name of a named interval (`None` for a custom period).
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            SyncInterval::FiveMinutes => Some("5m"),
+            SyncInterval::FifteenMinutes => Some("15m"),
+            SyncInterval::Hourly => Some("1h"),
+            SyncInterval::Manual => Some("manual"),
+            SyncInterval::Custom(_) => None,
+        }
+    }
+
     /// The period, `None` for manual.
     pub fn period(self) -> Option<Duration> {
         match self {
@@ -64,9 +90,26 @@ impl Default for ServiceOptions {
 }
 
 impl ServiceOptions {
+    /// The settings of a configuration and its file: the interval and pulling the file sets
+    /// (`config` error for an unknown interval), the data types and the bandwidth limit the
+    /// configuration holds (so the service keeps them), the rest as in `self`.
+    pub fn with_settings(mut self, config: &SyncConfig, file: &ConfigFile) -> Result<ServiceOptions> {
+        if let Some(name) = &file.sync_interval {
+            self.interval = SyncInterval::parse(name).ok_or_else(|| {
+                SyncError::Config(format!("sync_interval {name:?} is not one of 5m, 15m, 1h, manual"))
+            })?;
+        }
+        if let Some(pull) = file.pull {
+            self.pull = pull;
+        }
+        self.data_types = config.data_types;
+        self.bandwidth_limit_mbps = config.client.bandwidth_limit.map(|b| b as f64 / BYTES_PER_MBIT);
+        Ok(self)
+    }
+
     /// The bandwidth limit in bytes per second.
     pub fn bandwidth_bytes_per_sec(&self) -> Option<u64> {
-        self.bandwidth_limit_mbps.filter(|m| m.is_finite() && *m > 0.0).map(|m| ((m * 125_000.0) as u64).max(1))
+        self.bandwidth_limit_mbps.filter(|m| m.is_finite() && *m > 0.0).map(|m| ((m * BYTES_PER_MBIT) as u64).max(1))
     }
 }
 
@@ -83,5 +126,27 @@ mod tests {
         let options = ServiceOptions { bandwidth_limit_mbps: Some(8.0), ..ServiceOptions::default() };
         assert_eq!(options.bandwidth_bytes_per_sec(), Some(1_000_000));
         assert_eq!(ServiceOptions::default().bandwidth_bytes_per_sec(), None);
+    }
+
+    #[test]
+    fn settings_from_the_config_file() {
+        let file: ConfigFile = toml::from_str(
+            "sync_interval = \"1h\"\npull = true\nbandwidth_limit = 250000\ndata_types = { audio = false }\n",
+        )
+        .unwrap();
+        let mut config = SyncConfig::default();
+        config.apply_file(&file);
+        let options = ServiceOptions::default().with_settings(&config, &file).unwrap();
+        assert_eq!(options.interval, SyncInterval::Hourly);
+        assert!(options.pull);
+        assert_eq!(options.bandwidth_limit_mbps, Some(2.0));
+        assert_eq!(options.bandwidth_bytes_per_sec(), Some(250_000));
+        assert_eq!(options.data_types, DataTypes { frames: true, audio: false, text: true });
+        let bad = ConfigFile { sync_interval: Some("2h".into()), ..ConfigFile::default() };
+        assert_eq!(ServiceOptions::default().with_settings(&config, &bad).unwrap_err().code(), "config");
+        for name in ["5m", "15m", "1h", "manual"] {
+            assert_eq!(SyncInterval::parse(name).and_then(SyncInterval::name), Some(name));
+        }
+        assert_eq!(SyncInterval::Custom(Duration::from_secs(9)).name(), None);
     }
 }

@@ -1,8 +1,8 @@
 //! What needs no keys: the account's status with the local state, the device list, removing
-//! a device.
+//! a device, unlinking this one.
 
 use sync_core::DeviceId;
-use sync_core::wire::{DeviceInfo, StatusResponse};
+use sync_core::wire::{DeviceInfo, StatusResponse, codes};
 
 use super::open_device;
 use crate::api::SyncClient;
@@ -64,4 +64,21 @@ pub async fn devices(config: &SyncConfig) -> Result<Vec<DeviceInfo>> {
 pub async fn remove_device(config: &SyncConfig, device: &DeviceId) -> Result<bool> {
     let (_, client, _) = open_device(config, false)?;
     Ok(client.remove_device(device).await?.removed)
+}
+
+/// Unlinks this device: removes it from the account (`DELETE /devices?device_id=` for itself;
+/// already removed is fine), then forgets its local sync state ([`StateDb::forget`]: the state
+/// file and the staging folder), so that signing in again starts as a new device. screenpipe's
+/// data on this computer and the data in the cloud stay. Drop every session of this state
+/// folder first. True when the server still had the device.
+pub async fn unlink(config: &SyncConfig) -> Result<bool> {
+    let (state, client, device_id) = open_device(config, false)?;
+    drop(state);
+    let removed = match client.remove_device(&device_id).await {
+        Ok(answer) => answer.removed,
+        Err(e) if e.is_api(codes::UNKNOWN_DEVICE) || e.is_api(codes::NOT_FOUND) => false,
+        Err(e) => return Err(e),
+    };
+    StateDb::forget(config)?;
+    Ok(removed)
 }

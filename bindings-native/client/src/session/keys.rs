@@ -6,7 +6,7 @@
 
 use sync_core::DeviceId;
 use sync_core::OsRandom;
-use sync_core::keys::{KdfParams, KeySet, RecoveryPhrase};
+use sync_core::keys::{ExportedKeys, KdfParams, KeySet, RecoveryPhrase};
 use sync_core::wire::{InitResponse, KeysRequest, codes};
 
 use super::{LOCK_WAIT, SyncSession, blocking, init_request, lock_state, open_device};
@@ -74,6 +74,34 @@ impl SyncSession {
         let (state, client, device_id) = open_device(config, false)?;
         let answer = client.init(&init_request(config, &device_id)).await?;
         Self::unlock_with_answer(config, state, client, device_id, answer, password).await
+    }
+
+    /// Opens the account with keys remembered on this device (an [`ExportedKeys`], from the
+    /// OS keychain) instead of the password: `POST /init` for the envelope and revision, the
+    /// rollback rule applied to the server's envelope and to the remembered keys, and
+    /// [`SyncError::KeysOutdated`] when the account's current key is newer than the remembered
+    /// one (it was rotated on another device).
+    pub async fn resume(config: &SyncConfig, exported: &ExportedKeys) -> Result<SyncSession> {
+        let (state, client, device_id) = open_device(config, false)?;
+        let answer = client.init(&init_request(config, &device_id)).await?;
+        let mut guard = state.key_guard()?;
+        let Some(envelope) = answer.envelope.clone() else {
+            guard.check_new_user()?;
+            return Err(SyncError::Config("the account has no keys yet: connect with the password".into()));
+        };
+        guard.check(envelope.key_version, &envelope.key_id)?;
+        if envelope.key_version > exported.current_version() {
+            return Err(SyncError::KeysOutdated);
+        }
+        let keys = KeySet::from_export(exported, &mut guard)?;
+        if envelope.key_id != keys.current_key_id() {
+            return Err(SyncError::Core(sync_core::Error::Rollback(
+                "the server's envelope is not of the remembered current key",
+            )));
+        }
+        state.save_key_guard(&guard)?;
+        state.set_meta("revision", &answer.revision.to_string())?;
+        Ok(Self::from_parts(config, client, state, keys, device_id, envelope, answer.revision))
     }
 
     async fn unlock_with_answer(

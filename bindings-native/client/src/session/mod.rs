@@ -3,7 +3,7 @@
 //! - [`push`]: package what is new and upload it (resuming what a previous run left pending);
 //! - [`pull`]: download, decrypt and import other devices' data (with the snapshots of their
 //!   frames, from media packs: `snapshots`);
-//! - [`account`]: status, devices, device removal (no keys needed).
+//! - [`account`]: status, devices, device removal, unlinking this device (no keys needed).
 //!
 //! The keys live only in this value (the core zeroizes them when the last clone of the
 //! [`KeySet`] drops): dropping the session is locking. Every long operation takes the state
@@ -23,7 +23,7 @@ use sync_core::DeviceId;
 use sync_core::keys::KeySet;
 use sync_core::wire::{Envelope, InitRequest};
 
-pub use account::{StatusReport, devices, remove_device, status};
+pub use account::{StatusReport, devices, remove_device, status, unlink};
 pub use keys::InitOutcome;
 pub use pull::{MAX_TEXT_BLOB, PullFailure, PullReport};
 pub use push::PushReport;

@@ -45,6 +45,7 @@ pub use snapshots::SnapshotEntry;
 pub use summary::StateSummary;
 pub use uploads::{PendingUpload, Plan, SyncedBlob};
 
+use crate::config::SyncConfig;
 use crate::error::{DbContext, IoContext, Result, SyncError};
 use schema::{SCHEMA, SCHEMA_VERSION};
 
@@ -145,6 +146,32 @@ impl StateDb {
     pub fn save_key_guard(&self, guard: &KeyVersionGuard) -> Result<()> {
         let json = serde_json::to_string(guard).map_err(|e| SyncError::corrupt("key_guard", e))?;
         self.set_meta("key_guard", &json)
+    }
+
+    /// Forgets this device's sync state (unlinking): deletes the state file with its WAL and
+    /// shared-memory files and the staging folder, under the folder's lock. The config file and
+    /// the lock file stay. Nothing may hold the state file open.
+    pub fn forget(config: &SyncConfig) -> Result<()> {
+        let _lock = StateLock::acquire(&config.state_dir, std::time::Duration::from_secs(30))?;
+        let state = config.state_path();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = state.clone().into_os_string();
+            name.push(suffix);
+            let path = PathBuf::from(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(SyncError::io(format!("remove {}", path.display()), e));
+                }
+                _ => {}
+            }
+        }
+        let staging = config.staging_dir();
+        match std::fs::remove_dir_all(&staging) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(SyncError::io(format!("remove {}", staging.display()), e))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
