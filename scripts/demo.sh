@@ -2,12 +2,14 @@
 # The main job (README): a local sync server on the embedded default (SQLite + local files) in a
 # temporary folder, an account, a day of realistic screenpipe data written by
 # `screenpipe-sync dev fixture` (the screenpipe 0.4.50 generation), pushed end-to-end encrypted,
-# searched back, and the viewer's address. Idempotent: every run uses a fresh folder (or
+# searched back, then the desktop daemon (sync in the background, its settings page) started over
+# the same database; the viewer's and the daemon's addresses are printed. Idempotent: every run uses a fresh folder (or
 # DEMO_DIR, reused) and stops its server on exit. On a terminal the server keeps running until
 # Ctrl-C so the viewer can be opened.
 #
 # Variables: DEMO_DIR (work folder), DEMO_PORT (server port), DEMO_HOURS (hours of recording,
-# default 2), DEMO_KEEP=0 (stop the server at once even on a terminal).
+# default 2), DEMO_DAEMON_PORT (the daemon's port, default a free one), DEMO_KEEP=0 (stop the
+# server and the daemon at once even on a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,11 +25,14 @@ PORT="${DEMO_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("12
 URL="http://127.0.0.1:$PORT"
 SERVER_DATA="$WORK/server"
 SERVER_PID=""
+DAEMON_PID=""
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  for pid in "$DAEMON_PID" "$SERVER_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
 }
 trap cleanup EXIT INT TERM
 
@@ -85,6 +90,22 @@ log "search: \"latency\" (cloud only)"
 log "status"
 "$SYNC" status
 
+DAEMON_PORT="${DEMO_DAEMON_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+DAEMON_URL="http://127.0.0.1:$DAEMON_PORT"
+log "daemon: $DAEMON_URL (background sync every 5 minutes, settings page; log in $WORK/daemon.log)"
+"$SYNC" daemon --listen "127.0.0.1:$DAEMON_PORT" >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do
+  curl -sf "$DAEMON_URL/api/status" >/dev/null 2>&1 && break
+  kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$WORK/daemon.log"; echo "the daemon did not start"; exit 1; }
+  sleep 0.1
+done
+for _ in $(seq 1 100); do
+  curl -sf "$DAEMON_URL/api/status" | grep -q '"locked":false' && break
+  sleep 0.1
+done
+curl -sf "$DAEMON_URL/api/status" | grep -q '"locked":false' || { cat "$WORK/daemon.log"; echo "the daemon did not unlock"; exit 1; }
+
 echo
 echo "Server and viewer: $URL/"
 echo "  token:    $TOKEN"
@@ -92,8 +113,9 @@ echo "  password: $SCREENPIPE_SYNC_PASSWORD"
 if [ ${#STATIC_ARGS[@]} -eq 0 ]; then
   echo "  (the viewer is not built: see web-demo/README.md, then run this again)"
 fi
+echo "Daemon (settings page): $DAEMON_URL/"
 echo "  work folder: $WORK"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ] && [ "${DEMO_KEEP:-1}" != "0" ]; then
-  echo "The server runs until Ctrl-C."
+  echo "The server and the daemon run until Ctrl-C."
   wait "$SERVER_PID" || true
 fi

@@ -47,6 +47,12 @@ export SCREENPIPE_REQUIRE_REAL=1
 log "native client: unit, two devices per pair of screenpipe generations on a real server, schema and live-database rules, CLI (kill -9 during push, quota, device limit), fixture"
 cargo test -p sync-client -p screenpipe-sync -p sync-fixture
 
+log "daemon: control API on a real server, login service units, keychain"
+cargo test -p sync-daemon
+
+log "daemon: the settings page end to end in Chromium (a real server, a daemon over a fixture)"
+bash bindings-native/daemon/test.sh
+
 log "native client against the real screenpipe: push while it records, pull, its own search"
 cargo build -q -p sync-server -p screenpipe-sync
 SYNC_BIN_DIR="$CARGO_TARGET_DIR/debug" bash tests/screenpipe/live_push.sh

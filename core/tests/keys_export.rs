@@ -1,4 +1,4 @@
-//! Exported keys (docs/FORMAT-exported-keys.md): an unlocked set round-trips through its JSON
+//! Exported keys (docs/FORMAT.md, "Exported keys"): an unlocked set round-trips through its JSON
 //! form (every key opens what it opened before, subkeys derived again), the rollback guard
 //! applies on import, the parser refuses every malformed form, and `Debug` hides the secrets.
 

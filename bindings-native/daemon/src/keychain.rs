@@ -2,7 +2,7 @@
 //! operating system's credential store (macOS Keychain, Windows Credential Manager, the Secret
 //! Service on Linux) through the `keyring` crate, never in a plain file.
 //!
-//! What is stored is the [`ExportedKeys`] text form (docs/FORMAT-exported-keys.md), under the
+//! What is stored is the [`ExportedKeys`] text form (docs/FORMAT.md, "Exported keys"), under the
 //! service `screenpipe-sync` and the user `device:<device id>`. Where the platform has no such
 //! store (a headless Linux without a Secret Service), [`Keychain::system`] is unavailable with
 //! the store's reason, and the daemon unlocks with the password at each start. Tests use

@@ -1,4 +1,4 @@
-//! [`ExportedKeys`]: an unlocked [`KeySet`] in a serialized form (docs/FORMAT-exported-keys.md),
+//! [`ExportedKeys`]: an unlocked [`KeySet`] in a serialized form (docs/FORMAT.md, "Exported keys"),
 //! for the operating system's keychain ("Remember on this device") and, later, for linking a
 //! new device.
 //!
@@ -89,7 +89,7 @@ impl ExportedKeys {
         std::iter::once(self.current.key_id).chain(self.older.iter().map(|k| k.key_id)).collect()
     }
 
-    /// The JSON form (docs/FORMAT-exported-keys.md), in memory that is zeroized when dropped.
+    /// The JSON form (docs/FORMAT.md, "Exported keys"), in memory that is zeroized when dropped.
     pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>> {
         let encode = |k: &MasterKey| (k.key_id.to_hex(), Zeroizing::new(base64url::encode(k.secret.expose())));
         let current = encode(&self.current);
