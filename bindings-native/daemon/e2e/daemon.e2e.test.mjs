@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { PASSWORD, query, raw, startStack, WRONG_PASSWORD } from './stack.mjs';
+import { PASSWORD, query, raw, startOtherOrigin, startStack, WRONG_PASSWORD } from './stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(HERE, '..', 'test-artifacts', 'e2e');
@@ -94,14 +94,14 @@ describe('the daemon settings page', () => {
 
     await page.getByLabel('Server', { exact: true }).fill(stack.serverUrl);
     await page.getByLabel('Token', { exact: true }).fill(stack.token);
-    await page.getByLabel('Password', { exact: true }).fill(WRONG_PASSWORD);
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(WRONG_PASSWORD);
     await page.getByRole('button', { name: 'Connect' }).click();
     const alert = page.locator('#connect-error');
     await alert.filter({ hasText: 'Wrong password' }).waitFor();
     assert.equal((await apiStatus()).locked, true);
     await screenshot('wrong-password');
 
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.getByRole('progressbar', { name: 'Storage' }).waitFor();
     await health().filter({ hasText: 'Connected' }).waitFor();
@@ -159,7 +159,7 @@ describe('the daemon settings page', () => {
     // Locked after the restart (no keychain here): the password alone, server and token saved.
     await health().filter({ hasText: 'Locked' }).waitFor();
     assert.match(await page.locator('#token-note').textContent(), /A token is saved/);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.getByRole('progressbar', { name: 'Storage' }).waitFor();
     await waitFor('the options filled', async () => (await page.getByLabel('Sync frequency').inputValue()) === '1h');
@@ -226,19 +226,31 @@ describe('the daemon settings page', () => {
     const rawAnswer = await raw(`${stack.daemonUrl}/api/status`, { headers: { host: `evil.example:${stack.daemonPort}` } });
     assert.equal(rawAnswer.status, 403);
 
-    // A page of another origin (the sync server's) posts to the daemon: refused.
-    await other.goto(`${stack.serverUrl}/openapi.yaml`);
-    const refused = other.waitForResponse((r) => r.url() === `${stack.daemonUrl}/api/unlink`);
-    await other.evaluate(async (url) => {
+    // A page of another origin (any web site the person visits) posts to the daemon: refused.
+    const site = await startOtherOrigin();
+    await other.goto(site.url);
+    // The browser sends it (a simple request needs no preflight) and hides the answer from the
+    // page, whose fetch fails; the daemon refused it (still linked, checked at the end). The
+    // same request from outside the browser shows the daemon's answer.
+    const unlinkUrl = `${stack.daemonUrl}/api/unlink`;
+    const failed = other.waitForEvent('requestfailed', (r) => r.url() === unlinkUrl);
+    const outcome = await other.evaluate(async (url) => {
       try {
-        await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{"confirm":true}' });
+        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{"confirm":true}' });
+        return `answered ${r.status}`;
       } catch {
-        // the browser hides the answer from this page
+        return 'blocked';
       }
-    }, `${stack.daemonUrl}/api/unlink`);
-    const response = await refused;
-    assert.equal(response.status(), 403);
-    assert.equal((await response.json()).code, 'cross_origin');
+    }, unlinkUrl);
+    assert.equal(outcome, 'blocked');
+    await failed;
+    const fromSite = await raw(unlinkUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: new URL(site.url).origin },
+      body: '{"confirm":true}',
+    });
+    assert.equal(fromSite.status, 403);
+    assert.equal(JSON.parse(fromSite.text).code, 'cross_origin');
     // And with the page's token but a foreign origin, from outside the browser.
     const token = await page.locator('meta[name="csrf-token"]').getAttribute('content');
     const posted = await raw(`${stack.daemonUrl}/api/unlink`, {
@@ -255,6 +267,7 @@ describe('the daemon settings page', () => {
     assert.equal(noToken.status, 403);
     assert.equal(JSON.parse(noToken.text).code, 'csrf');
     await other.close();
+    await site.close();
     assert.equal((await apiStatus()).locked, false, 'still linked');
   });
 

@@ -72,6 +72,17 @@ export async function query(db, sql, write = false) {
 }
 
 /** A raw HTTP request (node:http lets the test set any Host header). */
+/** A page of another origin (a stand-in for any web site the person visits): an empty HTML page. */
+export async function startOtherOrigin() {
+  const port = await freePort();
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>another site</title><p>another site</p>');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://localhost:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 export function raw(url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {

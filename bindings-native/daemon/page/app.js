@@ -128,13 +128,17 @@ function listen() {
 
 // ---- settings -----------------------------------------------------------------------------
 
+// Fills the options from the daemon's settings, leaving alone the field the person is editing.
 function fillSettings(c) {
-  $('enabled').checked = c.enabled;
-  $('frequency').value = c.interval;
-  $('type-screen').checked = c.data_types.screen;
-  $('type-audio').checked = c.data_types.audio;
-  $('type-text').checked = c.data_types.text;
-  $('bandwidth').value = c.bandwidth_limit_mbps == null ? '' : String(c.bandwidth_limit_mbps);
+  const set = (id, f) => {
+    if (document.activeElement !== $(id)) f($(id));
+  };
+  set('enabled', (e) => (e.checked = c.enabled));
+  set('frequency', (e) => (e.value = c.interval));
+  set('type-screen', (e) => (e.checked = c.data_types.screen));
+  set('type-audio', (e) => (e.checked = c.data_types.audio));
+  set('type-text', (e) => (e.checked = c.data_types.text));
+  set('bandwidth', (e) => (e.value = c.bandwidth_limit_mbps == null ? '' : String(c.bandwidth_limit_mbps)));
 }
 
 async function loadConfig() {
@@ -149,8 +153,18 @@ async function loadConfig() {
 }
 
 let pull = false;
+// Saves run one after another, each sending the form as it is then; only the answer to the
+// newest save refills the form (an older answer would undo an edit made meanwhile).
+let saving = Promise.resolve();
+let saveGeneration = 0;
 
-async function saveSettings() {
+function saveSettings() {
+  const generation = ++saveGeneration;
+  saving = saving.then(() => saveSettingsNow(generation));
+  return saving;
+}
+
+async function saveSettingsNow(generation) {
   const raw = $('bandwidth').value.trim();
   const mbps = raw === '' ? null : Number(raw);
   if (mbps !== null && !(mbps > 0)) {
@@ -165,7 +179,9 @@ async function saveSettings() {
     pull,
   };
   try {
-    fillSettings(await api('PUT', '/config', settings));
+    const saved = await api('PUT', '/config', settings);
+    if (generation !== saveGeneration) return;
+    fillSettings(saved);
     $('options-status').textContent = 'Saved.';
   } catch (err) {
     $('options-status').textContent = message(err);
