@@ -158,6 +158,12 @@ impl SyncSession {
                 Err(e) => {
                     let _ = lock_state(&self.state).note_upload_error(&p.blob_id, &e.to_string());
                     let fatal = e.is_quota_exceeded()
+                        || matches!(
+                            e,
+                            SyncError::KeyRotated { .. }
+                                | SyncError::PendingLimit { .. }
+                                | SyncError::RetryLater { .. }
+                        )
                         || e.is_api(codes::NO_SUBSCRIPTION)
                         || e.is_api(codes::UNAUTHORIZED)
                         || e.is_api(codes::UNKNOWN_DEVICE);
