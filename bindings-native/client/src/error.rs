@@ -183,8 +183,9 @@ pub enum SyncError {
         /// The TOML serializer's error.
         source: toml::ser::Error,
     },
-    /// Keys remembered on this device (exported keys) are older than the account's current
-    /// key (it was rotated since): unlock with the password.
+    /// The keys of this device (remembered exported keys, or those of a running session) are
+    /// older than the account's current key (it was rotated elsewhere since): unlock with the
+    /// password. Nothing is sealed under the old key.
     #[error("the keys remembered on this device are older than the account's current key: unlock with the password")]
     KeysOutdated,
     /// The background service was started outside a tokio runtime.

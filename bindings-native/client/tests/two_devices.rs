@@ -277,13 +277,13 @@ async fn rotation_rollback_recovery_and_tokens_off() {
     let (mut a, created) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
     let sync_client::InitOutcome::Created { recovery_phrase } = created else { panic!("new account") };
     a.push(no_progress()).await.unwrap();
-    // Token setting off: the server holds no token for this account.
+    // Token setting off: the server holds no token for this account (its index is the packed
+    // `postings` table since issue 15).
     assert_eq!(
-        server.query_i64("SELECT COUNT(*) FROM blob_tokens"),
+        server.query_i64("SELECT COUNT(*) FROM postings"),
         0,
-        "types {} blobs {}",
-        server.query_i64("SELECT COUNT(DISTINCT type_code) FROM blob_tokens"),
-        server.query_i64("SELECT COUNT(DISTINCT blob_ref) FROM blob_tokens")
+        "tokens {}",
+        server.query_i64("SELECT COALESCE(SUM(entries), 0) FROM postings")
     );
     let old_envelope: String = {
         let conn = rusqlite::Connection::open(server.dir.path().join(sync_server::app::DATABASE_FILE)).unwrap();

@@ -83,6 +83,8 @@ impl SyncSession {
             Ok(crate::screenpipe::detect(&conn)?.summary())
         })
         .await?;
+        // A key rotated elsewhere stops the push before anything is sealed under the old key.
+        self.refresh_keys().await?;
         self.clean_staging()?;
         let mut report = PushReport { schema, ..PushReport::default() };
         self.upload_pending(&progress, &mut report).await?;
@@ -177,6 +179,11 @@ impl SyncSession {
             }
         }
         match first_error {
+            // Rotated meanwhile: `keys_outdated` when the key version rose (unlock needed).
+            Some(e @ SyncError::KeyRotated { .. }) => {
+                self.refresh_keys().await?;
+                Err(e)
+            }
             Some(e) => Err(e),
             None => Ok(()),
         }
