@@ -50,6 +50,14 @@ pub(crate) struct Global {
     /// Seconds a media file must be unmodified before it is uploaded [default: 120].
     #[arg(long, global = true, env = "SCREENPIPE_SYNC_MEDIA_SETTLE_SECS")]
     pub(crate) media_settle_secs: Option<u64>,
+    /// Accept plain http:// to a host that is not a loopback address: the bearer token and every
+    /// object travel in the clear (a warning is printed). Only for a trusted network.
+    #[arg(long, global = true, env = "SCREENPIPE_SYNC_ALLOW_INSECURE_HTTP")]
+    pub(crate) allow_insecure_http: bool,
+    /// An origin (https://host[:port]) of the object store the server presigns URLs for (its
+    /// S3 endpoint), trusted besides the server's own; repeat or separate with commas.
+    #[arg(long = "object-origin", global = true, env = "SCREENPIPE_SYNC_OBJECT_ORIGINS", value_delimiter = ',')]
+    pub(crate) object_origins: Vec<String>,
     /// Machine-readable output: one JSON object on stdout.
     #[arg(long, global = true)]
     pub(crate) json: bool,
@@ -72,6 +80,8 @@ impl std::fmt::Debug for Global {
             .field("search_tokens", &self.search_tokens)
             .field("bandwidth_limit", &self.bandwidth_limit)
             .field("media_settle_secs", &self.media_settle_secs)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("object_origins", &self.object_origins)
             .field("json", &self.json)
             .field("quiet", &self.quiet)
             .finish()
@@ -116,6 +126,16 @@ impl Global {
         if let Some(v) = self.media_settle_secs {
             config.media_settle = std::time::Duration::from_secs(v);
         }
+        if self.allow_insecure_http {
+            config.client.allow_insecure_http = true;
+        }
+        let origins: Vec<String> = self.object_origins.iter().filter(|o| !o.trim().is_empty()).cloned().collect();
+        if !origins.is_empty() {
+            config.client.object_origins = origins;
+        }
+        if let Some(warning) = config.insecure_http_warning() {
+            eprintln!("{warning}");
+        }
         Ok(config)
     }
 
@@ -157,7 +177,8 @@ mod tests {
             debug,
             "Global { server: Some(\"http://h:1\"), token: Some(\"<redacted>\"), db: None, data_dir: None, \
              state_dir: None, device_name: None, config: None, password_file: None, search_tokens: None, \
-             bandwidth_limit: None, media_settle_secs: None, json: false, quiet: false }"
+             bandwidth_limit: None, media_settle_secs: None, allow_insecure_http: false, object_origins: [], \
+             json: false, quiet: false }"
         );
         assert!(!format!("{cli:?}").contains("s3cr3t"));
     }

@@ -155,6 +155,17 @@ impl SyncConfig {
             .ok_or_else(|| SyncError::Config("no bearer token (--token or SCREENPIPE_SYNC_TOKEN)".into()))
     }
 
+    /// The warning to print (loudly: on stderr, in the log) when plain `http://` to a host other
+    /// than a loopback address is allowed by `allow_insecure_http` and the server is such a
+    /// host; `None` otherwise.
+    pub fn insecure_http_warning(&self) -> Option<String> {
+        if !self.client.allow_insecure_http {
+            return None;
+        }
+        let base = crate::api::api_base(self.server().ok()?).ok()?;
+        crate::api::insecure_warning(&url::Url::parse(&base).ok()?)
+    }
+
     /// Applies the values a config file sets.
     pub fn apply_file(&mut self, file: &ConfigFile) {
         if let Some(v) = &file.server {
@@ -196,6 +207,12 @@ impl SyncConfig {
         if let Some(v) = file.timeout_secs {
             self.client.request_timeout = Duration::from_secs(v.max(1));
             self.client.read_timeout = Duration::from_secs(v.max(1));
+        }
+        if let Some(v) = file.allow_insecure_http {
+            self.client.allow_insecure_http = v;
+        }
+        if let Some(v) = &file.object_origins {
+            self.client.object_origins = v.clone();
         }
         if let Some(v) = file.data_types {
             self.data_types = v;
@@ -241,6 +258,12 @@ pub struct ConfigFile {
     pub sync_interval: Option<String>,
     /// The background service also pulls other devices' data.
     pub pull: Option<bool>,
+    /// Accept plain `http://` to a host other than a loopback address (sends the token in the
+    /// clear; a warning is printed).
+    pub allow_insecure_http: Option<bool>,
+    /// Origins (`https://host[:port]`) of the object store the server presigns URLs for (its
+    /// S3 endpoint), besides the server's own.
+    pub object_origins: Option<Vec<String>>,
     /// Which kinds of data a push sends (a table, last in the file).
     pub data_types: Option<DataTypes>,
 }
@@ -321,6 +344,8 @@ impl std::fmt::Debug for ConfigFile {
             .field("sync_enabled", &self.sync_enabled)
             .field("sync_interval", &self.sync_interval)
             .field("pull", &self.pull)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("object_origins", &self.object_origins)
             .field("data_types", &self.data_types)
             .finish()
     }
@@ -355,7 +380,7 @@ mod tests {
             "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
              state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
              media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
-             sync_interval: None, pull: None, data_types: None }"
+             sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None }"
         );
 
         let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));
@@ -369,7 +394,8 @@ mod tests {
              data_dir: \"/sp/data\", state_dir: \"/sp/sync\", device_name: \"laptop\", search_tokens: true, \
              window: 300s, upload_concurrency: 4, media_settle: 120s, max_rows_per_pass: 50000, \
              client: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 2, \
-             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\" }, \
+             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\", max_retry_after: 60s, \
+             allow_insecure_http: false, object_origins: [], max_object_bytes: 1090519040 }, \
              data_types: DataTypes { frames: true, audio: true, text: true } }"
         );
         assert!(!debug.contains("s3cr3t"));
@@ -389,6 +415,8 @@ mod tests {
             sync_enabled: Some(false),
             sync_interval: Some("1h".into()),
             pull: Some(true),
+            allow_insecure_http: Some(true),
+            object_origins: Some(vec!["https://s3.example.com".into()]),
             data_types: Some(DataTypes { frames: false, audio: true, text: true }),
             ..ConfigFile::default()
         };
@@ -403,6 +431,8 @@ mod tests {
         let mut config = SyncConfig::default();
         config.apply_file(&ConfigFile::read(&path).unwrap());
         assert_eq!(config.data_types, DataTypes { frames: false, audio: true, text: true });
+        assert!(config.client.allow_insecure_http);
+        assert_eq!(config.client.object_origins, vec!["https://s3.example.com".to_owned()]);
         // A kind left out of the table is on; an unknown kind is an error.
         let partial: ConfigFile = toml::from_str("data_types = { frames = false }").unwrap();
         assert_eq!(partial.data_types, Some(DataTypes { frames: false, audio: true, text: true }));

@@ -2,7 +2,8 @@
 //! the core's codes (`wrong_password`, `tampered`, `rollback`, ...), the server's
 //! (`QUOTA_EXCEEDED`, `DEVICE_LIMIT_EXCEEDED`, ...; see `sync_core::wire::codes`), and the
 //! client's own (`network`, `io`, `database`, `config`, `invalid_response`,
-//! `checksum_mismatch`, `not_initialized`, `schema`, `unsupported_schema`, `state`).
+//! `checksum_mismatch`, `not_initialized`, `schema`, `unsupported_schema`, `state`,
+//! `untrusted_url`, `insecure_http`, `keys_outdated`).
 //!
 //! A variant made from another error keeps it as its [`source`](std::error::Error::source);
 //! its message repeats the source's, so that one line (`error: {e}`) says everything.
@@ -55,6 +56,53 @@ pub enum SyncError {
         field: &'static str,
         /// The URL parser's error.
         source: url::ParseError,
+    },
+    /// A signed object URL of the server's answer names an origin other than the API's and the
+    /// configured object stores' (a hostile or misconfigured server).
+    #[error(
+        "invalid answer from the server: {field} points to {origin}, which is neither the server nor a configured object store (object_origins)"
+    )]
+    UntrustedUrl {
+        /// Which field (`upload_url`, `download_url`).
+        field: &'static str,
+        /// The origin it names.
+        origin: String,
+    },
+    /// Plain `http://` to a host other than a loopback address, without the override.
+    #[error(
+        "configuration: {what} uses plain http:// to {host}, which would send the bearer token in the clear: use https://, or allow_insecure_http (--allow-insecure-http) if you must"
+    )]
+    InsecureHttp {
+        /// Which address (`the server address`, `an object-store origin`).
+        what: &'static str,
+        /// Its host.
+        host: String,
+    },
+    /// `409 KEY_ROTATED`: the blob is sealed under a key that is no longer the account's current
+    /// one (the key was rotated elsewhere).
+    #[error("server refused (409 KEY_ROTATED): {message}")]
+    KeyRotated {
+        /// The server's message.
+        message: String,
+    },
+    /// `409 PENDING_LIMIT`: the account has as many declared but incomplete uploads as it may.
+    #[error("server refused (409 PENDING_LIMIT): {message}")]
+    PendingLimit {
+        /// The server's message.
+        message: String,
+    },
+    /// `429 RATE_LIMITED`, `503` or `408 TIMEOUT`, still failing after the retries (or asking
+    /// to wait longer than the client waits).
+    #[error("server busy ({status} {code}){}: {message}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RetryLater {
+        /// HTTP status.
+        status: u16,
+        /// The server's code (`RATE_LIMITED`, `OVERLOADED`, `TIMEOUT`, or `HTTP_503`).
+        code: String,
+        /// The server's message.
+        message: String,
+        /// Its `Retry-After`, if any.
+        retry_after: Option<std::time::Duration>,
     },
     /// A downloaded object's size or SHA-256 differs from its metadata.
     #[error("checksum mismatch: {0}")]
@@ -135,8 +183,9 @@ pub enum SyncError {
         /// The TOML serializer's error.
         source: toml::ser::Error,
     },
-    /// Keys remembered on this device (exported keys) are older than the account's current
-    /// key (it was rotated since): unlock with the password.
+    /// The keys of this device (remembered exported keys, or those of a running session) are
+    /// older than the account's current key (it was rotated elsewhere since): unlock with the
+    /// password. Nothing is sealed under the old key.
     #[error("the keys remembered on this device are older than the account's current key: unlock with the password")]
     KeysOutdated,
     /// The background service was started outside a tokio runtime.
@@ -181,7 +230,11 @@ impl SyncError {
     pub fn code(&self) -> String {
         match self {
             SyncError::Core(e) => e.code().to_owned(),
-            SyncError::Api { code, .. } => code.clone(),
+            SyncError::Api { code, .. } | SyncError::RetryLater { code, .. } => code.clone(),
+            SyncError::KeyRotated { .. } => codes::KEY_ROTATED.into(),
+            SyncError::PendingLimit { .. } => codes::PENDING_LIMIT.into(),
+            SyncError::UntrustedUrl { .. } => "untrusted_url".into(),
+            SyncError::InsecureHttp { .. } => "insecure_http".into(),
             SyncError::Network { .. } => "network".into(),
             SyncError::InvalidResponse(_) | SyncError::UndecodableResponse { .. } | SyncError::InvalidUrl { .. } => {
                 "invalid_response".into()
@@ -210,7 +263,11 @@ impl SyncError {
 
     /// True for a server error with this code.
     pub fn is_api(&self, code: &str) -> bool {
-        matches!(self, SyncError::Api { code: c, .. } if c == code)
+        match self {
+            SyncError::Api { code: c, .. } | SyncError::RetryLater { code: c, .. } => c == code,
+            SyncError::KeyRotated { .. } | SyncError::PendingLimit { .. } => self.code() == code,
+            _ => false,
+        }
     }
 
     /// True when the storage quota is used up (`403 QUOTA_EXCEEDED`).
@@ -247,6 +304,12 @@ impl SyncError {
             ),
             "weak_password" => Some("choose a longer, less guessable password"),
             "keys_outdated" => Some("the account's key was rotated on another device: unlock with the password"),
+            codes::PENDING_LIMIT => Some("too many uploads are declared but not completed: push again later"),
+            codes::RATE_LIMITED | codes::OVERLOADED | codes::TIMEOUT => Some("the server is busy: try again later"),
+            "insecure_http" => Some("use an https:// server address (plain http:// is for loopback addresses only)"),
+            "untrusted_url" => Some(
+                "the server handed out a URL on another host: add its object store to object_origins if you trust it",
+            ),
             _ => None,
         }
     }

@@ -173,7 +173,18 @@ pub type FfiResult<T> = std::result::Result<T, SyncFfiError>;
 /// Every stable error code the bindings may carry, for apps that map codes to messages.
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {
-    let own = ["network", "io", "database", "schema", "config", "invalid_response", "checksum_mismatch", "locked"];
+    let own = [
+        "network",
+        "io",
+        "database",
+        "schema",
+        "config",
+        "invalid_response",
+        "checksum_mismatch",
+        "locked",
+        "untrusted_url",
+        "insecure_http",
+    ];
     // The core's codes come from the core; "not_initialized", "state" and "keys_outdated" are
     // this client's.
     let native = ["not_initialized", "state", "keys_outdated"];
@@ -194,6 +205,10 @@ pub fn error_codes() -> Vec<String> {
         codes::UNKNOWN_DEVICE,
         codes::ACCOUNT_EXISTS,
         codes::RATE_LIMITED,
+        codes::KEY_ROTATED,
+        codes::PENDING_LIMIT,
+        codes::TIMEOUT,
+        codes::OVERLOADED,
         codes::INTERNAL,
     ];
     own.iter()

@@ -45,6 +45,12 @@ impl SealOptions {
 ///   the caller fills a segment buffer (from a file read, say) and says whether it is the last.
 ///   This is the fast path for large media; padded blobs go through `push` and `finish`.
 ///
+/// A sealer that failed once fails for good: any error after its argument checks (a segment
+/// counter out of range, a failure of the AEAD library) makes every later call fail with
+/// `invalid_state`, so that a retry can never seal other bytes under a nonce already used.
+/// A call refused by its argument checks touches nothing (no nonce is used) and the sealer
+/// goes on.
+///
 /// `Debug` shows where the stream is, never the pending plaintext.
 pub struct BlobSealer {
     aead: SegmentAead,
@@ -55,6 +61,7 @@ pub struct BlobSealer {
     pad: bool,
     payload_len: u64,
     finished: bool,
+    failed: bool,
 }
 
 impl std::fmt::Debug for BlobSealer {
@@ -66,6 +73,7 @@ impl std::fmt::Debug for BlobSealer {
             .field("payload_len", &self.payload_len)
             .field("pad", &self.pad)
             .field("finished", &self.finished)
+            .field("failed", &self.failed)
             .finish_non_exhaustive()
     }
 }
@@ -102,7 +110,27 @@ impl BlobSealer {
             pad: flags.padded,
             payload_len: 0,
             finished: false,
+            failed: false,
         })
+    }
+
+    /// Refuses every call once the sealer failed or finished.
+    fn usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::InvalidState("the sealer failed: seal the blob again with a new sealer"));
+        }
+        if self.finished {
+            return Err(Error::InvalidState("the sealer is finished"));
+        }
+        Ok(())
+    }
+
+    /// Marks the sealer failed for good when `result` is an error.
+    fn fail_on_error<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
     }
 
     /// The nonce of the next segment (`too_large` past 2^32 segments).
@@ -152,9 +180,7 @@ impl BlobSealer {
     /// (every check comes first); only a failure inside the AEAD library itself, which no
     /// valid input causes, may leave it partly encrypted.
     pub fn seal_segment_in_place(&mut self, segment: &mut Vec<u8>, last: bool) -> Result<()> {
-        if self.finished {
-            return Err(Error::InvalidState("the sealer is finished"));
-        }
+        self.usable()?;
         if self.pad {
             return Err(Error::InvalidState("a padded blob is sealed through push and finish"));
         }
@@ -169,8 +195,8 @@ impl BlobSealer {
             return Err(Error::InvalidInput("an empty last segment after the first: mark the full one before it last"));
         }
         let payload_len = self.payload_len.checked_add(len as u64).ok_or(Error::TooLarge("payload"))?;
-        let nonce = self.next_nonce(last)?;
-        self.seal_tail(nonce, segment, 0)?;
+        let sealed = self.next_nonce(last).and_then(|nonce| self.seal_tail(nonce, segment, 0));
+        self.fail_on_error(sealed)?;
         if let Some(header) = self.header.take() {
             segment.splice(0..0, header);
         }
@@ -207,18 +233,20 @@ impl BlobSealer {
 
     /// Feeds payload bytes; appends the header (first call) and every sealed segment to `out`.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        if self.finished {
-            return Err(Error::InvalidState("the sealer is finished"));
-        }
+        self.usable()?;
         self.payload_len = self.payload_len.checked_add(input.len() as u64).ok_or(Error::TooLarge("payload"))?;
-        self.push_payload(input, out)
+        let pushed = self.push_payload(input, out);
+        self.fail_on_error(pushed)
     }
 
     /// Appends the padding (if any) and the final segment. The sealer is spent afterwards.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        if self.finished {
-            return Err(Error::InvalidState("the sealer is finished"));
-        }
+        self.usable()?;
+        let finished = self.finish_inner(out);
+        self.fail_on_error(finished)
+    }
+
+    fn finish_inner(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.finished = true;
         if self.pad {
             let total = padded_len(self.payload_len)?;
@@ -264,4 +292,69 @@ pub fn seal_blob(
     sealer.push(payload, &mut out)?;
     sealer.finish(&mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::ids::{BlobId, DeviceId};
+    use crate::primitives::random::SeededRandom;
+
+    fn sealer(pad: bool) -> BlobSealer {
+        let context = BlobContext {
+            blob_id: BlobId([7; 16]),
+            blob_type: if pad { BlobType::Text } else { BlobType::Frames },
+            device_id: DeviceId::new("dev-1").unwrap(),
+            time_start: crate::encoding::UnixMillis(1),
+            time_end: crate::encoding::UnixMillis(2),
+        };
+        let flags = Flags { zstd: false, padded: pad };
+        BlobSealer::new(
+            &DataKey::from_bytes([3; 32]),
+            KeyId([1; 16]),
+            &context,
+            12,
+            flags,
+            Backend::Native,
+            &mut SeededRandom::new(5),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_sealer_that_failed_fails_for_good() {
+        // In place: the segment counter past 2^32 fails the call; once back in range (as a
+        // retry after a passing fault would be), the sealer still refuses: no nonce is reused.
+        let mut sl = sealer(false);
+        let mut segment = vec![1u8; sl.segment_size()];
+        sl.index = 1 << 32;
+        assert_eq!(sl.seal_segment_in_place(&mut segment, false).unwrap_err().code(), "too_large");
+        sl.index = 0;
+        let mut fresh = vec![1u8; sl.segment_size()];
+        assert_eq!(sl.seal_segment_in_place(&mut fresh, false).unwrap_err().code(), "invalid_state");
+        assert_eq!(fresh, vec![1u8; sl.segment_size()], "nothing sealed");
+        let mut out = Vec::new();
+        assert_eq!(sl.push(b"x", &mut out).unwrap_err().code(), "invalid_state");
+        assert_eq!(sl.finish(&mut out).unwrap_err().code(), "invalid_state");
+        assert!(format!("{sl:?}").contains("failed: true"));
+
+        // Through push and finish.
+        let mut sl = sealer(true);
+        let mut out = Vec::new();
+        sl.index = 1 << 32;
+        let big = vec![2u8; 3 * sl.segment_size()];
+        assert_eq!(sl.push(&big, &mut out).unwrap_err().code(), "too_large");
+        sl.index = 0;
+        assert_eq!(sl.push(b"y", &mut out).unwrap_err().code(), "invalid_state");
+        assert_eq!(sl.finish(&mut out).unwrap_err().code(), "invalid_state");
+
+        // A refusal of the arguments touches nothing: the sealer goes on.
+        let mut sl = sealer(false);
+        let mut short = vec![1u8; 10];
+        assert_eq!(sl.seal_segment_in_place(&mut short, false).unwrap_err().code(), "invalid_input");
+        let mut last = vec![1u8; 10];
+        sl.seal_segment_in_place(&mut last, true).unwrap();
+    }
 }

@@ -9,9 +9,15 @@
 //!   only; a 4xx answer is final and becomes [`SyncError::Api`] with the server's code. Every
 //!   answer is bounded.
 //! - [`throttle`]: the optional bandwidth limit shared by every transfer.
-//! - [`options`]: timeouts, retries, bandwidth limit; the API base of a server address.
+//! - [`options`]: timeouts, retries, bandwidth limit, trusted origins; the API base of a server
+//!   address.
+//! - [`pages`]: following `next_cursor`, never in a cycle.
+//! - [`origins`]: HTTPS except to loopback addresses; object URLs only on the API's origin and
+//!   the configured object-store origins, never redirected.
 
 pub mod options;
+pub mod origins;
+pub mod pages;
 mod retry;
 pub mod routes;
 pub mod throttle;
@@ -24,6 +30,7 @@ use sync_core::DeviceId;
 use sync_core::wire::DEVICE_ID_HEADER;
 
 pub use options::{ClientOptions, api_base};
+pub use origins::{insecure_warning, is_loopback};
 pub use routes::MAX_JSON_RESPONSE;
 pub use throttle::{RateLimiter, parse_rate};
 
@@ -34,6 +41,9 @@ use crate::redact::Redacted;
 #[derive(Clone)]
 pub struct SyncClient {
     http: reqwest::Client,
+    /// The client of signed object URLs: it never follows a redirect.
+    objects: reqwest::Client,
+    origins: origins::Origins,
     base: String,
     token: String,
     device_id: DeviceId,
@@ -53,9 +63,12 @@ impl std::fmt::Debug for SyncClient {
 }
 
 impl SyncClient {
-    /// A client for the server at `server` (its root or its `/api/sync` base).
+    /// A client for the server at `server` (its root or its `/api/sync` base). Plain `http://`
+    /// is refused ([`SyncError::InsecureHttp`]) unless the host is a loopback address or
+    /// [`ClientOptions::allow_insecure_http`] is on.
     pub fn new(server: &str, token: &str, device_id: DeviceId, options: ClientOptions) -> Result<SyncClient> {
         let base = api_base(server)?;
+        let origins = origins::Origins::new(&base, &options)?;
         if token.trim().is_empty() {
             return Err(SyncError::Config("no bearer token (--token or SCREENPIPE_SYNC_TOKEN)".into()));
         }
@@ -63,14 +76,19 @@ impl SyncClient {
             what: "the bearer token holds characters a header cannot",
             source,
         })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(options.read_timeout)
-            .user_agent(options.user_agent.clone())
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(options.connect_timeout)
+                .read_timeout(options.read_timeout)
+                .user_agent(options.user_agent.clone())
+        };
+        let http = builder().build().map_err(|source| SyncError::HttpClient { source })?;
+        let objects = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| SyncError::HttpClient { source })?;
         let limiter = options.bandwidth_limit.map(|rate| Arc::new(RateLimiter::new(rate)));
-        Ok(SyncClient { http, base, token: token.trim().to_owned(), device_id, options, limiter })
+        Ok(SyncClient { http, objects, origins, base, token: token.trim().to_owned(), device_id, options, limiter })
     }
 
     /// The API base (`…/api/sync`).
@@ -102,14 +120,15 @@ mod tests {
 
     #[test]
     fn debug_hides_the_token() {
-        let options = ClientOptions { user_agent: "ua".into(), ..ClientOptions::default() };
+        let options = ClientOptions { user_agent: "ua".into(), allow_insecure_http: true, ..ClientOptions::default() };
         let client = SyncClient::new("http://h:1", "s3cr3t-token", DeviceId::new("dev-1").unwrap(), options).unwrap();
         let debug = format!("{client:?}");
         assert_eq!(
             debug,
             "SyncClient { base: \"http://h:1/api/sync\", token: <redacted>, device_id: DeviceId(dev-1), \
              options: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 4, \
-             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\" }, .. }"
+             backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\", max_retry_after: 60s, \
+             allow_insecure_http: true, object_origins: [], max_object_bytes: 1090519040 }, .. }"
         );
         assert!(!debug.contains("s3cr3t"));
     }

@@ -1,13 +1,14 @@
-//! [`ClientOptions`] (timeouts, retries, bandwidth limit) and [`api_base`] (a server address
-//! to the API base).
+//! [`ClientOptions`] (timeouts, retries, bandwidth limit, trusted origins) and [`api_base`] (a
+//! server address to the API base).
 
 use std::time::Duration;
 
 use sync_core::wire::BASE_PATH;
+use sync_core::wire::limits::MAX_BLOB_SIZE;
 
 use crate::error::{Result, SyncError};
 
-/// Timeouts, retries and the bandwidth limit.
+/// Timeouts, retries, the bandwidth limit, and what the server's answers may point to.
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     /// Time to establish a connection.
@@ -26,6 +27,16 @@ pub struct ClientOptions {
     pub bandwidth_limit: Option<u64>,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Longest `Retry-After` honoured (429, 503): a longer one fails the request at once.
+    pub max_retry_after: Duration,
+    /// Accept plain `http://` to a host other than a loopback address (the bearer token and
+    /// every object travel in the clear). Off by default; a loud warning when on.
+    pub allow_insecure_http: bool,
+    /// Origins (`https://host[:port]`) besides the API's that signed object URLs may name:
+    /// the S3 endpoint the server presigns for. Any other origin is refused.
+    pub object_origins: Vec<String>,
+    /// Largest object downloaded, in bytes, whatever size the server lists.
+    pub max_object_bytes: u64,
 }
 
 impl Default for ClientOptions {
@@ -39,6 +50,10 @@ impl Default for ClientOptions {
             backoff_max: Duration::from_secs(15),
             bandwidth_limit: None,
             user_agent: format!("screenpipe-sync/{}", env!("CARGO_PKG_VERSION")),
+            max_retry_after: Duration::from_secs(60),
+            allow_insecure_http: false,
+            object_origins: Vec::new(),
+            max_object_bytes: MAX_BLOB_SIZE,
         }
     }
 }

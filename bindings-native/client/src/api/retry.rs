@@ -1,10 +1,13 @@
-//! Retries: exponential backoff with jitter on network errors and 5xx answers, never on 4xx;
-//! the typed error of a failed answer; bounded reads of an answer's body.
+//! Retries: exponential backoff with jitter on network errors, 5xx, `429 RATE_LIMITED` and
+//! `408 TIMEOUT` answers, never on other 4xx; a `Retry-After` (429, 503) is honoured up to
+//! [`ClientOptions::max_retry_after`](super::ClientOptions::max_retry_after), and a longer one
+//! fails at once. The typed error of a failed answer; bounded reads of an answer's body.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sync_core::wire::ErrorBody;
+use reqwest::header::RETRY_AFTER;
+use sync_core::wire::{ErrorBody, codes};
 
 use super::SyncClient;
 use crate::error::{Result, SyncError};
@@ -58,7 +61,13 @@ impl SyncClient {
                 Attempt::Fail(e) => return Err(e),
                 Attempt::Retry(e) if n >= self.options.max_retries => return Err(e),
                 Attempt::Retry(e) => {
-                    let wait = self.backoff(n);
+                    let mut wait = self.backoff(n);
+                    if let SyncError::RetryLater { retry_after: Some(after), .. } = &e {
+                        if *after > self.options.max_retry_after {
+                            return Err(e);
+                        }
+                        wait = wait.max(*after);
+                    }
                     tracing::warn!(what, attempt = n + 1, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                     n += 1;
@@ -90,17 +99,39 @@ pub(super) async fn read_limited<T>(
     }
 }
 
+/// The error of a redirect answer on a signed object URL (never followed: it could lead
+/// anywhere).
+pub(super) fn redirected(field: &'static str, status: StatusCode) -> SyncError {
+    SyncError::InvalidResponse(format!("{field} answered a redirect ({status}); object URLs are never redirected"))
+}
+
+/// A `Retry-After` in seconds (the HTTP-date form is ignored).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
 /// The error of a non-success answer: the server's `{"error", "code"}` (or `HTTP_<status>`),
-/// retried on 5xx, final otherwise.
+/// typed; retried on 5xx, 429 and 408, final otherwise.
 pub(super) async fn error_of<T>(status: StatusCode, mut response: reqwest::Response) -> Attempt<T> {
+    let after = retry_after(&response);
     let body = read_limited::<()>(&mut response, 64 * 1024).await.unwrap_or_default();
-    let err = match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(b) => SyncError::Api { status: status.as_u16(), code: b.code, message: b.error },
-        Err(_) => SyncError::Api {
-            status: status.as_u16(),
-            code: format!("HTTP_{}", status.as_u16()),
-            message: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
-        },
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+        Ok(b) => (b.code, b.error),
+        Err(_) => {
+            (format!("HTTP_{}", status.as_u16()), String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
+        }
+    };
+    let busy =
+        matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT);
+    if busy {
+        let retry_after = after.filter(|_| status != StatusCode::REQUEST_TIMEOUT);
+        return Attempt::Retry(SyncError::RetryLater { status: status.as_u16(), code, message, retry_after });
+    }
+    let err = match code.as_str() {
+        codes::KEY_ROTATED => SyncError::KeyRotated { message },
+        codes::PENDING_LIMIT => SyncError::PendingLimit { message },
+        _ => SyncError::Api { status: status.as_u16(), code, message },
     };
     if status.is_server_error() { Attempt::Retry(err) } else { Attempt::Fail(err) }
 }

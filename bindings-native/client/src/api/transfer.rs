@@ -1,6 +1,9 @@
 //! Transfers to and from the signed object URLs: uploads streamed from a staged file,
 //! downloads into memory or into a file, each through the bandwidth limit, with progress, and
-//! checked (a download's size and SHA-256 against the blob's metadata).
+//! checked (a download's size and SHA-256 against the blob's metadata, its size against
+//! [`ClientOptions::max_object_bytes`](super::ClientOptions::max_object_bytes) before a byte
+//! is fetched). A URL is used only on a trusted origin ([`super::origins`]), and a redirect
+//! is an error, never followed.
 
 use std::path::Path;
 
@@ -11,7 +14,7 @@ use sync_core::wire::Checksum;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::SyncClient;
-use super::retry::{Attempt, error_of, network};
+use super::retry::{Attempt, error_of, network, redirected};
 use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 
@@ -22,7 +25,7 @@ impl SyncClient {
     /// `PUT`s the file at `path` (exactly `size` bytes) to a signed upload URL, streamed, with
     /// progress. The file is re-read from the start at each retry.
     pub async fn put_file(&self, url: &str, path: &Path, size: u64, progress: &dyn Progress) -> Result<()> {
-        let url = reqwest::Url::parse(url).map_err(|source| SyncError::InvalidUrl { field: "upload_url", source })?;
+        let url = self.origins.object_url(url, "upload_url")?;
         self.with_retries("PUT object", || {
             let url = url.clone();
             async move {
@@ -64,7 +67,7 @@ impl SyncClient {
                     }
                 });
                 let req =
-                    self.http.put(url).header(CONTENT_LENGTH, size).header(CONTENT_TYPE, "application/octet-stream");
+                    self.objects.put(url).header(CONTENT_LENGTH, size).header(CONTENT_TYPE, "application/octet-stream");
                 let send = req.body(reqwest::Body::wrap_stream(stream)).send();
                 tokio::pin!(send);
                 let mut sent_total = 0u64;
@@ -90,6 +93,9 @@ impl SyncClient {
                     return Attempt::Done(());
                 }
                 progress.add_total(Stage::Uploading, sent_total);
+                if status.is_redirection() {
+                    return Attempt::Fail(redirected("upload_url", status));
+                }
                 error_of(status, response).await
             }
         })
@@ -106,7 +112,13 @@ impl SyncClient {
         progress: &dyn Progress,
         sink: &mut Sink<'_>,
     ) -> Result<()> {
-        let url = reqwest::Url::parse(url).map_err(|source| SyncError::InvalidUrl { field: "download_url", source })?;
+        let url = self.origins.object_url(url, "download_url")?;
+        let max = self.options.max_object_bytes;
+        if size > max {
+            return Err(SyncError::InvalidResponse(format!(
+                "a blob of {size} bytes is larger than the {max} bytes this client downloads (max_object_bytes)"
+            )));
+        }
         let sink = tokio::sync::Mutex::new(sink);
         self.with_retries("GET object", || {
             let url = url.clone();
@@ -116,11 +128,14 @@ impl SyncClient {
                 if let Err(e) = sink.reset().await {
                     return Attempt::Fail(e);
                 }
-                let mut response = match self.http.get(url).send().await {
+                let mut response = match self.objects.get(url).send().await {
                     Ok(r) => r,
                     Err(e) => return Attempt::Retry(network(e)),
                 };
                 let status = response.status();
+                if status.is_redirection() {
+                    return Attempt::Fail(redirected("download_url", status));
+                }
                 if !status.is_success() {
                     return error_of(status, response).await;
                 }

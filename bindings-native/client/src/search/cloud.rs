@@ -70,6 +70,7 @@ impl CloudQuery<'_> {
             }
         } else {
             let mut cursor = None;
+            let mut cursors = crate::api::pages::Cursors::default();
             loop {
                 let page = s
                     .client()
@@ -84,9 +85,9 @@ impl CloudQuery<'_> {
                 for b in page.blobs {
                     found.insert(b.blob_id, b.time_end);
                 }
-                match page.next_cursor {
-                    Some(c) if Some(&c) != cursor.as_ref() && found.len() < max * 4 => cursor = Some(c),
-                    _ => break,
+                cursor = cursors.follow(page.next_cursor)?;
+                if cursor.is_none() || found.len() >= max * 4 {
+                    break;
                 }
             }
         }

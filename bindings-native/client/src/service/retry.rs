@@ -8,7 +8,7 @@ use sync_core::wire::codes;
 use crate::error::SyncError;
 
 /// True when the error is likely to go away by itself (retry with backoff): network errors,
-/// 5xx and 429 answers, local I/O and database hiccups, damaged transfers.
+/// 5xx, 429 and 408 answers, too many pending uploads, local I/O and database hiccups, damaged transfers.
 pub fn is_transient(error: &SyncError) -> bool {
     match error {
         SyncError::Network { .. }
@@ -21,7 +21,9 @@ pub fn is_transient(error: &SyncError) -> bool {
         | SyncError::State(_)
         | SyncError::CorruptState { .. }
         | SyncError::Locked { .. }
-        | SyncError::Worker { .. } => true,
+        | SyncError::Worker { .. }
+        | SyncError::RetryLater { .. }
+        | SyncError::PendingLimit { .. } => true,
         SyncError::Api { status, code, .. } => {
             *status >= 500 || *status == 429 || code == codes::NOT_UPLOADED || code == codes::CHECKSUM_MISMATCH
         }

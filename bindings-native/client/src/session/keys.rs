@@ -186,7 +186,7 @@ impl SyncSession {
             .revision;
         *self.revision.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = revision;
         lock_state(&self.state).set_meta("revision", &revision.to_string())?;
-        self.envelope = envelope;
+        *self.envelope.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = envelope;
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl SyncSession {
     /// key; the guard moves to the new version.
     pub async fn rotate_key(&mut self, password: &str) -> Result<RecoveryPhrase> {
         let keys = self.keys.clone();
-        let envelope = self.envelope.clone();
+        let envelope = self.envelope.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let password = zeroize::Zeroizing::new(password.to_owned());
         let rotation =
             blocking(move || Ok(keys.rotate(&envelope, password.as_str(), &KdfParams::DEFAULT, &mut OsRandom)?))
@@ -220,7 +220,7 @@ impl SyncSession {
         }
         *self.revision.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = revision;
         self.keys = rotation.keys;
-        self.envelope = rotation.envelope;
+        *self.envelope.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = rotation.envelope;
         Ok(rotation.recovery_phrase)
     }
 }

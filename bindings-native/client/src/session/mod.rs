@@ -3,7 +3,9 @@
 //! - [`push`]: package what is new and upload it (resuming what a previous run left pending);
 //! - [`pull`]: download, decrypt and import other devices' data (with the snapshots of their
 //!   frames, from media packs: `snapshots`);
-//! - [`account`]: status, devices, device removal, unlinking this device (no keys needed).
+//! - [`account`]: status, devices, device removal, unlinking this device (no keys needed);
+//! - `refresh`: the account's keys fetched again when a push starts or the server answers
+//!   `KEY_ROTATED` (a rotation elsewhere asks for an unlock, never seals under the old key).
 //!
 //! The keys live only in this value (the core zeroizes them when the last clone of the
 //! [`KeySet`] drops): dropping the session is locking. Every long operation takes the state
@@ -14,6 +16,7 @@ pub mod account;
 pub mod keys;
 pub mod pull;
 pub mod push;
+mod refresh;
 mod snapshots;
 
 use std::sync::{Arc, Mutex};
@@ -44,7 +47,7 @@ pub struct SyncSession {
     state: Arc<Mutex<StateDb>>,
     keys: KeySet,
     device_id: DeviceId,
-    envelope: Envelope,
+    envelope: Arc<Mutex<Envelope>>,
     revision: Arc<Mutex<u64>>,
 }
 
@@ -105,7 +108,7 @@ impl SyncSession {
             state: Arc::new(Mutex::new(state)),
             keys,
             device_id,
-            envelope,
+            envelope: Arc::new(Mutex::new(envelope)),
             revision: Arc::new(Mutex::new(revision)),
         }
     }

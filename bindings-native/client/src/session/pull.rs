@@ -100,6 +100,7 @@ impl SyncSession {
             end: until.unwrap_or(UnixMillis(crate::os::now_ms().0.saturating_add(366 * 86_400_000))),
         };
         let mut cursor: Option<String> = None;
+        let mut cursors = crate::api::pages::Cursors::default();
         loop {
             let page = self
                 .client
@@ -145,9 +146,9 @@ impl SyncSession {
                     });
                 }
             }
-            match page.next_cursor {
-                Some(c) if Some(&c) != cursor.as_ref() => cursor = Some(c),
-                _ => break,
+            cursor = cursors.follow(page.next_cursor)?;
+            if cursor.is_none() {
+                break;
             }
         }
         progress.finish(Stage::Downloading);

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
-use sync_core::wire::{CompleteRequest, UploadRequest, codes};
+use sync_core::wire::limits::max_tokens_for_size;
+use sync_core::wire::{CompleteRequest, SearchToken, UploadRequest, codes};
 
 use super::{LOCK_WAIT, SyncSession, blocking, lock_state};
 use crate::error::{IoContext, Result, SyncError};
@@ -83,6 +84,8 @@ impl SyncSession {
             Ok(crate::screenpipe::detect(&conn)?.summary())
         })
         .await?;
+        // A key rotated elsewhere stops the push before anything is sealed under the old key.
+        self.refresh_keys().await?;
         self.clean_staging()?;
         let mut report = PushReport { schema, ..PushReport::default() };
         self.upload_pending(&progress, &mut report).await?;
@@ -158,6 +161,12 @@ impl SyncSession {
                 Err(e) => {
                     let _ = lock_state(&self.state).note_upload_error(&p.blob_id, &e.to_string());
                     let fatal = e.is_quota_exceeded()
+                        || matches!(
+                            e,
+                            SyncError::KeyRotated { .. }
+                                | SyncError::PendingLimit { .. }
+                                | SyncError::RetryLater { .. }
+                        )
                         || e.is_api(codes::NO_SUBSCRIPTION)
                         || e.is_api(codes::UNAUTHORIZED)
                         || e.is_api(codes::UNKNOWN_DEVICE);
@@ -171,6 +180,11 @@ impl SyncSession {
             }
         }
         match first_error {
+            // Rotated meanwhile: `keys_outdated` when the key version rose (unlock needed).
+            Some(e @ SyncError::KeyRotated { .. }) => {
+                self.refresh_keys().await?;
+                Err(e)
+            }
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -188,7 +202,7 @@ impl SyncSession {
             size_bytes: p.size_bytes,
             checksum: p.checksum,
             key_id: p.key_id,
-            search_tokens: p.tokens.clone(),
+            search_tokens: bounded_tokens(&p.tokens, p.size_bytes).to_vec(),
         };
         let mut already = false;
         for attempt in 0..2 {
@@ -215,5 +229,31 @@ impl SyncSession {
             Err(e) => return Err(SyncError::io(format!("remove {}", p.staging_file.display()), e)),
         }
         Ok(already)
+    }
+}
+
+/// The search tokens one upload of `size_bytes` bytes carries: at most the API's
+/// [`max_tokens_for_size`] (the server refuses more with `413`). A genuine `text` blob never
+/// holds more terms than that bound; the rest of an oversized list is dropped (those terms are
+/// then found by listing blobs by time, not by token).
+fn bounded_tokens(tokens: &[SearchToken], size_bytes: u64) -> &[SearchToken] {
+    let max = max_tokens_for_size(size_bytes);
+    if tokens.len() > max {
+        tracing::warn!(tokens = tokens.len(), max, size_bytes, "more search tokens than the blob's size allows");
+    }
+    &tokens[..tokens.len().min(max)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_bounded_by_the_blobs_size() {
+        let tokens: Vec<SearchToken> = (0..200u8).map(|i| SearchToken::from_bytes(&[i; 16])).collect();
+        assert_eq!(bounded_tokens(&tokens, 10).len(), 64);
+        assert_eq!(bounded_tokens(&tokens, 150).len(), 150);
+        assert_eq!(bounded_tokens(&tokens, 1 << 20).len(), 200);
+        assert_eq!(bounded_tokens(&tokens, 150), &tokens[..150]);
     }
 }
