@@ -80,6 +80,7 @@ fn render(items: &[SearchItem]) {
     for item in items {
         let app = match &item.content {
             Content::Ocr(o) => &o.app_name,
+            Content::Ui(u) => &u.app_name,
             Content::Audio(a) => &a.device_name,
         };
         let kind = item.content.kind();

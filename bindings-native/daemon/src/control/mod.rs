@@ -23,6 +23,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::error::{DaemonError, Result};
 use crate::options::DaemonOptions;
+use crate::search::api_key::ApiKey;
 
 /// A mutex's value, whoever panicked while holding it.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,6 +73,8 @@ pub(crate) struct Shared {
     pub(crate) ops: tokio::sync::Mutex<()>,
     /// True once the daemon is stopping (live streams end).
     pub(crate) closing: watch::Sender<bool>,
+    /// The search API's key (`None` with `--no-api-key`).
+    pub(crate) api_key: Option<ApiKey>,
 }
 
 /// The daemon's state, cheap to clone (shared).
@@ -90,7 +93,7 @@ impl std::fmt::Debug for Daemon {
 }
 
 /// A random token of 32 bytes, hex.
-fn random_token() -> Result<String> {
+pub(crate) fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| DaemonError::BadRequest(format!("the random number generator failed: {e}")))?;
@@ -103,6 +106,7 @@ impl Daemon {
     pub fn new(mut options: DaemonOptions) -> Result<Daemon> {
         let config = (options.load_config)()?;
         let password = options.password.take();
+        let api_key = if options.no_api_key { None } else { Some(ApiKey::load_or_create(&config.state_dir)?) };
         let (changed, _) = broadcast::channel(64);
         let (closing, _) = watch::channel(false);
         Ok(Daemon {
@@ -119,6 +123,7 @@ impl Daemon {
                 changed,
                 ops: tokio::sync::Mutex::new(()),
                 closing,
+                api_key,
             }),
         })
     }
@@ -126,6 +131,11 @@ impl Daemon {
     /// The token the page sends with every change (`X-CSRF-Token`).
     pub fn csrf_token(&self) -> &str {
         &self.shared.csrf_token
+    }
+
+    /// The search API's key; `None` when the daemon runs with `--no-api-key`.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.shared.api_key.as_ref()
     }
 
     /// The current settings.
