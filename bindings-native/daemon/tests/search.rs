@@ -241,6 +241,8 @@ async fn local_and_cloud_merged_for_screenpipe_clients() {
         ]
     );
     assert_eq!(all["pagination"], json!({ "limit": 50, "offset": 0, "total": 6 }));
+    let (bundles, bytes) = running.daemon.search_cache().usage();
+    assert!(bundles > 0 && bytes > 0, "decrypted bundles kept in memory for the next query");
     let items = all["data"].as_array().unwrap();
     let b_id = running.daemon.status().device_id.unwrap();
     for item in items {
@@ -365,9 +367,30 @@ async fn local_and_cloud_merged_for_screenpipe_clients() {
     assert_eq!(none["pagination"], json!({ "limit": 20, "offset": 0, "total": 0 }));
     assert!(texts(&none).is_empty());
 
-    // include_frames: A's frames have no image; the field stays null.
+    // include_frames: A's text-only frames have no image (null); a recorded frame of A's
+    // comes with its snapshot, decrypted from A's media pack (B never pulled it).
     let framed = c.search(&format!("q={WORD}&content_type=ocr&include_frames=true")).await;
     assert!(framed["data"].as_array().unwrap().iter().all(|i| i["content"]["frame"].is_null()));
+    let (ts, snapshot): (String, String) = rusqlite::Connection::open(&a_db)
+        .unwrap()
+        .query_row(
+            "SELECT timestamp, snapshot_path FROM frames WHERE snapshot_path IS NOT NULL AND full_text != ''
+             ORDER BY timestamp DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let ts = ts.replace('+', "%2B");
+    let shot = c.search(&format!("content_type=ocr&include_frames=true&start_time={ts}&end_time={ts}")).await;
+    let item = &shot["data"][0];
+    assert_eq!((item["source"].as_str(), item["device_id"].as_str()), (Some("cloud"), Some(a_id.as_str())), "{shot}");
+    let expected = {
+        use base64ct::Encoding as _;
+        base64ct::Base64::encode_string(&std::fs::read(&snapshot).unwrap())
+    };
+    assert_eq!(item["content"]["frame"].as_str(), Some(expected.as_str()));
+    let without = c.search(&format!("content_type=ocr&start_time={ts}&end_time={ts}")).await;
+    assert!(without["data"][0]["content"]["frame"].is_null());
 
     // The server goes down: local results still answer, with a warning.
     let TestServer { dir: _server_dir, server: running_server, .. } = server;
@@ -375,6 +398,18 @@ async fn local_and_cloud_merged_for_screenpipe_clients() {
     let down = c.search(&format!("q={WORD}&start_time=2026-01-01T00:00:00Z")).await;
     assert_eq!(texts(&down), [format!("{WORD} second local note"), format!("{WORD} local note on device b")], "{down}");
     assert!(down["warning"].as_str().unwrap().contains("cloud results missing"), "{down}");
+
+    // Locking drops the decrypted bundles with the keys.
+    let res = c
+        .http
+        .post(format!("{}/api/lock", c.url))
+        .header("x-csrf-token", &csrf)
+        .header("origin", &c.url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(running.daemon.search_cache().usage(), (0, 0));
     running.stop().await.unwrap();
 }
 

@@ -198,6 +198,7 @@ impl CloudQuery<'_> {
                 tables::FRAMES => {
                     let Some(f) = frames.get(&hit.row_id) else { continue };
                     let view = self.frame_view(data_dir, origin, bundle, f, hit.timestamp);
+                    let snapshot = f.snapshot.as_ref().and_then(|s| s.blob_id.map(|b| (b, s.entry.clone())));
                     for content in std::iter::once(view.ocr()).chain(view.ui()) {
                         out.push(SearchItem {
                             content,
@@ -206,6 +207,7 @@ impl CloudQuery<'_> {
                             table: tables::FRAMES,
                             origin_row_id: f.row_id,
                             time: hit.timestamp,
+                            snapshot: snapshot.clone(),
                         });
                     }
                 }
@@ -238,6 +240,7 @@ impl CloudQuery<'_> {
                         table: tables::AUDIO_TRANSCRIPTIONS,
                         origin_row_id: t.row_id,
                         time: hit.timestamp,
+                        snapshot: None,
                     });
                 }
                 _ => {}

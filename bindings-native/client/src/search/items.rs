@@ -185,6 +185,9 @@ pub struct SearchItem {
     /// Its time, for ordering.
     #[serde(skip)]
     pub time: UnixMillis,
+    /// A cloud frame's snapshot: its media pack and entry (to show it without pulling).
+    #[serde(skip)]
+    pub snapshot: Option<(sync_core::BlobId, String)>,
 }
 
 impl SearchItem {

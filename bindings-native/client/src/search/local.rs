@@ -67,6 +67,7 @@ pub fn search_local(
                 table,
                 origin_row_id: origin_row,
                 time,
+                snapshot: None,
             });
         }
     }
@@ -91,7 +92,15 @@ pub fn search_local(
             engine: row.engine.as_deref(),
         }
         .audio();
-        out.push(SearchItem { content, source: "local", device_id: device, table, origin_row_id: origin_row, time });
+        out.push(SearchItem {
+            content,
+            source: "local",
+            device_id: device,
+            table,
+            origin_row_id: origin_row,
+            time,
+            snapshot: None,
+        });
     }
     out.sort_by_key(|i| std::cmp::Reverse(i.time));
     Ok(out)

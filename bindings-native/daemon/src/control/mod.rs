@@ -24,6 +24,8 @@ use tokio::sync::{broadcast, watch};
 use crate::error::{DaemonError, Result};
 use crate::options::DaemonOptions;
 use crate::search::api_key::ApiKey;
+use crate::search::routes::{CACHE_MAX_BYTES, CACHE_MAX_ENTRIES};
+use sync_client::search::BundleCache;
 
 /// A mutex's value, whoever panicked while holding it.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -75,6 +77,8 @@ pub(crate) struct Shared {
     pub(crate) closing: watch::Sender<bool>,
     /// The search API's key (`None` with `--no-api-key`).
     pub(crate) api_key: Option<ApiKey>,
+    /// Bundles decrypted for searches (memory only; emptied when the account closes).
+    pub(crate) search_cache: Arc<BundleCache>,
 }
 
 /// The daemon's state, cheap to clone (shared).
@@ -124,6 +128,7 @@ impl Daemon {
                 ops: tokio::sync::Mutex::new(()),
                 closing,
                 api_key,
+                search_cache: Arc::new(BundleCache::new(CACHE_MAX_ENTRIES, CACHE_MAX_BYTES)),
             }),
         })
     }
@@ -136,6 +141,11 @@ impl Daemon {
     /// The search API's key; `None` when the daemon runs with `--no-api-key`.
     pub fn api_key(&self) -> Option<&ApiKey> {
         self.shared.api_key.as_ref()
+    }
+
+    /// The cache of bundles decrypted for searches.
+    pub fn search_cache(&self) -> &BundleCache {
+        &self.shared.search_cache
     }
 
     /// The current settings.
@@ -226,6 +236,8 @@ impl Daemon {
             service.set_listener(None);
         }
         *lock(&self.shared.account) = None;
+        // Plaintext decrypted for searches leaves memory with the keys.
+        self.shared.search_cache.clear();
     }
 
     /// Fetches the account's status (storage, tier, devices) in the background.

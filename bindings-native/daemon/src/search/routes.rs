@@ -1,7 +1,6 @@
 //! The routes of screenpipe's search API and their key check (see [`super`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
@@ -11,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use sync_client::search::{BundleCache, CloudQuery, SearchPage, local_page};
+use sync_client::search::{CloudQuery, SearchPage, local_page};
 
 use super::{frames, health, params::SearchParams};
 use crate::control::Daemon;
@@ -26,12 +25,12 @@ pub const CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// The routes screenpipe-mcp (February 2026) calls that the daemon cannot serve.
 pub const NOT_IMPLEMENTED: [&str; 3] = ["/ui-events", "/ui-events/stats", "/frames/export"];
 
-/// The search API's state: the daemon and the cache of decrypted bundles.
+/// The search API's state: the daemon (its key and its cache of decrypted bundles) and the
+/// origin check.
 #[derive(Clone, Debug)]
 pub struct SearchApi {
     daemon: Daemon,
     guard: Guard,
-    cache: Arc<BundleCache>,
 }
 
 /// screenpipe's search API for `daemon`, whose own origin `guard` knows.
@@ -42,7 +41,7 @@ pub fn router(daemon: Daemon, guard: Guard) -> Router {
              history, local and cloud, through /search"
         );
     }
-    let api = SearchApi { daemon, guard, cache: Arc::new(BundleCache::new(CACHE_MAX_ENTRIES, CACHE_MAX_BYTES)) };
+    let api = SearchApi { daemon, guard };
     let mut protected = Router::new().route("/search", get(search));
     for path in NOT_IMPLEMENTED {
         protected = protected.route(path, any(not_implemented));
@@ -130,13 +129,13 @@ impl SearchApi {
             options.local = false;
             warnings.push(format!("no local screenpipe database at {}", config.db_path.display()));
         }
-        let mut page = match self.daemon.service() {
-            Some(service) => {
-                let session = service.session();
-                CloudQuery::with_cache(&session, &self.cache).query_page(&params.q, &options).await?
+        let session = self.daemon.service().map(|s| s.session());
+        let mut page = match &session {
+            Some(session) => {
+                CloudQuery::with_cache(session, self.daemon.search_cache()).query_page(&params.q, &options).await?
             }
             None => {
-                self.cache.clear();
+                self.daemon.search_cache().clear();
                 warnings.push("locked: cloud results need the account unlocked on the settings page".into());
                 if has_db {
                     local_page(&config.db_path, "", &params.q, &options)?
@@ -147,7 +146,7 @@ impl SearchApi {
         };
         warnings.extend(page.warning.take());
         if params.include_frames {
-            frames::attach(&mut page.items);
+            frames::attach(&mut page.items, session.as_ref()).await;
         }
         let mut body = json!({
             "data": page.items,
