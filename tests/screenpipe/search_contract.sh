@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Contract test: for the same database, the sync daemon's GET /search and the real screenpipe
 # 0.4.50's `search --json` return the same items with the same fields (local data: the recorded
-# fixture, plus a transcription written as another process writes one). The daemon's extra
+# fixture, plus a transcription and a memory written as another process writes them). The daemon's extra
 # top-level fields (`source`, `device_id`) are left aside; timestamps compare as the API renders
 # them (`+00:00`; the CLI prints `Z`). `content_type=all` is compared without the CLI's UI items
 # (screenpipe's API lists the OCR item only, see SCHEMA.md section d).
@@ -32,7 +32,8 @@ sqlite3 "$WORK/sp/db.sqlite" "
   INSERT INTO audio_transcriptions (audio_chunk_id, offset_index, timestamp, transcription, device, is_input_device,
                                     transcription_engine, start_time, end_time)
   VALUES (last_insert_rowid(), 0, '2026-12-05T13:37:00.155448+00:00', 'contract walrus spoken words', 'Probe Mic', 1,
-          'WhisperLargeV3Turbo', 0.0, 2.5);"
+          'WhisperLargeV3Turbo', 0.0, 2.5);
+  INSERT INTO memories (content, source, tags, importance) VALUES ('contract walrus memory note', 'user', '[\"notes\"]', 0.5);"
 
 # word|content_type|extra CLI args|extra query
 CASES=(
@@ -44,6 +45,7 @@ CASES=(
   "quokka|accessibility||"
   "review|accessibility||"
   "walrus|audio||"
+  "walrus|memory||"
   "walrus|all||"
   "review|all||"
   "screen|ocr|--start 2026-12-05T13:36:20Z|&start_time=2026-12-05T13:36:20Z"
@@ -107,6 +109,6 @@ for i, case in enumerate(cases):
         print(f"same ({len(ours)} items): {case}")
 if failed:
     sys.exit(f"{failed} of {n} cases differ")
-assert {"OCR", "UI", "Audio"} <= seen_types, seen_types
+assert {"OCR", "UI", "Audio", "Memory"} <= seen_types, seen_types
 print(f"search contract: {n} cases, the same items and fields as screenpipe 0.4.50")
 PY

@@ -149,6 +149,14 @@ async fn local_and_cloud_merged_for_screenpipe_clients() {
     );
     add_frame(&a_db, "2026-03-03T10:00:00Z", &format!("march {WORD} retro"), "Slack", false, None);
     add_transcription(&a_db, "2026-03-10T09:00:00.25+00:00", &format!("{WORD} spoken in a call"));
+    rusqlite::Connection::open(&a_db)
+        .unwrap()
+        .execute(
+            "INSERT INTO memories (content, source, tags, importance, created_at, updated_at)
+             VALUES (?1, 'user', '[\"plans\"]', 0.75, '2026-02-02T09:00:00.205Z', '2026-02-03T09:00:00.5Z')",
+            [format!("remember the {WORD} budget")],
+        )
+        .unwrap();
     let (a, _) =
         SyncSession::init(&device_config(a_dir.path(), &server.url, &token, "desktop-a"), PASSWORD).await.unwrap();
     a.push(no_progress()).await.unwrap();
@@ -358,7 +366,27 @@ async fn local_and_cloud_merged_for_screenpipe_clients() {
     let short = c.search(&format!("q={WORD}&max_length=21")).await;
     assert_eq!(texts(&short), [format!("march {WORD} retro")]);
     let memory = c.search(&format!("q={WORD}&content_type=memory")).await;
-    assert!(texts(&memory).is_empty() && memory["warning"].as_str().unwrap().contains("memory"), "{memory}");
+    assert!(memory.get("warning").is_none(), "{memory}");
+    assert_eq!(memory["pagination"]["total"], 1, "{memory}");
+    assert_eq!(
+        (memory["data"][0]["type"].as_str(), memory["data"][0]["source"].as_str()),
+        (Some("Memory"), Some("cloud"))
+    );
+    let m = &memory["data"][0]["content"];
+    let memory_keys: BTreeSet<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    let expected: BTreeSet<&str> =
+        ["id", "content", "source", "source_context", "tags", "importance", "frame_id", "created_at", "updated_at"]
+            .into();
+    assert_eq!(memory_keys, expected);
+    assert_eq!(m["content"], format!("remember the {WORD} budget"));
+    assert_eq!(m["tags"], json!(["plans"]));
+    assert_eq!(m["importance"], 0.75);
+    assert_eq!(
+        (m["created_at"].as_str(), m["updated_at"].as_str()),
+        (Some("2026-02-02T09:00:00.205+00:00"), Some("2026-02-03T09:00:00.5+00:00"))
+    );
+    let input = c.search(&format!("q={WORD}&content_type=input")).await;
+    assert!(texts(&input).is_empty() && input["warning"].as_str().unwrap().contains("input"), "{input}");
     let (status, body) = c.raw("/search?content_type=video", Some(&key)).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")));
 

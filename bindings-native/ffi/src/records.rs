@@ -229,7 +229,7 @@ impl From<SearchItem> for SearchHit {
         let (app_name, window_name) = match &item.content {
             Content::Ocr(o) => (Some(o.app_name.clone()), Some(o.window_name.clone())),
             Content::Ui(u) => (Some(u.app_name.clone()), Some(u.window_name.clone())),
-            Content::Audio(_) => (None, None),
+            Content::Audio(_) | Content::Memory(_) => (None, None),
         };
         SearchHit {
             kind: item.content.kind().to_owned(),

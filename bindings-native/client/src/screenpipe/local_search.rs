@@ -78,6 +78,29 @@ pub(crate) struct LocalAudioRow {
     pub(crate) engine: Option<String>,
 }
 
+/// A memory found by the FTS (0.4).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LocalMemoryRow {
+    /// `memories.id`.
+    pub(crate) id: i64,
+    /// The note.
+    pub(crate) content: String,
+    /// Who wrote it.
+    pub(crate) source: String,
+    /// Its source's context.
+    pub(crate) source_context: Option<String>,
+    /// Tags: the JSON array text.
+    pub(crate) tags: Option<String>,
+    /// Importance.
+    pub(crate) importance: Option<f64>,
+    /// The frame it was taken from.
+    pub(crate) frame_id: Option<i64>,
+    /// Creation time, as stored.
+    pub(crate) created_at: String,
+    /// Last change, as stored.
+    pub(crate) updated_at: String,
+}
+
 /// An FTS5 query: every term as a quoted string (implicit AND).
 fn fts_query(terms: &[String]) -> String {
     terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
@@ -211,6 +234,44 @@ impl<'a> LocalSearch<'a> {
             })
             .ctx("local audio search")?;
         rows.collect::<std::result::Result<_, _>>().ctx("local audio search")
+    }
+}
+
+impl LocalSearch<'_> {
+    /// At most `limit` memories, newest change first, whose FTS entry matches every term of
+    /// `terms` (every memory when `terms` is empty); none where the generation has no memories.
+    pub(crate) fn memory_matches(&self, terms: &[String], limit: i64) -> Result<Vec<LocalMemoryRow>> {
+        let tables = &self.schema.tables;
+        if !tables.has_table("memories") {
+            return Ok(Vec::new());
+        }
+        let filter = if terms.is_empty() || tables.fts_columns("memories").is_none() {
+            "1"
+        } else {
+            "m.id IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1)"
+        };
+        let sql = format!(
+            "SELECT m.id, m.content, m.source, m.source_context, m.tags, m.importance, m.frame_id, m.created_at,
+                    m.updated_at
+             FROM memories m WHERE {filter} ORDER BY m.updated_at DESC, m.id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql).ctx("local memory search")?;
+        let rows = stmt
+            .query_map(params![fts_query(terms), limit], |r| {
+                Ok(LocalMemoryRow {
+                    id: r.get(0)?,
+                    content: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    source: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    source_context: r.get(3)?,
+                    tags: r.get(4)?,
+                    importance: r.get(5)?,
+                    frame_id: r.get(6)?,
+                    created_at: super::values::opt_text(r, 7)?.unwrap_or_default(),
+                    updated_at: super::values::opt_text(r, 8)?.unwrap_or_default(),
+                })
+            })
+            .ctx("local memory search")?;
+        rows.collect::<std::result::Result<_, _>>().ctx("local memory search")
     }
 }
 

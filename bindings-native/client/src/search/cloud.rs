@@ -15,7 +15,7 @@ use sync_core::{BlobId, BlobType, UnixMillis};
 
 use super::CloudQuery;
 use super::cache::CachedBundle;
-use super::items::{AudioView, FrameView, SearchItem};
+use super::items::{AudioView, FrameView, MemoryView, SearchItem};
 use crate::error::Result;
 use crate::progress::NoProgress;
 use crate::unpack::{media_dest, snapshot_dest};
@@ -239,6 +239,31 @@ impl CloudQuery<'_> {
                         device_id: device.clone(),
                         table: tables::AUDIO_TRANSCRIPTIONS,
                         origin_row_id: t.row_id,
+                        time: hit.timestamp,
+                        snapshot: None,
+                    });
+                }
+                tables::MEMORIES => {
+                    let Some(m) = bundle.memories.iter().find(|m| m.row_id == hit.row_id) else { continue };
+                    let content = MemoryView {
+                        id: m.row_id,
+                        content: &m.content,
+                        source: &m.source,
+                        source_context: m.source_context.as_deref(),
+                        tags: Some(&m.tags),
+                        importance: m.importance,
+                        frame_id: m.frame_row_id,
+                        created_at: &m.created_at,
+                        updated_at: &m.updated_at,
+                        time: hit.timestamp,
+                    }
+                    .memory();
+                    out.push(SearchItem {
+                        content,
+                        source: "cloud",
+                        device_id: device.clone(),
+                        table: tables::MEMORIES,
+                        origin_row_id: m.row_id,
                         time: hit.timestamp,
                         snapshot: None,
                     });

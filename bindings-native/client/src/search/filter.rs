@@ -12,6 +12,8 @@
 //! - `speaker_name`: sync carries no speaker names, so it leaves every audio item out and keeps
 //!   the others.
 //! - `device_name`: equal to the monitor (OCR) or audio device (Audio) name.
+//!
+//! Memories have no app, window, URL or device: those filters leave them out.
 
 use super::items::{Content, SearchItem};
 
@@ -30,7 +32,7 @@ pub enum ContentType {
     Ui,
     /// `input`: keyboard and mouse events (not served here: no items).
     Input,
-    /// `memory`: memories (not served here yet: no items).
+    /// `memory`: memories (not in `all`, as screenpipe).
     Memory,
 }
 
@@ -57,12 +59,13 @@ impl ContentType {
                 | (ContentType::Ocr, Content::Ocr(_))
                 | (ContentType::Audio, Content::Audio(_))
                 | (ContentType::Ui, Content::Ui(_))
+                | (ContentType::Memory, Content::Memory(_))
         )
     }
 
     /// True when this type is not served (its answer is always empty).
     pub fn unsupported(self) -> bool {
-        matches!(self, ContentType::Input | ContentType::Memory)
+        matches!(self, ContentType::Input)
     }
 }
 
@@ -108,6 +111,7 @@ impl SearchFilter {
             ),
             Content::Ui(u) => (Some(u.app_name.as_str()), Some(u.window_name.as_str()), u.browser_url.as_deref(), None),
             Content::Audio(a) => (None, None, None, Some(a.device_name.as_str())),
+            Content::Memory(_) => (None, None, None, None),
         };
         let text_len = c.text().chars().count();
         self.app_name.as_deref().is_none_or(|w| contains(app, w))

@@ -114,6 +114,64 @@ pub struct AudioContent {
     pub model: Option<String>,
 }
 
+/// screenpipe's `Memory` result content.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoryContent {
+    /// Memory row id (local for local results, the origin's for cloud ones).
+    pub id: i64,
+    /// The note.
+    pub content: String,
+    /// Who wrote it (`user`, a pipe's name, ...).
+    pub source: String,
+    /// Its source's context.
+    pub source_context: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Importance, 0 to 1.
+    pub importance: Option<f64>,
+    /// The frame it was taken from.
+    pub frame_id: Option<i64>,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+    /// Last change, RFC 3339.
+    pub updated_at: String,
+}
+
+/// A memory's fields, shaped as screenpipe's `Memory` item.
+#[derive(Debug)]
+pub(super) struct MemoryView<'a> {
+    pub(super) id: i64,
+    pub(super) content: &'a str,
+    pub(super) source: &'a str,
+    pub(super) source_context: Option<&'a str>,
+    /// The JSON array text as stored.
+    pub(super) tags: Option<&'a str>,
+    pub(super) importance: Option<f64>,
+    pub(super) frame_id: Option<i64>,
+    pub(super) created_at: &'a str,
+    pub(super) updated_at: &'a str,
+    /// Its time (`updated_at`).
+    pub(super) time: UnixMillis,
+}
+
+impl MemoryView<'_> {
+    /// The memory as a `Memory` item.
+    pub(super) fn memory(&self) -> Content {
+        let created = sync_core::records::parse_timestamp(self.created_at).unwrap_or(self.time);
+        Content::Memory(MemoryContent {
+            id: self.id,
+            content: self.content.to_owned(),
+            source: self.source.to_owned(),
+            source_context: self.source_context.map(str::to_owned),
+            tags: self.tags.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
+            importance: self.importance,
+            frame_id: self.frame_id,
+            created_at: api_timestamp(self.created_at, created),
+            updated_at: api_timestamp(self.updated_at, self.time),
+        })
+    }
+}
+
 /// The content of an item.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", content = "content")]
@@ -126,6 +184,8 @@ pub enum Content {
     /// A frame with accessibility text.
     #[serde(rename = "UI")]
     Ui(UiContent),
+    /// A memory.
+    Memory(MemoryContent),
 }
 
 impl Content {
@@ -135,6 +195,7 @@ impl Content {
             Content::Ocr(_) => "OCR",
             Content::Audio(_) => "Audio",
             Content::Ui(_) => "UI",
+            Content::Memory(_) => "Memory",
         }
     }
 
@@ -144,6 +205,7 @@ impl Content {
             Content::Ocr(o) => &o.text,
             Content::Audio(a) => &a.transcription,
             Content::Ui(u) => &u.text,
+            Content::Memory(m) => &m.content,
         }
     }
 
@@ -153,12 +215,14 @@ impl Content {
             Content::Ocr(o) => &o.timestamp,
             Content::Audio(a) => &a.timestamp,
             Content::Ui(u) => &u.timestamp,
+            Content::Memory(m) => &m.updated_at,
         }
     }
 
-    /// The media file the record comes from.
+    /// The media file the record comes from (none for a memory).
     pub fn file_path(&self) -> &str {
         match self {
+            Content::Memory(_) => "",
             Content::Ocr(o) => &o.file_path,
             Content::Audio(a) => &a.file_path,
             Content::Ui(u) => &u.file_path,

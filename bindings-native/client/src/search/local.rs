@@ -7,7 +7,7 @@ use sync_core::UnixMillis;
 use sync_core::records::{parse_timestamp, tables};
 use sync_core::search::terms;
 
-use super::items::{AudioView, FrameView, SearchItem, holds_all};
+use super::items::{AudioView, FrameView, MemoryView, SearchItem, holds_all};
 use crate::error::Result;
 use crate::screenpipe::local_search::LocalSearch;
 
@@ -92,6 +92,35 @@ pub fn search_local(
             engine: row.engine.as_deref(),
         }
         .audio();
+        out.push(SearchItem {
+            content,
+            source: "local",
+            device_id: device,
+            table,
+            origin_row_id: origin_row,
+            time,
+            snapshot: None,
+        });
+    }
+    for row in db.memory_matches(&wanted, limit)? {
+        let Ok(time) = parse_timestamp(&row.updated_at) else { continue };
+        if time < start || time > end || !holds_all(&wanted, &[&row.content, row.tags.as_deref().unwrap_or("")]) {
+            continue;
+        }
+        let (device, table, origin_row) = db.identity(own_device, tables::MEMORIES, row.id)?;
+        let content = MemoryView {
+            id: row.id,
+            content: &row.content,
+            source: &row.source,
+            source_context: row.source_context.as_deref(),
+            tags: row.tags.as_deref(),
+            importance: row.importance,
+            frame_id: row.frame_id,
+            created_at: &row.created_at,
+            updated_at: &row.updated_at,
+            time,
+        }
+        .memory();
         out.push(SearchItem {
             content,
             source: "local",

@@ -29,7 +29,7 @@ use sync_core::UnixMillis;
 
 pub use cache::BundleCache;
 pub use filter::{ContentType, SearchFilter};
-pub use items::{AudioContent, Content, OcrContent, SearchItem, UiContent};
+pub use items::{AudioContent, Content, MemoryContent, OcrContent, SearchItem, UiContent};
 pub use local::search_local;
 
 use crate::error::Result;
