@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use futures::stream::{self, StreamExt};
 use sync_core::records::{FrameRecord, RecordsBundle, find_hits, tables};
 use sync_core::search::{query_tokens, terms};
 use sync_core::wire::limits::{MAX_IDS_PER_DOWNLOAD, MAX_PAGE_LIMIT, MAX_TOKENS_PER_SEARCH};
@@ -19,6 +20,9 @@ use super::items::{AudioView, FrameView, MemoryView, SearchItem};
 use crate::error::Result;
 use crate::progress::NoProgress;
 use crate::unpack::{media_dest, snapshot_dest};
+
+/// Candidate bundles downloaded and decrypted at once.
+const OPEN_CONCURRENCY: usize = 8;
 
 impl CloudQuery<'_> {
     /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first, at
@@ -122,8 +126,18 @@ impl CloudQuery<'_> {
                 .client()
                 .download(&DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() })
                 .await?;
-            for blob in listed.blobs {
-                match self.session.open_text_blob(&blob, &NoProgress).await {
+            // Downloaded and decrypted a few at a time (the order does not matter: the items
+            // are sorted after).
+            let opened: Vec<_> = stream::iter(listed.blobs)
+                .map(|blob| async move {
+                    let bundle = self.session.open_text_blob(&blob, &NoProgress).await;
+                    (blob, bundle)
+                })
+                .buffer_unordered(OPEN_CONCURRENCY)
+                .collect()
+                .await;
+            for (blob, bundle) in opened {
+                match bundle {
                     Ok(bundle) => {
                         items.extend(self.items_of(&blob.device_id, &bundle, keywords, start, end)?);
                         if let Some(cache) = self.cache {
