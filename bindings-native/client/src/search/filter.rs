@@ -123,3 +123,103 @@ impl SearchFilter {
             && self.device_name.as_deref().is_none_or(|d| device.is_some_and(|have| have.eq_ignore_ascii_case(d)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::items::{AudioView, FrameView};
+    use sync_core::UnixMillis;
+
+    fn frame(app: &str, url: Option<&str>, accessibility: bool) -> Vec<SearchItem> {
+        let view = FrameView {
+            frame_id: 1,
+            stored_timestamp: "2026-02-01T00:00:00Z",
+            time: UnixMillis(1),
+            text: Some("quarterly budget review"),
+            accessibility_text: accessibility.then_some("quarterly budget review"),
+            app_name: Some(app),
+            window_name: Some("Budget.xlsx"),
+            offset_index: 0,
+            browser_url: url,
+            focused: None,
+            frame_name: None,
+            device_name: Some("monitor_1"),
+            file_path: String::new(),
+            chunk_file_path: String::new(),
+            text_source: None,
+            capture_trigger: None,
+        };
+        std::iter::once(view.ocr()).chain(view.ui()).map(item).collect()
+    }
+
+    fn audio() -> SearchItem {
+        item(
+            AudioView {
+                chunk_id: 1,
+                transcription: "budget call",
+                stored_timestamp: "2026-02-01T00:00:00Z",
+                time: UnixMillis(1),
+                file_path: String::new(),
+                offset_index: 0,
+                device: Some("MacBook Mic"),
+                is_input_device: Some(true),
+                speaker_id: None,
+                start_time: None,
+                end_time: None,
+                engine: None,
+            }
+            .audio(),
+        )
+    }
+
+    fn item(content: Content) -> SearchItem {
+        SearchItem {
+            content,
+            source: "local",
+            device_id: "d".into(),
+            table: "frames",
+            origin_row_id: 1,
+            time: UnixMillis(1),
+            snapshot: None,
+        }
+    }
+
+    fn kinds(filter: &SearchFilter, items: &[SearchItem]) -> Vec<&'static str> {
+        items.iter().filter(|i| filter.accepts(i)).map(|i| i.content.kind()).collect()
+    }
+
+    #[test]
+    fn content_types_and_filters_as_screenpipe() {
+        let mut items = frame("Firefox", Some("https://example.com/budget"), true);
+        items.push(audio());
+        let f = |content_type| SearchFilter { content_type, ..SearchFilter::default() };
+        assert_eq!(kinds(&f(ContentType::All), &items), ["OCR", "Audio"]);
+        assert_eq!(kinds(&f(ContentType::Ocr), &items), ["OCR"]);
+        assert_eq!(kinds(&f(ContentType::Ui), &items), ["UI"]);
+        assert_eq!(kinds(&f(ContentType::Audio), &items), ["Audio"]);
+        assert!(kinds(&f(ContentType::Memory), &items).is_empty());
+        assert_eq!(ContentType::parse("Accessibility"), Some(ContentType::Ui));
+        assert_eq!(ContentType::parse("vision"), Some(ContentType::Ocr));
+        assert_eq!(ContentType::parse("video"), None);
+        assert!(ContentType::Input.unsupported() && !ContentType::Memory.unsupported());
+
+        let app = SearchFilter { app_name: Some("firefox".into()), ..SearchFilter::default() };
+        assert_eq!(kinds(&app, &items), ["OCR"], "audio has no app: left out");
+        let url = SearchFilter { browser_url: Some("example.com".into()), ..SearchFilter::default() };
+        assert_eq!(kinds(&url, &items), ["OCR"]);
+        let chrome = SearchFilter { app_name: Some("chrome".into()), ..SearchFilter::default() };
+        assert!(kinds(&chrome, &items).is_empty());
+        let device = SearchFilter { device_name: Some("macbook mic".into()), ..SearchFilter::default() };
+        assert_eq!(kinds(&device, &items), ["Audio"]);
+        let speaker = SearchFilter { speaker_name: Some("Ada".into()), ..SearchFilter::default() };
+        assert_eq!(kinds(&speaker, &items), ["OCR"], "no speaker names in sync: audio left out");
+        let long = SearchFilter { min_length: Some(12), ..SearchFilter::default() };
+        assert_eq!(kinds(&long, &items), ["OCR"]);
+        let short = SearchFilter { max_length: Some(11), ..SearchFilter::default() };
+        assert_eq!(kinds(&short, &items), ["Audio"]);
+        assert!(
+            frame("Code", None, false).iter().all(|i| i.content.kind() == "OCR"),
+            "no UI item without accessibility text"
+        );
+    }
+}
