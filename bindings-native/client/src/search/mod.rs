@@ -172,7 +172,7 @@ impl<'a> CloudQuery<'a> {
     /// Local and cloud results merged: filtered, deduplicated by identity (local wins), newest
     /// first, then `offset` and `limit`. A cloud failure is an error.
     pub async fn query_all(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
-        let mut items = self.local_items(query, options)?;
+        let mut items = self.local_items(query, options).await?;
         items.extend(self.cloud_items(query, options).await?);
         Ok(merge_page(items, options).items)
     }
@@ -180,7 +180,7 @@ impl<'a> CloudQuery<'a> {
     /// [`CloudQuery::query_all`] as a page with its total; a cloud failure leaves the local
     /// results with a warning.
     pub async fn query_page(&self, query: &str, options: &SearchOptions) -> Result<SearchPage> {
-        let mut items = self.local_items(query, options)?;
+        let mut items = self.local_items(query, options).await?;
         let warning = match self.cloud_items(query, options).await {
             Ok(cloud) => {
                 items.extend(cloud);
@@ -194,12 +194,21 @@ impl<'a> CloudQuery<'a> {
         Ok(SearchPage { warning, ..merge_page(items, options) })
     }
 
-    fn local_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
+    /// The local results, read on a blocking thread (SQLite).
+    async fn local_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
         if !options.local || options.filter.content_type.unsupported() {
             return Ok(Vec::new());
         }
         let (start, end) = range(options);
-        self.search_local(query, start, end, local_max(options))
+        let db = self.session.config().db_path.clone();
+        let own = self.session.device_id().as_str().to_owned();
+        let query = query.to_owned();
+        let max = local_max(options);
+        crate::session::blocking(move || {
+            let conn = crate::screenpipe::open_read_only(&db)?;
+            search_local(&conn, &own, &query, start, end, max)
+        })
+        .await
     }
 
     async fn cloud_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {

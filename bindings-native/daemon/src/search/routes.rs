@@ -138,7 +138,10 @@ impl SearchApi {
                 self.daemon.search_cache().clear();
                 warnings.push("locked: cloud results need the account unlocked on the settings page".into());
                 if has_db {
-                    local_page(&config.db_path, "", &params.q, &options)?
+                    let (db, q, opts) = (config.db_path.clone(), params.q.clone(), options.clone());
+                    tokio::task::spawn_blocking(move || local_page(&db, "", &q, &opts))
+                        .await
+                        .map_err(|e| DaemonError::Serve { source: std::io::Error::other(e) })??
                 } else {
                     SearchPage { items: Vec::new(), total: 0, warning: None }
                 }
