@@ -69,17 +69,30 @@ impl Drop for Server {
     }
 }
 
-/// Every distinct word of at least 5 letters in the fixture's recorded text.
+/// Every distinct word of at least 5 letters in the fixture's recorded text, from the text
+/// columns of either screenpipe generation that the database has.
 fn fixture_words(db: &Path) -> BTreeSet<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut words = BTreeSet::new();
+    let mut columns_read = 0;
     for (table, column) in [
         ("ocr_text", "text"),
+        ("frames", "full_text"),
+        ("elements", "text"),
         ("audio_transcriptions", "transcription"),
         ("accessibility", "text_content"),
         ("frames", "window_name"),
         ("frames", "browser_url"),
+        ("memories", "content"),
+        ("meetings", "title"),
     ] {
+        let present: i64 = conn
+            .query_row("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2", [table, column], |r| r.get(0))
+            .unwrap();
+        if present == 0 {
+            continue;
+        }
+        columns_read += 1;
         let mut stmt = conn.prepare(&format!("SELECT {column} FROM {table} WHERE {column} IS NOT NULL")).unwrap();
         let texts = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
         for text in texts {
@@ -90,6 +103,7 @@ fn fixture_words(db: &Path) -> BTreeSet<String> {
             }
         }
     }
+    assert!(columns_read >= 5, "the fixture has too few of the known text columns ({columns_read})");
     words
 }
 
