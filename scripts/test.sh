@@ -47,15 +47,20 @@ export SCREENPIPE_REQUIRE_REAL=1
 log "native client: unit, two devices per pair of screenpipe generations on a real server, schema and live-database rules, CLI (kill -9 during push, quota, device limit), fixture"
 cargo test -p sync-client -p screenpipe-sync -p sync-fixture
 
-log "daemon: control API on a real server, login service units, keychain"
+log "daemon: control API and screenpipe's search API on a real server, login service units, keychain"
 cargo test -p sync-daemon
 
 log "daemon: the settings page end to end in Chromium (a real server, a daemon over a fixture)"
 bash bindings-native/daemon/test.sh
 
+log "daemon: screenpipe's own MCP server (unchanged, stdio) answers from another device's cloud data"
+bash bindings-native/daemon/mcp-e2e/test.sh
+
 log "native client against the real screenpipe: push while it records, pull, its own search"
 cargo build -q -p sync-server -p screenpipe-sync
 SYNC_BIN_DIR="$CARGO_TARGET_DIR/debug" bash tests/screenpipe/live_push.sh
+log "daemon's GET /search against the real screenpipe's search --json on the same database (contract)"
+bash tests/screenpipe/search_contract.sh
 log "native bindings: error mapping (the Python and Kotlin tests run below)"
 cargo test -p sync-native
 

@@ -401,6 +401,21 @@ function wire() {
   $('confirm').addEventListener('cancel', () => (confirmAction = null));
 }
 
+async function loadSearchApi() {
+  $('search-api-url').textContent = `${location.origin}/search`;
+  $('search-api-port').textContent = location.port;
+  try {
+    const s = await api('GET', '/search-api');
+    $('search-api-key').textContent = s.key || '';
+    $('search-api-key-line').hidden = !s.required;
+    $('search-api-open').hidden = s.required;
+  } catch (err) {
+    $('search-api-open').textContent = message(err);
+    $('search-api-open').hidden = false;
+  }
+}
+
 wire();
 loadConfig();
+loadSearchApi();
 listen();

@@ -5,6 +5,7 @@ pub mod error;
 pub mod http;
 pub mod keychain;
 pub mod options;
+pub mod search;
 pub mod server;
 pub mod unit;
 

@@ -35,6 +35,9 @@ pub struct DaemonOptions {
     /// The service's settings before the config file's (retry delays; the interval, data
     /// types, bandwidth limit and pulling come from the configuration).
     pub service: ServiceOptions,
+    /// Serve screenpipe's search API without a key (`--no-api-key`), for clients that cannot
+    /// send one; said loudly in the log and on the page.
+    pub no_api_key: bool,
 }
 
 impl DaemonOptions {
@@ -47,6 +50,7 @@ impl DaemonOptions {
             password: None,
             keychain: Keychain::system(),
             service: ServiceOptions::default(),
+            no_api_key: false,
         }
     }
 }
@@ -59,6 +63,7 @@ impl std::fmt::Debug for DaemonOptions {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("keychain", &self.keychain)
             .field("service", &self.service)
+            .field("no_api_key", &self.no_api_key)
             .finish_non_exhaustive()
     }
 }

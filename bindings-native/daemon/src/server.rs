@@ -12,6 +12,7 @@ use crate::control::Daemon;
 use crate::error::{DaemonError, Result};
 use crate::http;
 use crate::options::DaemonOptions;
+use crate::search;
 
 /// A daemon serving on its address.
 #[derive(Debug)]
@@ -23,12 +24,13 @@ pub struct RunningDaemon {
     task: JoinHandle<std::io::Result<()>>,
 }
 
-/// Starts a daemon with the page and the control API.
+/// Starts a daemon with the page, the control API and screenpipe's search API.
 pub async fn start(options: DaemonOptions) -> Result<RunningDaemon> {
     start_with(options, Router::new()).await
 }
 
-/// Starts a daemon whose server also answers `extra` routes (see [`http::app_with`]).
+/// Starts a daemon whose server also answers `extra` routes (see [`http::app_with`]) beside
+/// screenpipe's search API ([`search`]).
 pub async fn start_with(options: DaemonOptions, extra: Router) -> Result<RunningDaemon> {
     let listen = options.listen;
     if !listen.ip().is_loopback() {
@@ -37,7 +39,8 @@ pub async fn start_with(options: DaemonOptions, extra: Router) -> Result<Running
     let daemon = Daemon::new(options)?;
     let listener = TcpListener::bind(listen).await.map_err(|source| DaemonError::Bind { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| DaemonError::Bind { addr: listen, source })?;
-    let app = http::app_with(daemon.clone(), addr, extra);
+    let guard = http::guard::Guard::new(addr, daemon.csrf_token());
+    let app = http::app_with(daemon.clone(), addr, search::router(daemon.clone(), guard).merge(extra));
     let mut closing = daemon.closing();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -228,7 +228,8 @@ impl From<SearchItem> for SearchHit {
         let json = serde_json::to_string(&item).unwrap_or_default();
         let (app_name, window_name) = match &item.content {
             Content::Ocr(o) => (Some(o.app_name.clone()), Some(o.window_name.clone())),
-            Content::Audio(_) => (None, None),
+            Content::Ui(u) => (Some(u.app_name.clone()), Some(u.window_name.clone())),
+            Content::Audio(_) | Content::Memory(_) => (None, None),
         };
         SearchHit {
             kind: item.content.kind().to_owned(),

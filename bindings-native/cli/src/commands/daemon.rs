@@ -30,6 +30,11 @@ pub(crate) struct DaemonArgs {
     /// Longest retry delay, seconds.
     #[arg(long, default_value_t = 900.0)]
     retry_max_secs: f64,
+    /// Serve screenpipe's search API (`/search`) without `Authorization: Bearer KEY`, for
+    /// clients that cannot send one (screenpipe-mcp of February 2026). Any program on this
+    /// computer can then read the history.
+    #[arg(long)]
+    no_api_key: bool,
 }
 
 /// Where the page's changes are written: `--config`, else `STATE_DIR/config.toml`.
@@ -65,6 +70,7 @@ pub(crate) async fn run(args: &DaemonArgs, g: &Global, out: Out) -> Result<u8, S
     let load_config: ConfigLoader = Arc::new(move || global.config());
     let mut options = DaemonOptions::new(config_path(g), load_config);
     options.listen = args.listen;
+    options.no_api_key = args.no_api_key;
     options.password = secret_if_given("SCREENPIPE_SYNC_PASSWORD", g.password_file.as_deref())?;
     options.service.backoff_base = secs(args.retry_base_secs, "retry-base-secs")?;
     options.service.backoff_max = secs(args.retry_max_secs, "retry-max-secs")?.max(options.service.backoff_base);

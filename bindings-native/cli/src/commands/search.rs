@@ -80,7 +80,9 @@ fn render(items: &[SearchItem]) {
     for item in items {
         let app = match &item.content {
             Content::Ocr(o) => &o.app_name,
+            Content::Ui(u) => &u.app_name,
             Content::Audio(a) => &a.device_name,
+            Content::Memory(m) => &m.source,
         };
         let kind = item.content.kind();
         let snippet: String = item.content.text().chars().take(100).collect::<String>().replace('\n', " ");

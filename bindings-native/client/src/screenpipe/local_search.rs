@@ -41,6 +41,12 @@ pub(crate) struct LocalFrameRow {
     pub(crate) device_name: Option<String>,
     /// The snapshot or the video file.
     pub(crate) file_path: Option<String>,
+    /// The video file only.
+    pub(crate) chunk_file_path: Option<String>,
+    /// Where the text comes from (0.4 `text_source`).
+    pub(crate) text_source: Option<String>,
+    /// What made screenpipe capture the frame (0.4 `capture_trigger`).
+    pub(crate) capture_trigger: Option<String>,
 }
 
 /// A transcription found by the FTS, with its chunk's file.
@@ -68,6 +74,31 @@ pub(crate) struct LocalAudioRow {
     pub(crate) end_time: Option<f64>,
     /// The audio file.
     pub(crate) file_path: Option<String>,
+    /// The transcription engine.
+    pub(crate) engine: Option<String>,
+}
+
+/// A memory found by the FTS (0.4).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LocalMemoryRow {
+    /// `memories.id`.
+    pub(crate) id: i64,
+    /// The note.
+    pub(crate) content: String,
+    /// Who wrote it.
+    pub(crate) source: String,
+    /// Its source's context.
+    pub(crate) source_context: Option<String>,
+    /// Tags: the JSON array text.
+    pub(crate) tags: Option<String>,
+    /// Importance.
+    pub(crate) importance: Option<f64>,
+    /// The frame it was taken from.
+    pub(crate) frame_id: Option<i64>,
+    /// Creation time, as stored.
+    pub(crate) created_at: String,
+    /// Last change, as stored.
+    pub(crate) updated_at: String,
 }
 
 /// An FTS5 query: every term as a quoted string (implicit AND).
@@ -101,12 +132,17 @@ impl<'a> LocalSearch<'a> {
         let tables = &self.schema.tables;
         let fts_has = |table: &str, col: &str| tables.fts_columns(table).is_some_and(|c| c.contains(col));
         let mut sources = Vec::new();
-        let (text, accessibility, file_path) = match self.schema.generation {
+        let (text, accessibility, file_path, extra) = match self.schema.generation {
             Generation::V0_4 => {
                 if tables.fts_columns("frames").is_some() {
                     sources.push("f.id IN (SELECT rowid FROM frames_fts WHERE frames_fts MATCH ?1)");
                 }
-                ("COALESCE(f.full_text, '')", "f.accessibility_text", "COALESCE(f.snapshot_path, vc.file_path)")
+                (
+                    "COALESCE(f.full_text, '')",
+                    "f.accessibility_text",
+                    "COALESCE(f.snapshot_path, vc.file_path)",
+                    "f.text_source, f.capture_trigger",
+                )
             }
             Generation::Feb2026 => {
                 if fts_has("ocr_text", "frame_id") {
@@ -120,13 +156,15 @@ impl<'a> LocalSearch<'a> {
                        (SELECT text FROM ocr_text o WHERE o.frame_id = f.id ORDER BY o.rowid)), '')",
                     "NULL",
                     "vc.file_path",
+                    "NULL, NULL",
                 )
             }
         };
         let filter = if terms.is_empty() || sources.is_empty() { "1".to_owned() } else { sources.join(" OR ") };
         let sql = format!(
             "SELECT f.id, {text}, {accessibility}, f.app_name, f.window_name, f.timestamp, f.offset_index, f.browser_url,
-                    f.focused, f.name, COALESCE(vc.device_name, f.device_name), {file_path}
+                    f.focused, f.name, COALESCE(vc.device_name, f.device_name), {file_path},
+                    vc.file_path, {extra}
              FROM frames f LEFT JOIN video_chunks vc ON vc.id = f.video_chunk_id
              WHERE {filter} ORDER BY f.id DESC LIMIT ?2"
         );
@@ -146,6 +184,9 @@ impl<'a> LocalSearch<'a> {
                     frame_name: r.get(9)?,
                     device_name: r.get(10)?,
                     file_path: r.get(11)?,
+                    chunk_file_path: r.get(12)?,
+                    text_source: r.get(13)?,
+                    capture_trigger: r.get(14)?,
                 })
             })
             .ctx("local frame search")?;
@@ -168,7 +209,7 @@ impl<'a> LocalSearch<'a> {
         };
         let sql = format!(
             "SELECT t.id, t.audio_chunk_id, t.transcription, t.timestamp, t.offset_index, t.device, t.is_input_device,
-                    t.speaker_id, t.start_time, t.end_time, {}
+                    t.speaker_id, t.start_time, t.end_time, {}, t.transcription_engine
              FROM audio_transcriptions t {}
              WHERE {filter} ORDER BY t.id DESC LIMIT ?2",
             "ac.file_path", "LEFT JOIN audio_chunks ac ON ac.id = t.audio_chunk_id",
@@ -188,10 +229,49 @@ impl<'a> LocalSearch<'a> {
                     start_time: r.get(8)?,
                     end_time: r.get(9)?,
                     file_path: r.get(10)?,
+                    engine: r.get(11)?,
                 })
             })
             .ctx("local audio search")?;
         rows.collect::<std::result::Result<_, _>>().ctx("local audio search")
+    }
+}
+
+impl LocalSearch<'_> {
+    /// At most `limit` memories, newest change first, whose FTS entry matches every term of
+    /// `terms` (every memory when `terms` is empty); none where the generation has no memories.
+    pub(crate) fn memory_matches(&self, terms: &[String], limit: i64) -> Result<Vec<LocalMemoryRow>> {
+        let tables = &self.schema.tables;
+        if !tables.has_table("memories") {
+            return Ok(Vec::new());
+        }
+        let filter = if terms.is_empty() || tables.fts_columns("memories").is_none() {
+            "1"
+        } else {
+            "m.id IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1)"
+        };
+        let sql = format!(
+            "SELECT m.id, m.content, m.source, m.source_context, m.tags, m.importance, m.frame_id, m.created_at,
+                    m.updated_at
+             FROM memories m WHERE {filter} ORDER BY m.updated_at DESC, m.id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql).ctx("local memory search")?;
+        let rows = stmt
+            .query_map(params![fts_query(terms), limit], |r| {
+                Ok(LocalMemoryRow {
+                    id: r.get(0)?,
+                    content: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    source: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    source_context: r.get(3)?,
+                    tags: r.get(4)?,
+                    importance: r.get(5)?,
+                    frame_id: r.get(6)?,
+                    created_at: super::values::opt_text(r, 7)?.unwrap_or_default(),
+                    updated_at: super::values::opt_text(r, 8)?.unwrap_or_default(),
+                })
+            })
+            .ctx("local memory search")?;
+        rows.collect::<std::result::Result<_, _>>().ctx("local memory search")
     }
 }
 

@@ -5,18 +5,24 @@
 //! server's matches are only candidates).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use futures::stream::{self, StreamExt};
 use sync_core::records::{FrameRecord, RecordsBundle, find_hits, tables};
 use sync_core::search::{query_tokens, terms};
 use sync_core::wire::limits::{MAX_IDS_PER_DOWNLOAD, MAX_PAGE_LIMIT, MAX_TOKENS_PER_SEARCH};
-use sync_core::wire::{BlobDownload, DownloadRequest, SearchRequest, TimeRange};
+use sync_core::wire::{DownloadRequest, SearchRequest, TimeRange};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
 use super::CloudQuery;
-use super::items::{AudioContent, Content, OcrContent, SearchItem, device_type, rfc3339, speaker};
+use super::cache::CachedBundle;
+use super::items::{AudioView, FrameView, MemoryView, SearchItem};
 use crate::error::Result;
 use crate::progress::NoProgress;
 use crate::unpack::{media_dest, snapshot_dest};
+
+/// Candidate bundles downloaded and decrypted at once.
+const OPEN_CONCURRENCY: usize = 8;
 
 impl CloudQuery<'_> {
     /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first, at
@@ -108,15 +114,38 @@ impl CloudQuery<'_> {
     ) -> Result<Vec<SearchItem>> {
         let ids = self.candidate_blobs(start, end, keywords, max).await?;
         let mut items = Vec::new();
-        for batch in ids.chunks(MAX_IDS_PER_DOWNLOAD) {
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.cache.and_then(|c| c.get(&id)) {
+                Some(hit) => items.extend(self.items_of(&hit.device_id, &hit.bundle, keywords, start, end)?),
+                None => missing.push(id),
+            }
+        }
+        for batch in missing.chunks(MAX_IDS_PER_DOWNLOAD) {
             let listed = self
                 .session
                 .client()
                 .download(&DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() })
                 .await?;
-            for blob in listed.blobs {
-                match self.session.open_text_blob(&blob, &NoProgress).await {
-                    Ok(bundle) => items.extend(self.items_of(&blob, &bundle, keywords, start, end)?),
+            // Downloaded and decrypted a few at a time (the order does not matter: the items
+            // are sorted after).
+            let opened: Vec<_> = stream::iter(listed.blobs)
+                .map(|blob| async move {
+                    let bundle = self.session.open_text_blob(&blob, &NoProgress).await;
+                    (blob, bundle)
+                })
+                .buffer_unordered(OPEN_CONCURRENCY)
+                .collect()
+                .await;
+            for (blob, bundle) in opened {
+                match bundle {
+                    Ok(bundle) => {
+                        items.extend(self.items_of(&blob.device_id, &bundle, keywords, start, end)?);
+                        if let Some(cache) = self.cache {
+                            let entry = CachedBundle { device_id: blob.device_id.clone(), bundle: Arc::new(bundle) };
+                            cache.insert(blob.blob_id, entry);
+                        }
+                    }
                     Err(e) => tracing::warn!(blob = %blob.blob_id, error = %e, "cloud blob rejected"),
                 }
             }
@@ -125,51 +154,56 @@ impl CloudQuery<'_> {
         Ok(items)
     }
 
-    /// A frame as screenpipe's OCR result: its text (screen text, else accessibility text) and
-    /// where its media lands when pulled (the snapshot, else the video chunk).
-    fn frame_content(
+    /// A frame's fields: where its media lands when pulled (the snapshot, else the video
+    /// chunk).
+    fn frame_view<'b>(
         &self,
         data_dir: &std::path::Path,
         origin: &sync_core::DeviceId,
         bundle: &RecordsBundle,
-        f: &FrameRecord,
+        f: &'b FrameRecord,
         time: UnixMillis,
-    ) -> OcrContent {
+    ) -> FrameView<'b> {
+        let chunk = f
+            .video_chunk_row_id
+            .and_then(|c| bundle.video_chunks.iter().find(|v| v.row_id == c))
+            .map(|c| media_dest(data_dir, origin, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16]))))
+            .map(|p| p.to_string_lossy().into_owned());
         let file_path = match &f.snapshot {
-            Some(s) => Some(snapshot_dest(data_dir, origin, f, s)),
-            None => f
-                .video_chunk_row_id
-                .and_then(|c| bundle.video_chunks.iter().find(|v| v.row_id == c))
-                .map(|c| media_dest(data_dir, origin, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))),
+            Some(s) => Some(snapshot_dest(data_dir, origin, f, s).to_string_lossy().into_owned()),
+            None => chunk.clone(),
         };
-        OcrContent {
+        FrameView {
             frame_id: f.row_id,
-            text: f.text.clone().filter(|t| !t.is_empty()).or_else(|| f.accessibility_text.clone()).unwrap_or_default(),
-            timestamp: rfc3339(time),
-            file_path: file_path.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+            stored_timestamp: &f.timestamp,
+            time,
+            text: f.text.as_deref(),
+            accessibility_text: f.accessibility_text.as_deref(),
+            app_name: f.app_name.as_deref(),
+            window_name: f.window_name.as_deref(),
             offset_index: f.offset_index,
-            app_name: f.app_name.clone().unwrap_or_default(),
-            window_name: f.window_name.clone().unwrap_or_default(),
-            tags: Vec::new(),
-            frame: None,
-            frame_name: f.name.clone(),
-            browser_url: f.browser_url.clone(),
+            browser_url: f.browser_url.as_deref(),
             focused: f.focused,
-            device_name: f.device_name.clone().unwrap_or_default(),
+            frame_name: f.name.as_deref(),
+            device_name: f.device_name.as_deref(),
+            file_path: file_path.unwrap_or_default(),
+            chunk_file_path: chunk.unwrap_or_default(),
+            text_source: f.text_source.as_deref(),
+            capture_trigger: f.capture_trigger.as_deref(),
         }
     }
 
     /// The records of a decrypted bundle that hold every term within the range.
     fn items_of(
         &self,
-        blob: &BlobDownload,
+        origin: &sync_core::DeviceId,
         bundle: &RecordsBundle,
         keywords: &str,
         start: UnixMillis,
         end: UnixMillis,
     ) -> Result<Vec<SearchItem>> {
         let data_dir = &self.session.config().data_dir;
-        let device = blob.device_id.to_string();
+        let device = origin.to_string();
         let frames: BTreeMap<i64, &FrameRecord> = bundle.frames.iter().map(|f| (f.row_id, f)).collect();
         let trans: BTreeMap<i64, &sync_core::records::TranscriptionRecord> =
             bundle.audio_transcriptions.iter().map(|t| (t.row_id, t)).collect();
@@ -178,43 +212,75 @@ impl CloudQuery<'_> {
             match hit.table {
                 tables::FRAMES => {
                     let Some(f) = frames.get(&hit.row_id) else { continue };
-                    out.push(SearchItem {
-                        content: Content::Ocr(self.frame_content(data_dir, &blob.device_id, bundle, f, hit.timestamp)),
-                        source: "cloud",
-                        device_id: device.clone(),
-                        table: tables::FRAMES,
-                        origin_row_id: f.row_id,
-                        time: hit.timestamp,
-                    });
+                    let view = self.frame_view(data_dir, origin, bundle, f, hit.timestamp);
+                    let snapshot = f.snapshot.as_ref().and_then(|s| s.blob_id.map(|b| (b, s.entry.clone())));
+                    for content in std::iter::once(view.ocr()).chain(view.ui()) {
+                        out.push(SearchItem {
+                            content,
+                            source: "cloud",
+                            device_id: device.clone(),
+                            table: tables::FRAMES,
+                            origin_row_id: f.row_id,
+                            time: hit.timestamp,
+                            snapshot: snapshot.clone(),
+                        });
+                    }
                 }
                 tables::AUDIO_TRANSCRIPTIONS => {
                     let Some(t) = trans.get(&hit.row_id) else { continue };
                     let chunk = bundle.audio_chunks.iter().find(|c| c.row_id == t.audio_chunk_row_id);
                     let file_path = chunk
-                        .map(|c| {
-                            media_dest(data_dir, &blob.device_id, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16])))
-                        })
+                        .map(|c| media_dest(data_dir, origin, &c.file_name, &c.blob_id.unwrap_or(BlobId([0; 16]))))
                         .map(|p| p.to_string_lossy().into_owned())
                         .unwrap_or_default();
+                    let content = AudioView {
+                        chunk_id: t.audio_chunk_row_id,
+                        transcription: &t.transcription,
+                        stored_timestamp: &t.timestamp,
+                        time: hit.timestamp,
+                        file_path,
+                        offset_index: t.offset_index,
+                        device: t.device.as_deref(),
+                        is_input_device: t.is_input_device,
+                        speaker_id: t.speaker_id,
+                        start_time: t.start_time,
+                        end_time: t.end_time,
+                        engine: t.transcription_engine.as_deref(),
+                    }
+                    .audio();
                     out.push(SearchItem {
-                        content: Content::Audio(AudioContent {
-                            chunk_id: t.audio_chunk_row_id,
-                            transcription: t.transcription.clone(),
-                            timestamp: rfc3339(hit.timestamp),
-                            file_path,
-                            offset_index: t.offset_index,
-                            tags: Vec::new(),
-                            device_name: t.device.clone().unwrap_or_default(),
-                            device_type: device_type(t.is_input_device),
-                            speaker: speaker(t.speaker_id),
-                            start_time: t.start_time,
-                            end_time: t.end_time,
-                        }),
+                        content,
                         source: "cloud",
                         device_id: device.clone(),
                         table: tables::AUDIO_TRANSCRIPTIONS,
                         origin_row_id: t.row_id,
                         time: hit.timestamp,
+                        snapshot: None,
+                    });
+                }
+                tables::MEMORIES => {
+                    let Some(m) = bundle.memories.iter().find(|m| m.row_id == hit.row_id) else { continue };
+                    let content = MemoryView {
+                        id: m.row_id,
+                        content: &m.content,
+                        source: &m.source,
+                        source_context: m.source_context.as_deref(),
+                        tags: Some(&m.tags),
+                        importance: m.importance,
+                        frame_id: m.frame_row_id,
+                        created_at: &m.created_at,
+                        updated_at: &m.updated_at,
+                        time: hit.timestamp,
+                    }
+                    .memory();
+                    out.push(SearchItem {
+                        content,
+                        source: "cloud",
+                        device_id: device.clone(),
+                        table: tables::MEMORIES,
+                        origin_row_id: m.row_id,
+                        time: hit.timestamp,
+                        snapshot: None,
                     });
                 }
                 _ => {}

@@ -9,10 +9,17 @@
 //!   deduplicated by record identity (origin device, table, origin row id: a row imported from
 //!   the cloud and the same record found in the cloud are one), newest first.
 //!
+//! - [`CloudQuery::query_page`]: the same with screenpipe's filters ([`filter`]) and
+//!   pagination: the page and the `total` (see [`SearchPage`]); a cloud that cannot be reached
+//!   leaves the local results with a warning.
+//!
 //! Search builds on an unlocked [`SyncSession`] (its keys, client and settings); the session
-//! knows nothing of search.
+//! knows nothing of search. Bundles decrypted for a query may be kept in a [`BundleCache`]
+//! (memory only, bounded).
 
+pub mod cache;
 pub mod cloud;
+pub mod filter;
 pub mod items;
 pub mod local;
 
@@ -20,7 +27,9 @@ use std::collections::HashSet;
 
 use sync_core::UnixMillis;
 
-pub use items::{AudioContent, Content, OcrContent, SearchItem};
+pub use cache::BundleCache;
+pub use filter::{ContentType, SearchFilter};
+pub use items::{AudioContent, Content, MemoryContent, OcrContent, SearchItem, UiContent};
 pub use local::search_local;
 
 use crate::error::Result;
@@ -44,24 +53,92 @@ pub struct SearchOptions {
     pub cloud: bool,
     /// Include the local database.
     pub local: bool,
+    /// screenpipe's filters (content type, app, window, URL, lengths, speaker, device).
+    pub filter: SearchFilter,
 }
 
 impl Default for SearchOptions {
     fn default() -> SearchOptions {
-        SearchOptions { start: None, end: None, limit: 50, offset: 0, max_cloud_blobs: 200, cloud: true, local: true }
+        SearchOptions {
+            start: None,
+            end: None,
+            limit: 50,
+            offset: 0,
+            max_cloud_blobs: 200,
+            cloud: true,
+            local: true,
+            filter: SearchFilter::default(),
+        }
     }
+}
+
+/// One page of results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchPage {
+    /// The items of the page, newest first.
+    pub items: Vec<SearchItem>,
+    /// Every item that matched, local and cloud, deduplicated. Exact when the local FTS found
+    /// fewer rows than it reads at most (`max(limit + offset, 1000) x 4`) and the cloud fewer
+    /// candidate blobs than `max_cloud_blobs`; otherwise a lower bound.
+    pub total: usize,
+    /// Why part of the answer is missing (the cloud could not be reached, ...).
+    pub warning: Option<String>,
+}
+
+/// Merges local and cloud items into a page: filtered, deduplicated by identity (the first
+/// wins: pass local items first), newest first, then `offset` and `limit`.
+pub fn merge_page(items: Vec<SearchItem>, options: &SearchOptions) -> SearchPage {
+    let mut seen = HashSet::new();
+    let mut items: Vec<SearchItem> =
+        items.into_iter().filter(|i| options.filter.accepts(i) && seen.insert(i.identity())).collect();
+    items.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.identity().cmp(&b.identity())));
+    let total = items.len();
+    let items = items.into_iter().skip(options.offset).take(options.limit).collect();
+    SearchPage { items, total, warning: None }
+}
+
+/// The range searched: `[start, end]` of the options (default: the beginning, and a day from
+/// now).
+fn range(options: &SearchOptions) -> (UnixMillis, UnixMillis) {
+    let start = options.start.unwrap_or(UnixMillis(0));
+    let end = options.end.unwrap_or_else(|| UnixMillis(crate::os::now_ms().0 + 86_400_000));
+    (start, end)
+}
+
+/// How many local rows a page needs read.
+fn local_max(options: &SearchOptions) -> usize {
+    options.limit.saturating_add(options.offset).max(1000)
+}
+
+/// A page of local results only, for a daemon without an unlocked account: screenpipe's
+/// database at `db_path`, rows of this device named `own_device`.
+pub fn local_page(
+    db_path: &std::path::Path,
+    own_device: &str,
+    query: &str,
+    options: &SearchOptions,
+) -> Result<SearchPage> {
+    let (start, end) = range(options);
+    let conn = crate::screenpipe::open_read_only(db_path)?;
+    Ok(merge_page(search_local(&conn, own_device, query, start, end, local_max(options))?, options))
 }
 
 /// Search over an unlocked session.
 #[derive(Debug)]
 pub struct CloudQuery<'a> {
     session: &'a SyncSession,
+    cache: Option<&'a BundleCache>,
 }
 
 impl<'a> CloudQuery<'a> {
     /// A query helper for `session`.
     pub fn new(session: &'a SyncSession) -> CloudQuery<'a> {
-        CloudQuery { session }
+        CloudQuery { session, cache: None }
+    }
+
+    /// A query helper that keeps decrypted bundles in `cache` and reads them from it.
+    pub fn with_cache(session: &'a SyncSession, cache: &'a BundleCache) -> CloudQuery<'a> {
+        CloudQuery { session, cache: Some(cache) }
     }
 
     /// True when the local database does not cover `[start, end]`: it holds nothing, or its
@@ -92,30 +169,62 @@ impl<'a> CloudQuery<'a> {
         search_local(&conn, self.session.device_id().as_str(), query, start, end, max)
     }
 
-    /// Local and cloud results merged: deduplicated by identity (local wins), newest first,
-    /// then `offset` and `limit`.
+    /// Local and cloud results merged: filtered, deduplicated by identity (local wins), newest
+    /// first, then `offset` and `limit`. A cloud failure is an error.
     pub async fn query_all(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
-        let start = options.start.unwrap_or(UnixMillis(0));
-        let end = options.end.unwrap_or_else(|| UnixMillis(crate::os::now_ms().0 + 86_400_000));
-        let want = options.limit.saturating_add(options.offset).max(1);
-        let mut items = Vec::new();
-        if options.local {
-            items.extend(self.search_local(query, start, end, want.max(1000))?);
-        }
-        if options.cloud {
-            // Without an explicit start, search the cloud from its oldest data only (the query
-            // tokens grow with the months of the range).
-            let start = match options.start {
-                Some(s) => s,
-                None => self.session.client().status().await?.stats.oldest_data.unwrap_or(start).max(start),
-            };
-            if start <= end {
-                items.extend(self.fetch_cloud(start, end, query, options.max_cloud_blobs).await?);
+        let mut items = self.local_items(query, options).await?;
+        items.extend(self.cloud_items(query, options).await?);
+        Ok(merge_page(items, options).items)
+    }
+
+    /// [`CloudQuery::query_all`] as a page with its total; a cloud failure leaves the local
+    /// results with a warning.
+    pub async fn query_page(&self, query: &str, options: &SearchOptions) -> Result<SearchPage> {
+        let mut items = self.local_items(query, options).await?;
+        let warning = match self.cloud_items(query, options).await {
+            Ok(cloud) => {
+                items.extend(cloud);
+                None
             }
+            Err(e) => {
+                tracing::warn!(error = %e, "cloud search failed: local results only");
+                Some(format!("cloud results missing ({}): {e}", e.code()))
+            }
+        };
+        Ok(SearchPage { warning, ..merge_page(items, options) })
+    }
+
+    /// The local results, read on a blocking thread (SQLite).
+    async fn local_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
+        if !options.local || options.filter.content_type.unsupported() {
+            return Ok(Vec::new());
         }
-        let mut seen = HashSet::new();
-        items.retain(|i| seen.insert(i.identity()));
-        items.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.identity().cmp(&b.identity())));
-        Ok(items.into_iter().skip(options.offset).take(options.limit).collect())
+        let (start, end) = range(options);
+        let db = self.session.config().db_path.clone();
+        let own = self.session.device_id().as_str().to_owned();
+        let query = query.to_owned();
+        let max = local_max(options);
+        crate::session::blocking(move || {
+            let conn = crate::screenpipe::open_read_only(&db)?;
+            search_local(&conn, &own, &query, start, end, max)
+        })
+        .await
+    }
+
+    async fn cloud_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
+        if !options.cloud || options.filter.content_type.unsupported() {
+            return Ok(Vec::new());
+        }
+        let (start, end) = range(options);
+        // Without an explicit start, search the cloud from its oldest data only (the query
+        // tokens grow with the months of the range).
+        let start = match options.start {
+            Some(s) => s,
+            None => self.session.client().status().await?.stats.oldest_data.unwrap_or(start).max(start),
+        };
+        if start > end {
+            return Ok(Vec::new());
+        }
+        self.fetch_cloud(start, end, query, options.max_cloud_blobs).await
     }
 }

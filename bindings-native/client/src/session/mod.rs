@@ -66,7 +66,7 @@ fn lock_state(state: &Mutex<StateDb>) -> std::sync::MutexGuard<'_, StateDb> {
 }
 
 /// Runs blocking work (SQLite, the KDF, sealing) off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await?
 }
 

@@ -132,6 +132,29 @@ impl SyncSession {
         Ok(())
     }
 
+    /// Snapshot images from one media pack (downloaded once, checked and decrypted in memory,
+    /// nothing written), for a search that shows cloud frames: one per entry, `None` where the
+    /// pack lacks it.
+    pub async fn snapshot_images(
+        &self,
+        pack: &BlobId,
+        origin: &DeviceId,
+        entries: Vec<String>,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        let payload = self.fetch_pack(pack, origin, &crate::progress::NoProgress).await?;
+        blocking(move || {
+            let index = PackIndex::decode_payload(&payload)?;
+            entries
+                .iter()
+                .map(|entry| match index.find(entry) {
+                    Some((i, _)) => Ok(Some(index.slice(&payload, i)?.to_vec())),
+                    None => Ok(None),
+                })
+                .collect()
+        })
+        .await
+    }
+
     /// Downloads a media pack blob, checks it and opens it: the pack's payload.
     async fn fetch_pack(&self, blob_id: &BlobId, origin: &DeviceId, progress: &dyn Progress) -> Result<Vec<u8>> {
         let listed =

@@ -297,6 +297,7 @@ impl Daemon {
         let _one = self.shared.ops.lock().await;
         let answer = service.session().client().delete_data().await?;
         tracing::info!(blobs = answer.deleted_blobs, "cloud data deleted");
+        self.shared.search_cache.clear();
         self.refresh_account();
         self.notify();
         Ok(answer.deleted_blobs)

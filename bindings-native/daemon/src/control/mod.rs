@@ -23,6 +23,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::error::{DaemonError, Result};
 use crate::options::DaemonOptions;
+use crate::search::api_key::ApiKey;
+use crate::search::routes::{CACHE_MAX_BYTES, CACHE_MAX_ENTRIES};
+use sync_client::search::BundleCache;
 
 /// A mutex's value, whoever panicked while holding it.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,6 +75,10 @@ pub(crate) struct Shared {
     pub(crate) ops: tokio::sync::Mutex<()>,
     /// True once the daemon is stopping (live streams end).
     pub(crate) closing: watch::Sender<bool>,
+    /// The search API's key (`None` with `--no-api-key`).
+    pub(crate) api_key: Option<ApiKey>,
+    /// Bundles decrypted for searches (memory only; emptied when the account closes).
+    pub(crate) search_cache: Arc<BundleCache>,
 }
 
 /// The daemon's state, cheap to clone (shared).
@@ -90,7 +97,7 @@ impl std::fmt::Debug for Daemon {
 }
 
 /// A random token of 32 bytes, hex.
-fn random_token() -> Result<String> {
+pub(crate) fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| DaemonError::BadRequest(format!("the random number generator failed: {e}")))?;
@@ -103,6 +110,7 @@ impl Daemon {
     pub fn new(mut options: DaemonOptions) -> Result<Daemon> {
         let config = (options.load_config)()?;
         let password = options.password.take();
+        let api_key = if options.no_api_key { None } else { Some(ApiKey::load_or_create(&config.state_dir)?) };
         let (changed, _) = broadcast::channel(64);
         let (closing, _) = watch::channel(false);
         Ok(Daemon {
@@ -119,6 +127,8 @@ impl Daemon {
                 changed,
                 ops: tokio::sync::Mutex::new(()),
                 closing,
+                api_key,
+                search_cache: Arc::new(BundleCache::new(CACHE_MAX_ENTRIES, CACHE_MAX_BYTES)),
             }),
         })
     }
@@ -126,6 +136,16 @@ impl Daemon {
     /// The token the page sends with every change (`X-CSRF-Token`).
     pub fn csrf_token(&self) -> &str {
         &self.shared.csrf_token
+    }
+
+    /// The search API's key; `None` when the daemon runs with `--no-api-key`.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.shared.api_key.as_ref()
+    }
+
+    /// The cache of bundles decrypted for searches.
+    pub fn search_cache(&self) -> &BundleCache {
+        &self.shared.search_cache
     }
 
     /// The current settings.
@@ -216,6 +236,8 @@ impl Daemon {
             service.set_listener(None);
         }
         *lock(&self.shared.account) = None;
+        // Plaintext decrypted for searches leaves memory with the keys.
+        self.shared.search_cache.clear();
     }
 
     /// Fetches the account's status (storage, tier, devices) in the background.

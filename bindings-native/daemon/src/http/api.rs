@@ -13,6 +13,7 @@
 //! | `POST /delete-cloud-data` | every blob of the account in the cloud (`{"confirm": true}`) |
 //! | `POST /unlink` | this device leaves the account (`{"confirm": true}`) |
 //! | `POST /password` | a new password (the current one checked) |
+//! | `GET /search-api` | screenpipe's search API on this address: `{"required", "key"}` (the key clients send as `Authorization: Bearer KEY`; `required: false` with `--no-api-key`) |
 //!
 //! Errors are `{"error", "code", "hint"}` with the status of [`DaemonError::http_status`].
 
@@ -61,6 +62,12 @@ pub fn router() -> Router<Daemon> {
         .route("/delete-cloud-data", post(delete_cloud_data))
         .route("/unlink", post(unlink))
         .route("/password", post(change_password))
+        .route("/search-api", get(search_api))
+}
+
+async fn search_api(State(daemon): State<Daemon>) -> Response {
+    let key = daemon.api_key();
+    Json(json!({ "required": key.is_some(), "key": key.map(|k| k.reveal()) })).into_response()
 }
 
 async fn status(State(daemon): State<Daemon>) -> Response {
