@@ -126,6 +126,11 @@ describe('the daemon settings page', () => {
     const me = devices.getByRole('listitem').filter({ hasText: 'E2E laptop' });
     assert.match(await me.textContent(), /This device/);
     assert.equal(await me.getByRole('button', { name: 'Remove' }).count(), 0);
+    // The search API section: this daemon's address and the key clients send, as stored.
+    const key = readFileSync(path.join(stack.stateDir, 'search-api-key'), 'utf8').trim();
+    assert.ok(key.length >= 32, 'a search API key was made');
+    await page.locator('#search-api-key').filter({ hasText: key }).waitFor();
+    assert.equal(await page.locator('#search-api-port').textContent(), String(stack.daemonPort));
     await screenshot('connected');
     // A narrow window: one column, nothing cut.
     await page.setViewportSize({ width: 360, height: 800 });
