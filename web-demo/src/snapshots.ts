@@ -41,6 +41,7 @@ export class Snapshots {
 
   /** An object URL of the image of entry `entry` of pack `blobId` (revoked by `close()`). */
   async url(blobId: string, entry: string): Promise<string> {
+    if (this.closed) throw new DOMException('closed', 'AbortError');
     const pack = await this.pack(blobId);
     const bytes = await pack.entry(entry);
     if (bytes === undefined) throw new Error(`its pack has no entry ${entry}`);

@@ -64,3 +64,57 @@ pub(crate) fn entry_of(payload: &[u8], name: &str) -> FfiResult<Option<Vec<u8>>>
     };
     Ok(Some(index.slice(payload, i)?.to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sync_core::UnixMillis;
+    use sync_core::pack::PackEntry;
+
+    use super::*;
+    use crate::error::SyncFfiError;
+
+    fn pack(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let entries = files
+            .iter()
+            .map(|(name, bytes)| PackEntry {
+                name: (*name).into(),
+                size: bytes.len() as u64,
+                time: UnixMillis(1_796_477_777_811),
+                content_type: "image/jpeg".into(),
+            })
+            .collect();
+        let mut payload = PackIndex::new(entries).unwrap().encode_header().unwrap();
+        for (_, bytes) in files {
+            payload.extend_from_slice(bytes);
+        }
+        payload
+    }
+
+    #[test]
+    fn entries_and_one_entry_by_name() {
+        let payload = pack(&[("a.jpg", b"AAAA"), ("b.jpg", b"BB")]);
+        assert!(is_media_pack(payload.clone()));
+        let entries = media_pack_entries(payload.clone()).unwrap();
+        assert_eq!(entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["a.jpg", "b.jpg"]);
+        assert_eq!((entries[1].size, entries[1].time_ms), (2, 1_796_477_777_811));
+        assert_eq!(entries[1].offset, entries[0].offset + 4);
+        assert_eq!(&payload[entries[1].offset as usize..], b"BB");
+        assert_eq!(media_pack_entry(payload.clone(), "b.jpg".into()).unwrap(), Some(b"BB".to_vec()));
+        assert_eq!(media_pack_entry(payload, "c.jpg".into()).unwrap(), None);
+    }
+
+    #[test]
+    fn refusals_keep_the_core_codes() {
+        let payload = pack(&[("a.jpg", b"AAAA")]);
+        let cut = media_pack_entries(payload[..payload.len() - 1].to_vec()).unwrap_err();
+        assert!(matches!(&cut, SyncFfiError::Integrity { code, .. } if code == "truncated"), "{cut:?}");
+        let longer = media_pack_entry([payload.as_slice(), b"x"].concat(), "a.jpg".into()).unwrap_err();
+        assert!(matches!(&longer, SyncFfiError::InvalidInput { code, .. } if code == "malformed"), "{longer:?}");
+        let mut newer = payload;
+        newer[4] = 2;
+        assert_eq!(media_pack_entries(newer).unwrap_err().code(), "unsupported");
+        assert!(!is_media_pack(b"\0\0\0\x18ftypisom".to_vec()));
+    }
+}
