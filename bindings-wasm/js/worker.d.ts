@@ -28,6 +28,8 @@ export class SyncWorker {
     minimum?: MinimumKey,
   ): Promise<RemoteKeys>;
   terms(text: string): Promise<string[]>;
+  /** Opens a media pack from a whole payload decrypted elsewhere (e.g. streamed); free it when done. */
+  openMediaPack(payload: Bytes): Promise<RemoteMediaPack>;
   isMediaPack(bytes: Bytes): Promise<boolean>;
   packHeaderLength(prefix: Bytes): Promise<number>;
   packIndex(header: Bytes): Promise<PackIndex>;

@@ -147,6 +147,10 @@ test('the worker opens a media pack blob and hands out one entry', async () => {
     await pack.free();
     const codeOf = (p) => p.then(() => 'no error', (e) => `${e.name}:${e.code}`);
     result.afterFree = await codeOf(pack.entry('a.jpg'));
+    const fromPayload = await worker.openMediaPack(new Uint8Array(payload));
+    result.fromPayload = Array.from(await fromPayload.entry('a.jpg'));
+    await fromPayload.free();
+    result.payloadCut = await codeOf(worker.openMediaPack(new Uint8Array(payload.slice(0, payload.length - 1))));
     const cut = await keys.encryptBlob(new Uint8Array(payload.slice(0, payload.length - 1)), ctx);
     result.cut = await codeOf(keys.openPack(cut, ctx));
     worker.terminate();
@@ -159,6 +163,8 @@ test('the worker opens a media pack blob and hands out one entry', async () => {
   assert.equal(out.indexEntries, 2);
   assert.equal(out.afterFree, 'SyncError:invalid_state');
   assert.equal(out.cut, 'SyncError:truncated');
+  assert.deepEqual(out.fromPayload, [9, 9]);
+  assert.equal(out.payloadCut, 'SyncError:truncated');
 });
 
 test('a fetch() body decrypts through decryptionStream in the page', async () => {

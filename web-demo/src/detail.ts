@@ -1,7 +1,9 @@
 // The detail panel: a `text` blob's frames (time, app, window, URL, screen text, and the
-// snapshot beside it), transcripts, accessibility text, UI events, memories and meetings; or a `frames`/`audio` blob decrypted while it streams, then
-// played.
+// snapshot beside it), transcripts, accessibility text, UI events, memories and meetings; or a
+// `frames`/`audio` blob decrypted while it streams, then played (a `frames` blob holding a media
+// pack of snapshots is shown as its images).
 
+import type { PackEntry } from '@screenpipe/sync-wasm';
 import { fetchBlob, type BlobInfo } from './api';
 import { deviceLabel, type Ctx } from './context';
 import { byId, clear, h, marked } from './dom';
@@ -218,6 +220,29 @@ export class Detail {
     return figure;
   }
 
+  /** A snapshot pack's images in time order, PAGE at a time. */
+  private packSection(blobId: string, entries: PackEntry[]): HTMLElement {
+    const list = h('ol', { class: 'snapshot-grid' });
+    const section = h('section', { class: 'records-section', 'aria-labelledby': 'detail-snapshots' }, h('h3', { id: 'detail-snapshots' }, `Snapshots (${entries.length})`), list);
+    let shown = 0;
+    const more = h('button', { type: 'button', class: 'secondary' }, 'Show more snapshots');
+    const showMore = () => {
+      const until = Math.min(entries.length, shown + PAGE);
+      for (const e of entries.slice(shown, until)) {
+        const ms = parseStoredTime(e.time);
+        const when = ms === null ? e.time : formatClock(ms);
+        list.append(h('li', {}, this.snapshotFigure({ blobId, entry: e.name }, when)));
+      }
+      shown = until;
+      if (shown >= entries.length) more.remove();
+      else more.textContent = `Show more snapshots (${entries.length - shown} left)`;
+    };
+    more.addEventListener('click', showMore);
+    showMore();
+    if (shown < entries.length) section.append(more);
+    return section;
+  }
+
   private meetingsSection(meetings: MeetingView[]): HTMLElement {
     const list = h('ol', { class: 'records' });
     if (meetings.length === 0) list.append(h('li', { class: 'empty' }, 'No meetings in this blob.'));
@@ -321,6 +346,22 @@ export class Detail {
       });
       if (!ctx.alive() || abort.signal.aborted) return;
       const head = parts[0] ?? new Uint8Array();
+      if (blob.blob_type === 'frames' && (await ctx.worker.isMediaPack(head.subarray(0, 4)))) {
+        // screenpipe 0.4's snapshots: a media pack of JPEGs, not a video.
+        const payload = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+        const pack = await ctx.worker.openMediaPack(payload);
+        const snapshots = new Snapshots(ctx, abort.signal);
+        snapshots.adopt(blob.blob_id, pack);
+        if (!ctx.alive() || abort.signal.aborted) {
+          snapshots.close();
+          return;
+        }
+        this.snapshots = snapshots;
+        bar.value = bar.max;
+        text.textContent = `Decrypted and verified: ${pack.entries.length} snapshots, ${formatBytes(payload.length)}.`;
+        this.body.append(this.packSection(blob.blob_id, pack.entries));
+        return;
+      }
       const mime = mediaType(blob.blob_type as 'frames' | 'audio', head.subarray(0, 16));
       const file = new Blob(parts as BlobPart[], { type: mime });
       const url = URL.createObjectURL(file);

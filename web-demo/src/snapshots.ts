@@ -39,6 +39,11 @@ export class Snapshots {
     return this.ctx.keys.openPack(bytes, info);
   }
 
+  /** Keeps a pack opened elsewhere (a `frames` blob streamed and opened as a pack) under its blob id. */
+  adopt(blobId: string, pack: RemoteMediaPack): void {
+    this.packs.set(blobId, Promise.resolve(pack));
+  }
+
   /** An object URL of the image of entry `entry` of pack `blobId` (revoked by `close()`). */
   async url(blobId: string, entry: string): Promise<string> {
     if (this.closed) throw new DOMException('closed', 'AbortError');

@@ -67,6 +67,11 @@ export class SyncWorker {
     return this.call('buildInfo');
   }
 
+  /** Opens a media pack from a payload decrypted elsewhere (e.g. streamed); it stays in the worker. */
+  async openMediaPack(payload) {
+    return new RemoteMediaPack(this, await this.call('openMediaPack', payload));
+  }
+
   isMediaPack(bytes) {
     return this.call('isMediaPack', bytes);
   }

@@ -47,6 +47,10 @@ const ops = {
     const pack = get(handle).openPack(blob, context);
     return { handle: keep(pack), entries: pack.entries, headerLength: pack.headerLength, payloadLength: pack.payloadLength };
   },
+  openMediaPack(payload) {
+    const pack = new sync.MediaPack(payload);
+    return { handle: keep(pack), entries: pack.entries, headerLength: pack.headerLength, payloadLength: pack.payloadLength };
+  },
   packEntry: (handle, name) => get(handle).entry(name),
   isMediaPack: (bytes) => sync.isMediaPack(bytes),
   packHeaderLength: (prefix) => sync.packHeaderLength(prefix),

@@ -67,6 +67,8 @@ export async function example(body: ReadableStream<Uint8Array>, blob: Uint8Array
   const remotePack: RemoteMediaPack = await remote.openPack(sealed, context);
   const remoteJpeg: Uint8Array | undefined = await remotePack.entry(remotePack.entries[0]?.name ?? '');
   await remotePack.free();
+  const streamedPack: RemoteMediaPack = await worker.openMediaPack(bytes);
+  await streamedPack.free();
   await remote.free();
   worker.terminate();
   void [snapshotText, memory, meetingTitle, jpeg, isPack, firstTime, remoteJpeg];

@@ -145,6 +145,23 @@ describe('snapshots of screenpipe 0.4.50 in the viewer', () => {
     for (const m of memories) expect(seenMemories).toContain(m.content);
   });
 
+  it('opens a snapshot pack from the timeline as its images', async () => {
+    await page.locator('#timeline-results .type-frames button.blob').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('#detail-snapshots').waitFor({ timeout: 30_000 });
+    // The first pack holds the first text window's snapshots (packs are cut at its boundaries).
+    const start = Math.floor(frames[0].ms / 300_000) * 300_000;
+    const inWindow = frames.filter((f) => f.ms >= start && f.ms < start + 300_000);
+    expect(await detail.locator('#detail-snapshots').textContent()).toBe(`Snapshots (${inWindow.length})`);
+    expect(await page.locator('#media-progress-text').textContent()).toMatch(new RegExp(`^Decrypted and verified: ${inWindow.length} snapshots`));
+    expect(await page.locator('#media-player').count()).toBe(0);
+    const img = detail.locator('figure.snapshot img').first();
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.naturalWidth), { timeout: 30_000 }).toBeGreaterThan(0);
+    const size = await img.evaluate((el: HTMLImageElement) => ({ width: el.naturalWidth, height: el.naturalHeight }));
+    expect(size).toEqual(jpegSize(readFileSync(inWindow[0].snapshot_path!)));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'snapshots-2-pack.png'), fullPage: false });
+  });
+
   it('revokes the snapshot URLs when the blob is closed', async () => {
     await page.getByRole('button', { name: 'Close' }).click();
     const loads = await page.evaluate(async (url) => {
