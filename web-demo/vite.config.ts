@@ -16,7 +16,7 @@ function csp(): string {
     "worker-src 'self'",
     // blob: is the page's own memory (decrypted media), never a network destination.
     `connect-src 'self' blob:${extra ? ` ${extra}` : ''}`,
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "style-src 'self'",
     "font-src 'self'",

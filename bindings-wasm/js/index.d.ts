@@ -96,19 +96,189 @@ export interface SealOptions {
 
 export type Bytes = Uint8Array | ArrayBuffer | ArrayBufferView;
 
-/** A records bundle (docs/FORMAT.md): plain objects, times as RFC 3339 text, `null` for absent values. */
+/** A video chunk: one `frames` blob holding the mp4 file byte for byte (`blob_id` null when the file was gone). */
+export interface VideoChunkRecord {
+  row_id: number;
+  blob_id: string | null;
+  file_name: string;
+  device_name: string | null;
+  fps: number | null;
+}
+
+/** Where a frame's snapshot (a JPEG) travels: entry `entry` of the media pack in `frames` blob `blob_id` (null when the file was gone). */
+export interface SnapshotRef {
+  blob_id: string | null;
+  entry: string;
+  file_name: string;
+}
+
+/** A frame: one capture, with its screen text (`text`) and, for screenpipe 0.4, its snapshot. */
+export interface FrameRecord {
+  row_id: number;
+  video_chunk_row_id: number | null;
+  offset_index: number;
+  timestamp: string;
+  name: string | null;
+  browser_url: string | null;
+  app_name: string | null;
+  window_name: string | null;
+  focused: boolean | null;
+  device_name: string | null;
+  snapshot: SnapshotRef | null;
+  text: string | null;
+  text_source: string | null;
+  text_json: string | null;
+  ocr_engine: string | null;
+  accessibility_text: string | null;
+  accessibility_tree_json: string | null;
+  capture_trigger: string | null;
+  document_path: string | null;
+}
+
+/** An OCR word or accessibility node of a frame; `bounds` is `[left, top, width, height]` in 0..1. */
+export interface ElementRecord {
+  row_id: number;
+  frame_row_id: number;
+  source: string;
+  role: string;
+  text: string | null;
+  parent_row_id: number | null;
+  depth: number;
+  bounds: [number, number, number, number] | null;
+  confidence: number | null;
+  sort_order: number;
+  properties: string | null;
+  on_screen: boolean | null;
+}
+
+/** An audio chunk: one `audio` blob holding the file byte for byte. */
+export interface AudioChunkRecord {
+  row_id: number;
+  blob_id: string | null;
+  file_name: string;
+  timestamp: string | null;
+  transcription_status: string | null;
+}
+
+export interface TranscriptionRecord {
+  row_id: number;
+  audio_chunk_row_id: number;
+  offset_index: number;
+  timestamp: string;
+  transcription: string;
+  device: string | null;
+  is_input_device: boolean | null;
+  speaker_id: number | null;
+  transcription_engine: string | null;
+  start_time: number | null;
+  end_time: number | null;
+  text_length: number | null;
+}
+
+export interface AccessibilityRecord {
+  row_id: number;
+  timestamp: string;
+  app_name: string | null;
+  window_name: string | null;
+  text_content: string | null;
+  browser_url: string | null;
+}
+
+export interface UiEventRecord {
+  row_id: number;
+  timestamp: string;
+  event_type: string;
+  app_name: string | null;
+  window_title: string | null;
+  browser_url: string | null;
+  text_content: string | null;
+  /** Other columns of the event, by name. */
+  extra: Record<string, unknown> | null;
+}
+
+/** A memory (a note); its version is `updated_at`. `tags` is the JSON array text as stored. */
+export interface MemoryRecord {
+  row_id: number;
+  content: string;
+  source: string;
+  source_context: string | null;
+  tags: string;
+  importance: number | null;
+  frame_row_id: number | null;
+  created_at: string;
+  updated_at: string;
+  sync_uuid: string | null;
+}
+
+export interface MeetingRecord {
+  row_id: number;
+  meeting_start: string;
+  meeting_end: string | null;
+  meeting_app: string;
+  title: string | null;
+  attendees: string | null;
+  detection_source: string | null;
+  created_at: string | null;
+  note: string | null;
+  end_reason: string | null;
+  calendar_event_id: string | null;
+}
+
+/**
+ * A records bundle, version 2 (docs/FORMAT.md, "Records bundle"): plain objects, times as RFC 3339
+ * text, `null` for absent values. A version 1 bundle comes back upgraded (its `ocr_text` rows
+ * folded into their frames' `text`).
+ */
 export interface RecordsBundle {
-  v: 1;
+  v: 2;
   device_id: string;
   time_start: string;
   time_end: string;
-  video_chunks: Record<string, unknown>[];
-  frames: Record<string, unknown>[];
-  ocr_text: Record<string, unknown>[];
-  audio_chunks: Record<string, unknown>[];
-  audio_transcriptions: Record<string, unknown>[];
-  accessibility: Record<string, unknown>[];
-  ui_events: Record<string, unknown>[];
+  video_chunks: VideoChunkRecord[];
+  frames: FrameRecord[];
+  elements: ElementRecord[];
+  audio_chunks: AudioChunkRecord[];
+  audio_transcriptions: TranscriptionRecord[];
+  accessibility: AccessibilityRecord[];
+  ui_events: UiEventRecord[];
+  memories: MemoryRecord[];
+  meetings: MeetingRecord[];
+}
+
+/** One file of a media pack; its bytes are `payload[offset, offset + size)`. `time` is the capture time (RFC 3339). */
+export interface PackEntry {
+  name: string;
+  size: number;
+  time: string;
+  /** Media type, such as `image/jpeg`. */
+  type: string;
+  offset: number;
+}
+
+/** A media pack's index (docs/FORMAT.md, "Media blobs and the media pack"). */
+export interface PackIndex {
+  /** Length of the prefix and index: where the first entry starts. */
+  headerLength: number;
+  /** Length of the whole payload. */
+  payloadLength: number;
+  entries: PackEntry[];
+}
+
+/**
+ * A media pack opened from its whole decrypted payload (every check of the format passed). Holds
+ * a copy of the payload in wasm memory until `free()`.
+ */
+export class MediaPack {
+  /** Opens a whole payload; `malformed`, `truncated` or `unsupported` when it is not a pack. */
+  constructor(payload: Bytes);
+  readonly entries: PackEntry[];
+  readonly headerLength: number;
+  readonly payloadLength: number;
+  /** The bytes of the entry named `name` (a frame's `snapshot.entry`), or `undefined`. */
+  entry(name: string): Uint8Array | undefined;
+  /** The media type of the entry named `name`, or `undefined`. */
+  entryType(name: string): string | undefined;
+  free(): void;
 }
 
 export interface NewAccount {
@@ -144,6 +314,8 @@ export class Keys {
   decryptBlob(blob: Bytes, context: BlobContext): Uint8Array;
   /** Decrypts a `text` blob and returns its records bundle. */
   openRecords(blob: Bytes, context: BlobContext): RecordsBundle;
+  /** Decrypts a `frames` blob holding a media pack and opens it (`invalid_input` for another blob type). */
+  openPack(blob: Bytes, context: BlobContext): MediaPack;
   /** Streaming decryption in bounded memory. */
   blobDecryptor(context: BlobContext): BlobDecryptor;
   /** Seals data as a blob under the current key. */
@@ -191,6 +363,12 @@ export function terms(text: string): string[];
 export function errorCodes(): ErrorCode[];
 /** What this build is. */
 export function buildInfo(): { version: string; simd128: boolean; segmentAead: 'simd128' | 'rustcrypto' | 'ring'; argon2: 'simd128' | 'rustcrypto'; features: string[] };
+/** True when the bytes (a decrypted `frames` payload, or its first bytes) start with the media pack magic `SPMP`. */
+export function isMediaPack(bytes: Bytes): boolean;
+/** From a pack's first 12 bytes: how many first bytes hold its header (read that many, then `packIndex`). */
+export function packHeaderLength(prefix: Bytes): number;
+/** A pack's index from its first bytes (at least the header); `truncated` when they end inside the index. */
+export function packIndex(header: Bytes): PackIndex;
 /** True when `error` is a SyncError (with `code`, when given). */
 export function isSyncError(error: unknown, code?: ErrorCode): error is SyncError;
 /** A TransformStream decrypting a ciphertext stream (e.g. a `fetch()` body) with `decryptor`. */

@@ -6,6 +6,8 @@ import type {
   KdfParams,
   KeyringEntry,
   MinimumKey,
+  PackEntry,
+  PackIndex,
   RecordsBundle,
   RecoveryEnvelope,
   SealOptions,
@@ -26,6 +28,11 @@ export class SyncWorker {
     minimum?: MinimumKey,
   ): Promise<RemoteKeys>;
   terms(text: string): Promise<string[]>;
+  /** Opens a media pack from a whole payload decrypted elsewhere (e.g. streamed); free it when done. */
+  openMediaPack(payload: Bytes): Promise<RemoteMediaPack>;
+  isMediaPack(bytes: Bytes): Promise<boolean>;
+  packHeaderLength(prefix: Bytes): Promise<number>;
+  packIndex(header: Bytes): Promise<PackIndex>;
   buildInfo(): Promise<{ version: string; simd128: boolean; segmentAead: string; features: string[] }>;
   /** Stops the worker; every key in it is gone. */
   terminate(): void;
@@ -44,6 +51,8 @@ export class RemoteKeys {
   ): Promise<{ envelope: Envelope; recoveryEnvelope: RecoveryEnvelope; keyring: KeyringEntry[]; mnemonic: string; keys: RemoteKeys }>;
   decryptBlob(blob: Bytes, context: BlobContext): Promise<Uint8Array>;
   openRecords(blob: Bytes, context: BlobContext): Promise<RecordsBundle>;
+  /** Decrypts a `frames` blob holding a media pack and keeps it open in the worker (free it when done). */
+  openPack(blob: Bytes, context: BlobContext): Promise<RemoteMediaPack>;
   encryptBlob(data: Bytes, context: BlobContext, options?: SealOptions | null): Promise<Uint8Array>;
   queryTokens(text: string, startMs: number | string, endMs: number | string): Promise<string[]>;
   blobDecryptor(context: BlobContext): Promise<RemoteBlobDecryptor>;
@@ -54,5 +63,17 @@ export class RemoteBlobDecryptor {
   private constructor();
   push(chunk: Bytes): Promise<Uint8Array>;
   finish(): Promise<Uint8Array>;
+  free(): Promise<boolean>;
+}
+
+/** A media pack open in the worker: its index here, its payload there. */
+export class RemoteMediaPack {
+  private constructor();
+  readonly entries: PackEntry[];
+  readonly headerLength: number;
+  readonly payloadLength: number;
+  /** The bytes of the entry named `name`, or `undefined` when the pack has none. */
+  entry(name: string): Promise<Uint8Array | undefined>;
+  /** Releases the pack's payload in the worker. */
   free(): Promise<boolean>;
 }

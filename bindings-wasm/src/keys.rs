@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::convert;
 use crate::decryptor::BlobDecryptor;
 use crate::error::{IntoJs, JsResult, invalid_input, to_js};
+use crate::pack::MediaPack;
 
 /// Every unlocked key of an account, as an opaque handle.
 ///
@@ -130,6 +131,19 @@ impl Keys {
         let bundle = RecordsBundle::from_json(&plain).js()?;
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         bundle.serialize(&serializer).map_err(|_| invalid_input("the bundle cannot be converted"))
+    }
+
+    /// Decrypts a `frames` blob holding a media pack (docs/FORMAT.md, "Media blobs and the
+    /// media pack") and opens it: a record's `snapshot` names the pack's blob and the entry.
+    /// `invalid_input` for another blob type; `malformed`, `truncated` or `unsupported` when the
+    /// payload is not a pack (a video chunk is not one).
+    #[wasm_bindgen(js_name = openPack)]
+    pub fn open_pack(&self, blob: JsValue, context: JsValue) -> JsResult<MediaPack> {
+        let (plain, context) = self.open(&blob, &context)?;
+        if context.blob_type != BlobType::Frames {
+            return Err(invalid_input("media packs are in frames blobs"));
+        }
+        MediaPack::open(plain).js()
     }
 
     /// A streaming decryptor for the blob of `context`: feed it the ciphertext in chunks of

@@ -1,7 +1,7 @@
 //! # sync-wasm
 //!
 //! screenpipe sync's core ([`sync_core`]) for browsers and Node through wasm-bindgen: account
-//! creation and unlock, streaming blob decryption, records, search tokens. Published as an npm
+//! creation and unlock, streaming blob decryption, records, media packs, search tokens. Published as an npm
 //! package (see `README.md`). The bindings wrap the core; every byte of cryptography is the
 //! core's.
 //!
@@ -13,6 +13,7 @@ mod convert;
 mod decryptor;
 mod error;
 mod keys;
+mod pack;
 #[cfg(feature = "testing")]
 mod testing;
 
@@ -21,6 +22,7 @@ use wasm_bindgen::prelude::*;
 
 pub use decryptor::BlobDecryptor;
 pub use keys::{Keys, create_account, unlock, unlock_with_recovery};
+pub use pack::{MediaPack, is_media_pack, pack_header_length, pack_index};
 #[cfg(feature = "testing")]
 pub use testing::*;
 

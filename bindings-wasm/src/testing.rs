@@ -15,7 +15,9 @@ use sync_core::keys::master::MasterSecret;
 use sync_core::keys::password::{derive_password_key, derive_wrap_key};
 use sync_core::keys::recovery::open_recovery_envelope;
 use sync_core::keys::{DataKey, DataKeys, MasterKey, RecoveryKey, SearchKey, Subkeys};
+use sync_core::pack::{PackEntry, PackIndex};
 use sync_core::search::{Field, TokenKey};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
@@ -121,4 +123,32 @@ pub fn testing_token(search_key: &str, field: &str, bucket: &str, term: &str) ->
     let field: Field = field.parse().js()?;
     let key = TokenKey::new(KeyId([0; 16]), &SearchKey::from_bytes(key32(search_key)?)).js()?;
     Ok(key.token(field, bucket, term).as_str().to_owned())
+}
+
+/// A media pack payload built by the core (docs/FORMAT.md, "Media blobs and the media pack")
+/// from `[{name, time, type, bytes}]` (`time` in milliseconds or RFC 3339 text): what a client's
+/// packager writes, for tests of the pack readers.
+#[wasm_bindgen(js_name = testingMediaPack)]
+pub fn testing_media_pack(entries: JsValue) -> JsResult<js_sys::Uint8Array> {
+    let list: Array = entries.dyn_into().map_err(|_| crate::error::invalid_input("entries must be an array"))?;
+    let mut index_entries = Vec::new();
+    let mut data = Vec::new();
+    for item in list.iter() {
+        let bytes = convert::bytes(&convert::field(&item, "bytes")?)?;
+        let text = |name: &str| -> JsResult<String> {
+            convert::field(&item, name)?
+                .as_string()
+                .ok_or_else(|| crate::error::invalid_input("name and type are strings"))
+        };
+        index_entries.push(PackEntry {
+            name: text("name")?,
+            size: bytes.len() as u64,
+            time: convert::millis(&convert::field(&item, "time")?, "time must be whole milliseconds")?,
+            content_type: text("type")?,
+        });
+        data.extend_from_slice(&bytes);
+    }
+    let mut payload = PackIndex::new(index_entries).js()?.encode_header().js()?;
+    payload.extend_from_slice(&data);
+    Ok(js_sys::Uint8Array::from(&payload[..]))
 }

@@ -20,6 +20,10 @@ const API = [
   'buildInfo',
   'Keys',
   'BlobDecryptor',
+  'MediaPack',
+  'isMediaPack',
+  'packHeaderLength',
+  'packIndex',
   'init',
   'isSyncError',
   'decryptionStream',
@@ -107,13 +111,20 @@ test('blobs: Uint8Array, Buffer and ArrayBuffer in, Uint8Array out; records and 
     time_start: '2026-01-05T09:00:00.000Z',
     time_end: '2026-01-05T09:05:00.000Z',
     audio_transcriptions: [],
+    frames: [{ row_id: 1, offset_index: 0, timestamp: '2026-01-05T09:01:00.000Z', app_name: 'Numbers' }],
     ocr_text: [{ row_id: 1, frame_row_id: 1, text: 'quarterly report draft' }],
   };
   const text = keys.encryptBlob(new TextEncoder().encode(JSON.stringify(bundle)), context('text', 2));
   const records = keys.openRecords(text, context('text', 2));
-  assert.equal(records.ocr_text[0].text, 'quarterly report draft');
-  assert.equal(records.ocr_text[0].app_name, null);
-  assert.deepEqual(records.frames, []);
+  // A v1 bundle comes back as v2: the OCR row's text is on its frame, and ocr_text is gone.
+  assert.equal(records.v, 2);
+  assert.equal(records.ocr_text, undefined);
+  assert.equal(records.frames[0].text, 'quarterly report draft');
+  assert.equal(records.frames[0].text_source, 'ocr');
+  assert.equal(records.frames[0].window_name, null);
+  assert.equal(records.frames[0].snapshot, null);
+  assert.deepEqual(records.memories, []);
+  assert.deepEqual(records.meetings, []);
   const tokens = keys.queryTokens('Quarterly REPORT', Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 10));
   assert.equal(tokens.length, 2 * 2);
   assert.ok(tokens.every((t) => /^[A-Za-z0-9_-]{22}$/.test(t)));

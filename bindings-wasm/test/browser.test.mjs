@@ -9,6 +9,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -118,6 +119,52 @@ test('unlock runs in the worker: the main thread keeps running, keys stay there,
   assert.equal(out.tampered, 'SyncError:tampered:true');
   assert.equal(out.tokensEqual, true);
   assert.equal(out.afterFree, 'SyncError:invalid_state:true');
+});
+
+test('the worker opens a media pack blob and hands out one entry', async () => {
+  const testing = createRequire(import.meta.url)('../dist/testing/sync_wasm.js');
+  const snapshot = [0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9];
+  const payload = Array.from(
+    testing.testingMediaPack([
+      { name: 'a.jpg', time: 1796477777811, type: 'image/jpeg', bytes: new Uint8Array([9, 9]) },
+      { name: '1796477807811_m60.jpg', time: 1796477807811, type: 'image/jpeg', bytes: new Uint8Array(snapshot) },
+    ]),
+  );
+  const out = await page.evaluate(async (payload) => {
+    const { sync, SyncWorker } = window;
+    const PASSWORD = 'correct horse battery staple 1987!';
+    const worker = new SyncWorker();
+    const account = await worker.createAccount(PASSWORD, { m_kib: 19456, t: 2, p: 1 });
+    const keys = account.keys;
+    const ctx = { blob_id: 'cd'.repeat(16), blob_type: 'frames', device_id: 'tab-1', time_start: 1796477777811, time_end: 1796477807811 };
+    const sealed = await keys.encryptBlob(new Uint8Array(payload), ctx);
+    const pack = await keys.openPack(sealed, ctx);
+    const result = { names: pack.entries.map((e) => e.name), isPack: await worker.isMediaPack(new Uint8Array(payload)) };
+    result.entry = Array.from(await pack.entry('1796477807811_m60.jpg'));
+    result.missing = (await pack.entry('nope.jpg')) === undefined;
+    const header = await worker.packHeaderLength(new Uint8Array(payload.slice(0, 12)));
+    result.indexEntries = (await worker.packIndex(new Uint8Array(payload.slice(0, header)))).entries.length;
+    await pack.free();
+    const codeOf = (p) => p.then(() => 'no error', (e) => `${e.name}:${e.code}`);
+    result.afterFree = await codeOf(pack.entry('a.jpg'));
+    const fromPayload = await worker.openMediaPack(new Uint8Array(payload));
+    result.fromPayload = Array.from(await fromPayload.entry('a.jpg'));
+    await fromPayload.free();
+    result.payloadCut = await codeOf(worker.openMediaPack(new Uint8Array(payload.slice(0, payload.length - 1))));
+    const cut = await keys.encryptBlob(new Uint8Array(payload.slice(0, payload.length - 1)), ctx);
+    result.cut = await codeOf(keys.openPack(cut, ctx));
+    worker.terminate();
+    return result;
+  }, payload);
+  assert.deepEqual(out.names, ['a.jpg', '1796477807811_m60.jpg']);
+  assert.equal(out.isPack, true);
+  assert.deepEqual(out.entry, snapshot);
+  assert.equal(out.missing, true);
+  assert.equal(out.indexEntries, 2);
+  assert.equal(out.afterFree, 'SyncError:invalid_state');
+  assert.equal(out.cut, 'SyncError:truncated');
+  assert.deepEqual(out.fromPayload, [9, 9]);
+  assert.equal(out.payloadCut, 'SyncError:truncated');
 });
 
 test('a fetch() body decrypts through decryptionStream in the page', async () => {

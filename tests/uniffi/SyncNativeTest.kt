@@ -81,6 +81,53 @@ inline fun <reified E : Throwable> expect(what: String, block: () -> Unit): E {
     throw IllegalStateException()
 }
 
+/** One `blob_id blob_type device_id time_start_ms time_end_ms` line of viewer_fetch.py. */
+fun contextOf(file: File): BlobContextRecord {
+    val (id, type, device, start, end) = file.readText().trim().split(" ")
+    return BlobContextRecord(id, type, device, start.toLong(), end.toLong())
+}
+
+fun viewerSnapshot(token: String, deviceId: String, deviceDir: File) {
+    val out = File(WORK, "viewer").apply { deleteRecursively(); mkdirs() }
+    fun fetch(vararg args: String) {
+        val p = ProcessBuilder("python3", "tests/uniffi/viewer_fetch.py", *args).redirectErrorStream(true)
+        p.environment()["SYNC_TOKEN"] = token
+        val proc = p.start()
+        val text = proc.inputStream.bufferedReader().readText()
+        check(proc.waitFor() == 0, "viewer_fetch ${args.joinToString(" ")}: $text")
+    }
+    fetch("init", deviceId, out.path)
+    val keys = unlockEnvelope(File(out, "envelope.json").readText(), PASSWORD, File(out, "keyring.json").readText(), null)
+    fetch("text", deviceId, out.path)
+    val bundle = keys.openRecordsJson(File(out, "text.bin").readBytes(), contextOf(File(out, "text.ctx")))
+    check(bundle.startsWith("{\"v\":2,"), "a records bundle v2")
+    // The core writes the snapshot's fields in this order (docs/FORMAT.md 5.1).
+    val snap = Regex("\"snapshot\":\\{\"blob_id\":\"([0-9a-f]{32})\",\"entry\":\"([^\"]+)\",\"file_name\":\"([^\"]+)\"\\}")
+        .find(bundle)
+    check(snap != null, "a frame with a snapshot in the bundle")
+    val (packId, entry, fileName) = snap!!.destructured
+    fetch("blob", deviceId, out.path, packId)
+    val packBlob = File(out, "$packId.bin").readBytes()
+    val packContext = contextOf(File(out, "$packId.ctx"))
+    check(packContext.blobType == "frames", "the pack is a frames blob")
+    val payload = keys.openBlob(packBlob, packContext)
+    check(isMediaPack(payload), "the payload is a media pack")
+    val entries = mediaPackEntries(payload)
+    val listed = entries.firstOrNull { it.name == entry }
+    check(listed != null && listed.contentType == "image/jpeg", "the entry is listed: $entries")
+    val jpeg = mediaPackEntry(payload, entry)
+    val original = deviceDir.walk().first { it.isFile && it.name == fileName }.readBytes()
+    check(jpeg != null && jpeg.contentEquals(original), "the snapshot is the fixture's JPEG")
+    check(jpeg!!.size.toULong() == listed!!.size, "its size is the index's")
+    check(keys.openSnapshot(packBlob, packContext, entry)!!.contentEquals(original), "openSnapshot")
+    check(mediaPackEntry(payload, "not-in-this-pack.jpg") == null, "no such entry")
+    val cut = expect<SyncFfiException.Integrity>("a cut pack") { mediaPackEntries(payload.copyOf(payload.size - 1)) }
+    check(cut.code == "truncated", "code truncated: ${cut.code}")
+    val longer = expect<SyncFfiException.InvalidInput>("bytes after the pack") { mediaPackEntries(payload + byteArrayOf(1)) }
+    check(longer.code == "malformed", "code malformed: ${longer.code}")
+    keys.destroy()
+}
+
 fun main() = runBlocking {
     WORK.mkdirs()
     val (_, token) = addUser()
@@ -121,6 +168,11 @@ fun main() = runBlocking {
 
     val devices = a.listDevices()
     check(devices.map { it.deviceName }.toSet() == setOf("desktop A", "phone B", "tablet C"), "devices: $devices")
+
+    // A viewer app: unlock from POST /init's envelope, open a text blob of the pushed 0.4.50
+    // fixture (records bundle v2), then the media pack its first snapshot names, and read the
+    // snapshot: byte for byte the fixture's JPEG.
+    viewerSnapshot(token, a.status().deviceId!!, aDir)
 
     // Quota exceeded: a typed exception with the server's code.
     val (qEmail, qToken) = addUser()

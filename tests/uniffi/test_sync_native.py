@@ -290,6 +290,44 @@ def test_password_change_recovery_and_viewer_crypto(tmp_path):
     )
     bundle = json.loads(keys.open_records_json(data, ctx))
     assert bundle["device_id"] == device_id
+    assert bundle["v"] == 2
+
+    # screenpipe 0.4.50's snapshots: a frame names its JPEG as an entry of a media pack in a
+    # frames blob; the viewer opens the pack and reads the entry, byte for byte the fixture's.
+    frame = next(f for f in bundle["frames"] if f.get("snapshot") and f["snapshot"]["blob_id"])
+    snap = frame["snapshot"]
+    pack_blob = api("/download", {"blob_ids": [snap["blob_id"]]})["blobs"][0]
+    assert pack_blob["blob_type"] == "frames"
+    url = pack_blob["download_url"]
+    with urllib.request.urlopen(url if url.startswith("http") else SERVER + url) as r:
+        pack_data = r.read()
+    pack_ctx = sn.BlobContextRecord(
+        blob_id=pack_blob["blob_id"],
+        blob_type="frames",
+        device_id=pack_blob["device_id"],
+        time_start_ms=ms(pack_blob["time_start"]),
+        time_end_ms=ms(pack_blob["time_end"]),
+    )
+    payload = keys.open_blob(pack_data, pack_ctx)
+    assert sn.is_media_pack(payload) and not sn.is_media_pack(b"\0\0\0\x18ftypisom")
+    entries = sn.media_pack_entries(payload)
+    entry = next(e for e in entries if e.name == snap["entry"])
+    assert entry.content_type == "image/jpeg" and ms(pack_blob["time_start"]) <= entry.time_ms <= ms(pack_blob["time_end"])
+    jpeg = sn.media_pack_entry(payload, snap["entry"])
+    assert payload[entry.offset : entry.offset + entry.size] == jpeg
+    original = next(p for p in a_dir.rglob(snap["file_name"]) if p.is_file())
+    assert jpeg == original.read_bytes() and jpeg[:2] == b"\xff\xd8"
+    assert keys.open_snapshot(pack_data, pack_ctx, snap["entry"]) == jpeg
+    assert sn.media_pack_entry(payload, "not-in-this-pack.jpg") is None
+    with pytest.raises(sn.SyncFfiError.Integrity) as cut:
+        sn.media_pack_entries(payload[:-1])
+    assert cut.value.code == "truncated"
+    with pytest.raises(sn.SyncFfiError.InvalidInput) as longer:
+        sn.media_pack_entry(payload + b"x", snap["entry"])
+    assert longer.value.code == "malformed"
+    with pytest.raises(sn.SyncFfiError.InvalidInput) as not_frames:
+        keys.open_snapshot(data, ctx, snap["entry"])
+    assert not_frames.value.code == "invalid_input"
     assert keys.open_blob(data, ctx)
     tampered = bytearray(data)
     tampered[-1] ^= 1

@@ -1,14 +1,17 @@
-// The detail panel: a `text` blob's frames (time, app, window, URL, OCR text), transcripts,
-// accessibility text and UI events; or a `frames`/`audio` blob decrypted while it streams, then
-// played.
+// The detail panel: a `text` blob's frames (time, app, window, URL, screen text, and the
+// snapshot beside it), transcripts, accessibility text, UI events, memories and meetings; or a
+// `frames`/`audio` blob decrypted while it streams, then played (a `frames` blob holding a media
+// pack of snapshots is shown as its images).
 
+import type { PackEntry } from '@screenpipe/sync-wasm';
 import { fetchBlob, type BlobInfo } from './api';
 import { deviceLabel, type Ctx } from './context';
 import { byId, clear, h, marked } from './dom';
 import { formatBytes, formatClock, formatRange, parseStoredTime, TYPE_LABELS } from './format';
 import { highlight } from './highlight';
 import { decryptStream, mediaFileName, mediaType } from './media';
-import { bundleView, type FrameView, type TranscriptView } from './records';
+import { bundleView, type FrameView, type MeetingView, type MemoryView, type TranscriptView } from './records';
+import { Snapshots } from './snapshots';
 
 const PAGE = 60;
 
@@ -19,6 +22,7 @@ export class Detail {
   private returnFocus: HTMLElement | null = null;
   private abort: AbortController | null = null;
   private urls: string[] = [];
+  private snapshots: Snapshots | null = null;
   private terms: string[] = [];
 
   constructor() {
@@ -45,6 +49,8 @@ export class Detail {
   private reset(): void {
     this.abort?.abort();
     this.abort = null;
+    this.snapshots?.close();
+    this.snapshots = null;
     for (const url of this.urls) URL.revokeObjectURL(url);
     this.urls = [];
     clear(this.body);
@@ -88,11 +94,14 @@ export class Detail {
       const bundle = await ctx.keys.openRecords(bytes, blob);
       if (!ctx.alive() || abort.signal.aborted) return;
       const view = bundleView(bundle);
+      this.snapshots = new Snapshots(ctx, abort.signal);
       const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-      line.textContent = `${n(view.frames.length, 'frame', 'frames')}, ${n(view.transcripts.length, 'transcript', 'transcripts')}, ${n(view.accessibility.length, 'accessibility text', 'accessibility texts')}, ${n(view.uiEvents.length, 'UI event', 'UI events')}. Decrypted in this page.`;
+      line.textContent = `${n(view.frames.length, 'frame', 'frames')}, ${n(view.transcripts.length, 'transcript', 'transcripts')}, ${n(view.accessibility.length, 'accessibility text', 'accessibility texts')}, ${n(view.uiEvents.length, 'UI event', 'UI events')}, ${n(view.memories.length, 'memory', 'memories')}, ${n(view.meetings.length, 'meeting', 'meetings')}. Decrypted in this page.`;
       this.body.append(
         this.framesSection(ctx, view.frames, focusRowId),
         this.transcriptsSection(ctx, view.transcripts),
+        this.meetingsSection(view.meetings),
+        this.memoriesSection(view.memories),
         this.otherSection(
           'Accessibility text',
           view.accessibility.map((a) => ({ time: a.time, head: [a.app, a.window].filter(Boolean).join(' — '), text: a.text, url: a.url })),
@@ -163,6 +172,10 @@ export class Detail {
     if (f.url) meta.append(h('dt', {}, 'URL'), h('dd', { class: 'url' }, this.text(f.url)));
     if (f.monitor) meta.append(h('dt', {}, 'Monitor'), h('dd', {}, f.monitor + (f.focused ? ' (focused)' : '')));
     item.append(meta);
+    if (f.snapshot !== null) {
+      item.classList.add('has-snapshot');
+      item.append(this.snapshotFigure(f.snapshot, when));
+    }
     for (const o of f.ocr) {
       const differs = (o.app && o.app !== f.app) || (o.window && o.window !== f.window);
       item.append(
@@ -182,6 +195,89 @@ export class Detail {
       item.append(button);
     }
     return item;
+  }
+
+  /** The frame's snapshot, decrypted from its pack and shown from an object URL. */
+  private snapshotFigure(snapshot: NonNullable<FrameView['snapshot']>, when: string): HTMLElement {
+    const img = h('img', { class: 'snapshot-image', alt: `Snapshot of the screen at ${when}`, hidden: true });
+    const caption = h('figcaption', { class: 'hint' }, 'Decrypting the snapshot…');
+    const figure = h('figure', { class: 'snapshot', 'data-entry': snapshot.entry }, img, caption);
+    const snapshots = this.snapshots;
+    if (snapshots === null) return figure;
+    snapshots.url(snapshot.blobId, snapshot.entry).then(
+      (url) => {
+        img.addEventListener('load', () => (caption.textContent = 'Snapshot'), { once: true });
+        img.addEventListener('error', () => (caption.textContent = 'This browser cannot show this snapshot.'), { once: true });
+        img.setAttribute('src', url);
+        img.hidden = false;
+      },
+      (e: unknown) => {
+        if ((e as { name?: string })?.name === 'AbortError') return;
+        caption.textContent = `Cannot show the snapshot: ${describe(e)}`;
+        caption.classList.add('warning');
+      },
+    );
+    return figure;
+  }
+
+  /** A snapshot pack's images in time order, PAGE at a time. */
+  private packSection(blobId: string, entries: PackEntry[]): HTMLElement {
+    const list = h('ol', { class: 'snapshot-grid' });
+    const section = h('section', { class: 'records-section', 'aria-labelledby': 'detail-snapshots' }, h('h3', { id: 'detail-snapshots' }, `Snapshots (${entries.length})`), list);
+    let shown = 0;
+    const more = h('button', { type: 'button', class: 'secondary' }, 'Show more snapshots');
+    const showMore = () => {
+      const until = Math.min(entries.length, shown + PAGE);
+      for (const e of entries.slice(shown, until)) {
+        const ms = parseStoredTime(e.time);
+        const when = ms === null ? e.time : formatClock(ms);
+        list.append(h('li', {}, this.snapshotFigure({ blobId, entry: e.name }, when)));
+      }
+      shown = until;
+      if (shown >= entries.length) more.remove();
+      else more.textContent = `Show more snapshots (${entries.length - shown} left)`;
+    };
+    more.addEventListener('click', showMore);
+    showMore();
+    if (shown < entries.length) section.append(more);
+    return section;
+  }
+
+  private meetingsSection(meetings: MeetingView[]): HTMLElement {
+    const list = h('ol', { class: 'records' });
+    if (meetings.length === 0) list.append(h('li', { class: 'empty' }, 'No meetings in this blob.'));
+    for (const m of meetings) {
+      const when = m.time === null ? m.stored : formatClock(m.time);
+      const until = m.end === null ? '' : `–${formatClock(m.end)}`;
+      list.append(
+        h(
+          'li',
+          { class: 'record meeting', 'data-row': `m${m.rowId}` },
+          h('h4', {}, h('time', { datetime: m.time === null ? null : new Date(m.time).toISOString() }, when + until), ' ', this.text(m.title ?? 'Meeting')),
+          m.app || m.attendees ? h('p', { class: 'record-head' }, this.text([m.app, m.attendees].filter(Boolean).join(' · '))) : null,
+          m.note ? h('p', { class: 'meeting-note' }, this.text(m.note)) : null,
+        ),
+      );
+    }
+    return h('section', { class: 'records-section', 'aria-labelledby': 'detail-meetings' }, h('h3', { id: 'detail-meetings' }, `Meetings (${meetings.length})`), list);
+  }
+
+  private memoriesSection(memories: MemoryView[]): HTMLElement {
+    const list = h('ol', { class: 'records' });
+    if (memories.length === 0) list.append(h('li', { class: 'empty' }, 'No memories in this blob.'));
+    for (const m of memories) {
+      const when = m.time === null ? m.stored : formatClock(m.time);
+      list.append(
+        h(
+          'li',
+          { class: 'record memory', 'data-row': `n${m.rowId}` },
+          h('h4', {}, h('time', { datetime: m.time === null ? null : new Date(m.time).toISOString() }, when), ' ', m.source ?? 'memory'),
+          h('p', { class: 'memory-text' }, this.text(m.text)),
+          m.tags.length > 0 ? h('p', { class: 'tags' }, this.text(m.tags.join(', '))) : null,
+        ),
+      );
+    }
+    return h('section', { class: 'records-section', 'aria-labelledby': 'detail-memories' }, h('h3', { id: 'detail-memories' }, `Memories (${memories.length})`), list);
   }
 
   private transcriptsSection(ctx: Ctx, transcripts: TranscriptView[]): HTMLElement {
@@ -250,6 +346,22 @@ export class Detail {
       });
       if (!ctx.alive() || abort.signal.aborted) return;
       const head = parts[0] ?? new Uint8Array();
+      if (blob.blob_type === 'frames' && (await ctx.worker.isMediaPack(head.subarray(0, 4)))) {
+        // screenpipe 0.4's snapshots: a media pack of JPEGs, not a video.
+        const payload = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+        const pack = await ctx.worker.openMediaPack(payload);
+        const snapshots = new Snapshots(ctx, abort.signal);
+        snapshots.adopt(blob.blob_id, pack);
+        if (!ctx.alive() || abort.signal.aborted) {
+          snapshots.close();
+          return;
+        }
+        this.snapshots = snapshots;
+        bar.value = bar.max;
+        text.textContent = `Decrypted and verified: ${pack.entries.length} snapshots, ${formatBytes(payload.length)}.`;
+        this.body.append(this.packSection(blob.blob_id, pack.entries));
+        return;
+      }
       const mime = mediaType(blob.blob_type as 'frames' | 'audio', head.subarray(0, 16));
       const file = new Blob(parts as BlobPart[], { type: mime });
       const url = URL.createObjectURL(file);

@@ -1,6 +1,7 @@
-// A decrypted records bundle (docs/FORMAT.md, "Records bundle") as what the viewer shows: frames with their OCR
-// text and the media blob of their video chunk, transcriptions with the blob of their audio
-// chunk, accessibility text and UI events. Every text stays a JS string: it is only ever put in
+// A decrypted records bundle (docs/FORMAT.md, "Records bundle", version 2: the wasm package
+// upgrades version 1) as what the viewer shows: frames with their screen text, the media blob of
+// their video chunk or the media pack entry of their snapshot, transcriptions with the blob of
+// their audio chunk, accessibility text, UI events, memories and meetings. Every text stays a JS string: it is only ever put in
 // the page with textContent, never parsed as HTML.
 
 import type { RecordsBundle } from '@screenpipe/sync-wasm';
@@ -25,6 +26,8 @@ export interface FrameView {
   ocr: OcrView[];
   /** The `frames` blob of the frame's video chunk (null when its file was missing). */
   videoBlobId: string | null;
+  /** The frame's snapshot (a JPEG): an entry of the media pack in a `frames` blob (null: none, or its file was missing). */
+  snapshot: { blobId: string; entry: string } | null;
   offsetIndex: number | null;
 }
 
@@ -65,7 +68,32 @@ export interface UiEventView {
   text: string;
 }
 
-export type RecordView = FrameView | TranscriptView | AccessibilityView | UiEventView;
+export interface MemoryView {
+  kind: 'memory';
+  rowId: number;
+  /** Its last change (`updated_at`). */
+  time: number | null;
+  stored: string;
+  text: string;
+  source: string | null;
+  /** The tags, from the JSON array text as stored (empty when it is not one). */
+  tags: string[];
+}
+
+export interface MeetingView {
+  kind: 'meeting';
+  rowId: number;
+  /** Its start (`meeting_start`). */
+  time: number | null;
+  stored: string;
+  end: number | null;
+  app: string | null;
+  title: string | null;
+  attendees: string | null;
+  note: string | null;
+}
+
+export type RecordView = FrameView | TranscriptView | AccessibilityView | UiEventView | MemoryView | MeetingView;
 
 export interface BundleView {
   deviceId: string;
@@ -73,6 +101,8 @@ export interface BundleView {
   transcripts: TranscriptView[];
   accessibility: AccessibilityView[];
   uiEvents: UiEventView[];
+  memories: MemoryView[];
+  meetings: MeetingView[];
 }
 
 type Row = Record<string, unknown>;
@@ -84,33 +114,41 @@ const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null)
 const byTime = (a: { time: number | null; rowId: number }, b: { time: number | null; rowId: number }) =>
   (a.time ?? 0) - (b.time ?? 0) || a.rowId - b.rowId;
 
+/** A memory's tags: the strings of the JSON array text screenpipe stores (none when it is not one). */
+export function tagsOf(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export function bundleView(bundle: RecordsBundle): BundleView {
   const videoBlobs = new Map<number, string | null>();
-  for (const c of bundle.video_chunks as Row[]) {
+  for (const c of bundle.video_chunks as unknown as Row[]) {
     const id = num(c.row_id);
     if (id !== null) videoBlobs.set(id, str(c.blob_id));
   }
   const audioBlobs = new Map<number, string | null>();
-  for (const c of bundle.audio_chunks as Row[]) {
+  for (const c of bundle.audio_chunks as unknown as Row[]) {
     const id = num(c.row_id);
     if (id !== null) audioBlobs.set(id, str(c.blob_id));
   }
-  const ocrByFrame = new Map<number, OcrView[]>();
-  // Records bundle v2 carries a frame's screen text on the frame (`text`); v1 had `ocr_text`
-  // rows (the core upgrades v1 bundles when it opens them).
-  for (const o of (bundle.ocr_text ?? []) as Row[]) {
-    const frame = num(o.frame_row_id);
-    const text = str(o.text);
-    if (frame === null || text === null) continue;
-    const list = ocrByFrame.get(frame) ?? [];
-    list.push({ text, app: str(o.app_name), window: str(o.window_name) });
-    ocrByFrame.set(frame, list);
-  }
+  // Records bundle v2 carries a frame's screen text on the frame (`text`; a v1 bundle's OCR rows
+  // come back folded into it); a frame without OCR text may still have its accessibility text.
   const frameText = (f: Row): OcrView[] => {
     const text = str(f.text) ?? str(f.accessibility_text);
     return text === null ? [] : [{ text, app: str(f.app_name), window: str(f.window_name) }];
   };
-  const frames: FrameView[] = (bundle.frames as Row[]).map((f) => {
+  const snapshotOf = (f: Row): FrameView['snapshot'] => {
+    const snap = f.snapshot as Row | null | undefined;
+    const blobId = str(snap?.blob_id);
+    const entry = str(snap?.entry);
+    return blobId === null || entry === null ? null : { blobId, entry };
+  };
+  const frames: FrameView[] = (bundle.frames as unknown as Row[]).map((f) => {
     const rowId = num(f.row_id) ?? 0;
     const chunk = num(f.video_chunk_row_id);
     const stored = str(f.timestamp) ?? '';
@@ -124,12 +162,13 @@ export function bundleView(bundle: RecordsBundle): BundleView {
       url: str(f.browser_url),
       monitor: str(f.device_name),
       focused: bool(f.focused),
-      ocr: ocrByFrame.get(rowId) ?? frameText(f),
+      ocr: frameText(f),
       videoBlobId: chunk === null ? null : (videoBlobs.get(chunk) ?? null),
+      snapshot: snapshotOf(f),
       offsetIndex: num(f.offset_index),
     };
   });
-  const transcripts: TranscriptView[] = (bundle.audio_transcriptions as Row[]).map((t) => {
+  const transcripts: TranscriptView[] = (bundle.audio_transcriptions as unknown as Row[]).map((t) => {
     const chunk = num(t.audio_chunk_row_id);
     const stored = str(t.timestamp) ?? '';
     return {
@@ -146,7 +185,7 @@ export function bundleView(bundle: RecordsBundle): BundleView {
       audioBlobId: chunk === null ? null : (audioBlobs.get(chunk) ?? null),
     };
   });
-  const accessibility: AccessibilityView[] = (bundle.accessibility as Row[]).map((a) => {
+  const accessibility: AccessibilityView[] = (bundle.accessibility as unknown as Row[]).map((a) => {
     const stored = str(a.timestamp) ?? '';
     return {
       kind: 'accessibility',
@@ -159,7 +198,7 @@ export function bundleView(bundle: RecordsBundle): BundleView {
       text: str(a.text_content) ?? '',
     };
   });
-  const uiEvents: UiEventView[] = (bundle.ui_events as Row[]).map((u) => {
+  const uiEvents: UiEventView[] = (bundle.ui_events as unknown as Row[]).map((u) => {
     const stored = str(u.timestamp) ?? '';
     return {
       kind: 'ui',
@@ -173,16 +212,45 @@ export function bundleView(bundle: RecordsBundle): BundleView {
       text: str(u.text_content) ?? '',
     };
   });
+  const memories: MemoryView[] = ((bundle.memories ?? []) as unknown as Row[]).map((m) => {
+    const stored = str(m.updated_at) ?? '';
+    return {
+      kind: 'memory',
+      rowId: num(m.row_id) ?? 0,
+      time: parseStoredTime(stored),
+      stored,
+      text: str(m.content) ?? '',
+      source: str(m.source),
+      tags: tagsOf(str(m.tags)),
+    };
+  });
+  const meetings: MeetingView[] = ((bundle.meetings ?? []) as unknown as Row[]).map((m) => {
+    const stored = str(m.meeting_start) ?? '';
+    const end = str(m.meeting_end);
+    return {
+      kind: 'meeting',
+      rowId: num(m.row_id) ?? 0,
+      time: parseStoredTime(stored),
+      stored,
+      end: end === null ? null : parseStoredTime(end),
+      app: str(m.meeting_app),
+      title: str(m.title),
+      attendees: str(m.attendees),
+      note: str(m.note),
+    };
+  });
   frames.sort(byTime);
   transcripts.sort(byTime);
   accessibility.sort(byTime);
   uiEvents.sort(byTime);
-  return { deviceId: bundle.device_id, frames, transcripts, accessibility, uiEvents };
+  memories.sort(byTime);
+  meetings.sort(byTime);
+  return { deviceId: bundle.device_id, frames, transcripts, accessibility, uiEvents, memories, meetings };
 }
 
 /**
- * The texts of a record that its search tokens were made from (docs/FORMAT.md, "Search tokens": OCR text,
- * window titles, URLs, transcriptions, accessibility and UI text), for matching a query.
+ * The texts of a record that its search tokens were made from (docs/FORMAT.md, "Search tokens of a bundle": screen
+ * text, window titles, URLs, transcriptions, accessibility and UI text, memories, meetings), for matching a query.
  */
 export function searchableTexts(record: RecordView): string[] {
   const out: (string | null)[] = [];
@@ -197,10 +265,16 @@ export function searchableTexts(record: RecordView): string[] {
     case 'ui':
       out.push(record.text, record.window, record.url);
       break;
+    case 'memory':
+      out.push(record.text, ...record.tags);
+      break;
+    case 'meeting':
+      out.push(record.title, record.note, record.attendees);
+      break;
   }
   return out.filter((t): t is string => t !== null && t !== '');
 }
 
 export function allRecords(view: BundleView): RecordView[] {
-  return [...view.frames, ...view.transcripts, ...view.accessibility, ...view.uiEvents];
+  return [...view.frames, ...view.transcripts, ...view.accessibility, ...view.uiEvents, ...view.memories, ...view.meetings];
 }

@@ -9,7 +9,7 @@ import { highlight, snippet } from './highlight';
 import { searchableTexts } from './records';
 import { EmptyQueryError, SearchRun, type Hit } from './search';
 
-const KIND_LABELS = { frame: 'Screen', transcript: 'Audio', accessibility: 'Accessibility', ui: 'UI event' } as const;
+const KIND_LABELS = { frame: 'Screen', transcript: 'Audio', accessibility: 'Accessibility', ui: 'UI event', memory: 'Memory', meeting: 'Meeting' } as const;
 
 export class SearchView {
   private readonly form = byId<HTMLFormElement>('search-form');
@@ -151,10 +151,19 @@ export class SearchView {
     const where =
       r.kind === 'transcript'
         ? [r.device, r.isInput === null ? null : r.isInput ? 'input' : 'output'].filter(Boolean).join(' · ')
-        : [r.app, r.window].filter(Boolean).join(' — ');
+        : r.kind === 'memory'
+          ? (r.source ?? '')
+          : r.kind === 'meeting'
+            ? [r.app, r.attendees].filter(Boolean).join(' — ')
+            : [r.app, r.window].filter(Boolean).join(' — ');
     const texts = searchableTexts(r);
     // The text to quote: the first that holds a hit, else the main text.
-    const main = r.kind === 'frame' ? r.ocr.map((o) => o.text).join('\n') : r.text;
+    const main =
+      r.kind === 'frame'
+        ? r.ocr.map((o) => o.text).join('\n')
+        : r.kind === 'meeting'
+          ? [r.title, r.note].filter(Boolean).join('\n')
+          : r.text;
     const quoted = [main, ...texts].find((t) => t && highlight(t, run.queryTerms).some((s) => s.hit)) ?? main ?? '';
     const open = h('button', { type: 'button', class: 'secondary small' }, 'Open blob');
     open.setAttribute('aria-label', `Open the blob of the ${KIND_LABELS[r.kind].toLowerCase()} hit at ${when}`);

@@ -4,6 +4,7 @@ pub mod config;
 pub mod error;
 pub mod listener;
 pub mod manager;
+pub mod media_pack;
 pub mod records;
 pub mod viewer;
 
@@ -11,6 +12,7 @@ pub use config::{ManagerConfig, SyncFrequency};
 pub use error::{FfiResult, SyncFfiError, error_codes};
 pub use listener::SyncListener;
 pub use manager::SyncManager;
+pub use media_pack::{PackEntryRecord, is_media_pack, media_pack_entries, media_pack_entry};
 pub use records::{
     DeleteResult, DeviceRecord, InitResult, ProgressEvent, ProgressStage, PullResult, PushResult, SearchHit, SyncState,
     SyncStatus,

@@ -137,7 +137,9 @@ impl ViewerKeys {
     }
 
     /// Opens a `text` blob and checks its records bundle (it must name the blob's device):
-    /// the bundle's JSON (`docs/FORMAT.md`: frames, OCR text, transcriptions, ...).
+    /// the bundle's JSON, version 2 (`docs/FORMAT.md`, "Records bundle": frames with their text
+    /// and snapshot, elements, transcriptions, memories, meetings, ...); a version 1 bundle
+    /// comes back upgraded, as the core reads it.
     pub fn open_records_json(&self, blob: Vec<u8>, context: BlobContextRecord) -> FfiResult<String> {
         let ctx = context.to_core()?;
         if ctx.blob_type != BlobType::Text {
@@ -148,7 +150,28 @@ impl ViewerKeys {
         if bundle.device_id != ctx.device_id {
             return Err(SyncFfiError::new("malformed", "the bundle names another device than its blob"));
         }
-        String::from_utf8(plain).map_err(|_| SyncFfiError::new("malformed", "the bundle is not UTF-8"))
+        let json = bundle.to_json()?;
+        String::from_utf8(json).map_err(|_| SyncFfiError::new("malformed", "the bundle is not UTF-8"))
+    }
+
+    /// Opens a `frames` blob holding a media pack and returns the bytes of its entry `entry`
+    /// (a frame's `snapshot`: `blob_id` names the blob, `entry` the entry), or `None` when the
+    /// pack has no such entry. Errors: those of [`ViewerKeys::open_blob`], `invalid_input` for
+    /// another blob type, `malformed`/`truncated`/`unsupported` when the payload is not a pack.
+    /// To read several entries of one pack, open it once with `open_blob` and use
+    /// `media_pack_entries` and `media_pack_entry`.
+    pub fn open_snapshot(
+        &self,
+        blob: Vec<u8>,
+        context: BlobContextRecord,
+        entry: String,
+    ) -> FfiResult<Option<Vec<u8>>> {
+        let ctx = context.to_core()?;
+        if ctx.blob_type != BlobType::Frames {
+            return Err(SyncFfiError::new("invalid_input", "snapshots are in frames blobs"));
+        }
+        let plain = open_blob(&self.keys.data_keys(), &ctx, &blob)?;
+        crate::media_pack::entry_of(&plain, &entry)
     }
 
     /// The search tokens to send to `POST /search` for `text`: every term in every UTC month of

@@ -18,6 +18,10 @@ export {
   buildInfo,
   Keys,
   BlobDecryptor,
+  MediaPack,
+  isMediaPack,
+  packHeaderLength,
+  packIndex,
 } from './sync_wasm.js';
 
 let ready;

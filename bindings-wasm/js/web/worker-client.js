@@ -67,6 +67,23 @@ export class SyncWorker {
     return this.call('buildInfo');
   }
 
+  /** Opens a media pack from a payload decrypted elsewhere (e.g. streamed); it stays in the worker. */
+  async openMediaPack(payload) {
+    return new RemoteMediaPack(this, await this.call('openMediaPack', payload));
+  }
+
+  isMediaPack(bytes) {
+    return this.call('isMediaPack', bytes);
+  }
+
+  packHeaderLength(prefix) {
+    return this.call('packHeaderLength', prefix);
+  }
+
+  packIndex(header) {
+    return this.call('packIndex', header);
+  }
+
   /** Stops the worker; every key in it is gone. */
   terminate() {
     this.worker.terminate();
@@ -102,6 +119,11 @@ export class RemoteKeys {
     return this.client.call('openRecords', this.handle, blob, context);
   }
 
+  /** Decrypts a `frames` blob holding a media pack and keeps it open in the worker. */
+  async openPack(blob, context) {
+    return new RemoteMediaPack(this.client, await this.client.call('openPack', this.handle, blob, context));
+  }
+
   encryptBlob(data, context, options) {
     return this.client.call('encryptBlob', this.handle, data, context, options);
   }
@@ -134,6 +156,26 @@ export class RemoteBlobDecryptor {
     return this.client.call('finish', this.handle);
   }
 
+  free() {
+    return this.client.call('free', this.handle);
+  }
+}
+
+export class RemoteMediaPack {
+  constructor(client, { handle, entries, headerLength, payloadLength }) {
+    this.client = client;
+    this.handle = handle;
+    this.entries = entries;
+    this.headerLength = headerLength;
+    this.payloadLength = payloadLength;
+  }
+
+  /** The bytes of the entry named `name`, or `undefined` when the pack has none. */
+  entry(name) {
+    return this.client.call('packEntry', this.handle, name);
+  }
+
+  /** Releases the pack's payload in the worker. */
   free() {
     return this.client.call('free', this.handle);
   }

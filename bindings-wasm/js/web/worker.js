@@ -43,6 +43,18 @@ const ops = {
   },
   decryptBlob: (handle, blob, context) => get(handle).decryptBlob(blob, context),
   openRecords: (handle, blob, context) => get(handle).openRecords(blob, context),
+  openPack(handle, blob, context) {
+    const pack = get(handle).openPack(blob, context);
+    return { handle: keep(pack), entries: pack.entries, headerLength: pack.headerLength, payloadLength: pack.payloadLength };
+  },
+  openMediaPack(payload) {
+    const pack = new sync.MediaPack(payload);
+    return { handle: keep(pack), entries: pack.entries, headerLength: pack.headerLength, payloadLength: pack.payloadLength };
+  },
+  packEntry: (handle, name) => get(handle).entry(name),
+  isMediaPack: (bytes) => sync.isMediaPack(bytes),
+  packHeaderLength: (prefix) => sync.packHeaderLength(prefix),
+  packIndex: (header) => sync.packIndex(header),
   encryptBlob: (handle, data, context, options) => get(handle).encryptBlob(data, context, options),
   queryTokens: (handle, text, startMs, endMs) => get(handle).queryTokens(text, startMs, endMs),
   blobDecryptor: (handle, context) => keep(get(handle).blobDecryptor(context)),

@@ -13,8 +13,13 @@ import init, {
   type ErrorCode,
   type Keys,
   type RecordsBundle,
+  type MediaPack,
+  type PackIndex,
+  isMediaPack,
+  packHeaderLength,
+  packIndex,
 } from '@screenpipe/sync-wasm';
-import { SyncWorker, type RemoteKeys } from '@screenpipe/sync-wasm/worker';
+import { SyncWorker, type RemoteKeys, type RemoteMediaPack } from '@screenpipe/sync-wasm/worker';
 
 export async function example(body: ReadableStream<Uint8Array>, blob: Uint8Array): Promise<void> {
   await init();
@@ -26,6 +31,17 @@ export async function example(body: ReadableStream<Uint8Array>, blob: Uint8Array
   const plain: Uint8Array = keys.decryptBlob(blob, context);
   const records: RecordsBundle = keys.openRecords(blob.buffer as ArrayBuffer, context);
   const sealed: Uint8Array = keys.encryptBlob(plain, context, { segmentExp: 12, pad: true });
+  const frame = records.frames[0];
+  const snapshotText: string | null = frame.text;
+  const snapshotEntry: string | undefined = frame.snapshot?.entry;
+  const memory: string | undefined = records.memories[0]?.content;
+  const meetingTitle: string | null | undefined = records.meetings[0]?.title;
+  const pack: MediaPack = keys.openPack(sealed, { ...context, blob_type: 'frames' });
+  const jpeg: Uint8Array | undefined = snapshotEntry === undefined ? undefined : pack.entry(snapshotEntry);
+  const isPack: boolean = isMediaPack(plain);
+  const index: PackIndex = packIndex(plain.subarray(0, packHeaderLength(plain.subarray(0, 12))));
+  const firstTime: string | undefined = index.entries[0]?.time;
+  pack.free();
   const tokens: string[] = keys.queryTokens('hello', 0, Date.now());
   const words: string[] = terms('hello world');
   const codes: ErrorCode[] = errorCodes();
@@ -48,8 +64,14 @@ export async function example(body: ReadableStream<Uint8Array>, blob: Uint8Array
   const bytes: Uint8Array = await remote.decryptBlob(sealed, context);
   const remoteDecryptor = await remote.blobDecryptor(context);
   const part: Uint8Array = await remoteDecryptor.push(bytes);
+  const remotePack: RemoteMediaPack = await remote.openPack(sealed, context);
+  const remoteJpeg: Uint8Array | undefined = await remotePack.entry(remotePack.entries[0]?.name ?? '');
+  await remotePack.free();
+  const streamedPack: RemoteMediaPack = await worker.openMediaPack(bytes);
+  await streamedPack.free();
   await remote.free();
   worker.terminate();
+  void [snapshotText, memory, meetingTitle, jpeg, isPack, firstTime, remoteJpeg];
   void [again, records, tokens, words, codes, simd, stream, next, part];
   keys.free();
 }

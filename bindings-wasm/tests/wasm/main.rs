@@ -14,6 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod api;
+mod pack;
 mod primitives;
 
 use js_sys::{Array, Reflect, Uint8Array};

@@ -35,7 +35,8 @@ pub fn viewer_csp(connect_src: &[String]) -> String {
         "script-src 'self'".to_owned(),
         "worker-src 'self'".to_owned(),
         format!("connect-src {connect}"),
-        "img-src 'self' data:".to_owned(),
+        // blob: is the page's own memory (a decrypted snapshot), never a network source.
+        "img-src 'self' data: blob:".to_owned(),
         "media-src 'self' blob:".to_owned(),
         "style-src 'self'".to_owned(),
         "font-src 'self'".to_owned(),

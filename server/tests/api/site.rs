@@ -76,6 +76,8 @@ async fn security_headers() {
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     assert!(policy.contains("default-src 'none'"), "{policy}");
     assert!(policy.contains("connect-src 'self' blob: https://cdn.example.com"), "{policy}");
+    // Decrypted snapshots are shown from object URLs (the page's own memory).
+    assert!(policy.contains("img-src 'self' data: blob:;"), "{policy}");
     if let Some(endpoint) = ts.config.s3.as_ref().and_then(|s3| s3.endpoint.clone()) {
         assert!(policy.contains(&endpoint), "{policy}");
     }

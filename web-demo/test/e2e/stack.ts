@@ -101,10 +101,13 @@ function replaceMedia(file: string, bytes: Uint8Array): void {
 }
 
 /**
- * Starts everything. `webm` is a short real WebM video (made by the browser with
- * MediaRecorder) that replaces the first video chunk, so that the viewer has a playable one.
+ * Starts everything. With the February 2026 generation (`webm` given), `webm` is a short real
+ * WebM video (made by the browser with MediaRecorder) that replaces the first video chunk, so
+ * that the viewer has a playable one. With `generation: '0.4.50'` the fixture is screenpipe
+ * 0.4.50's: JPEG snapshots (pushed in media packs), frames with their text, elements,
+ * memories and meetings; its media are kept as written.
  */
-export async function startStack(distDir: string, webm: Uint8Array): Promise<Stack> {
+export async function startStack(distDir: string, webm: Uint8Array | null, generation: '2026-02' | '0.4.50' = '2026-02'): Promise<Stack> {
   const serverBin = bin('SYNC_SERVER_BIN');
   const cliBin = bin('SCREENPIPE_SYNC_BIN');
   const dir = mkdtempSync(path.join(tmpdir(), 'viewer-e2e-'));
@@ -116,9 +119,10 @@ export async function startStack(distDir: string, webm: Uint8Array): Promise<Sta
     'dev',
     'fixture',
     '--json',
-    // The February 2026 generation: this test reads its ocr_text and video_chunks tables.
+    // The February 2026 generation: viewer.e2e.test.ts reads its ocr_text and video_chunks
+    // tables; snapshots.e2e.test.ts reads 0.4.50's snapshots.
     '--generation',
-    '2026-02',
+    generation,
     '--out',
     fixtureDir,
     '--days',
@@ -141,13 +145,20 @@ export async function startStack(distDir: string, webm: Uint8Array): Promise<Sta
   const summary = JSON.parse(fixtureOut) as { db_path: string; data_dir: string; time_range: [string, string] };
 
   // Real media for the first chunk: a WebM video and WAV audio (input and output).
-  const media = readdirSync(summary.data_dir).sort();
-  const firstVideo = media.find((f) => f.startsWith('monitor_1_'))!;
-  const stamp = firstVideo.slice('monitor_1_'.length);
-  const firstAudio = media.filter((f) => f.startsWith('MacBook Pro') && f.endsWith(stamp));
-  if (firstAudio.length !== 2) throw new Error(`expected two audio files of ${stamp}, found ${firstAudio.join(', ')}`);
-  replaceMedia(path.join(summary.data_dir, firstVideo), webm);
-  for (const f of firstAudio) replaceMedia(path.join(summary.data_dir, f), wav());
+  // Every media file, by its path under the data folder (0.4.50 keeps snapshots in data/<day>/).
+  const media = (readdirSync(summary.data_dir, { recursive: true }) as string[])
+    .filter((f) => statSync(path.join(summary.data_dir, f)).isFile())
+    .sort();
+  let playable: Stack['playable'] = { video: '', audio: [] };
+  if (webm !== null) {
+    const firstVideo = media.find((f) => f.startsWith('monitor_1_'))!;
+    const stamp = firstVideo.slice('monitor_1_'.length);
+    const firstAudio = media.filter((f) => f.startsWith('MacBook Pro') && f.endsWith(stamp));
+    if (firstAudio.length !== 2) throw new Error(`expected two audio files of ${stamp}, found ${firstAudio.join(', ')}`);
+    replaceMedia(path.join(summary.data_dir, firstVideo), webm);
+    for (const f of firstAudio) replaceMedia(path.join(summary.data_dir, f), wav());
+    playable = { video: firstVideo, audio: firstAudio };
+  }
   const mediaHashes = new Map(media.map((f) => [f, sha256(readFileSync(path.join(summary.data_dir, f)))]));
 
   // 2. The server, serving the built viewer, and an account.
@@ -192,7 +203,7 @@ export async function startStack(distDir: string, webm: Uint8Array): Promise<Sta
     cliDeviceId: init.device_id,
     fixture: { db: summary.db_path, data: summary.data_dir, timeRange: summary.time_range },
     mediaHashes,
-    playable: { video: firstVideo, audio: firstAudio },
+    playable,
     server,
     serverLog,
     async stop() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordsBundle } from '@screenpipe/sync-wasm';
-import { allRecords, bundleView, searchableTexts } from '../../src/records';
+import { allRecords, bundleView, searchableTexts, tagsOf } from '../../src/records';
 import { account, bundle, context, frame, ocr, transcript } from './helpers';
 
 const VIDEO = 'f'.repeat(32);
@@ -37,10 +37,10 @@ describe('bundleView', () => {
     const [first] = view.frames;
     expect(first).toMatchObject({ app: 'Arc', window: 'Inbox', url: 'https://mail.example/#inbox', videoBlobId: VIDEO, monitor: 'monitor_1' });
     expect(first.time).toBe(Date.parse('2026-01-05T09:00:05.123Z'));
-    expect(first.ocr).toEqual([
-      { text: 'Quarterly report attached', app: 'Arc', window: 'Inbox' },
-      { text: 'Lunch?', app: 'Slack', window: '#random' },
-    ]);
+    // A v1 bundle comes back upgraded (docs/FORMAT.md 5.2): the frame's OCR rows joined by
+    // "\n" into its text, under the frame's own app and window.
+    expect(first.ocr).toEqual([{ text: 'Quarterly report attached\nLunch?', app: 'Arc', window: 'Inbox' }]);
+    expect(first.snapshot).toBeNull();
     expect(view.frames[1].time).toBe(Date.parse('2026-01-05T09:00:10Z'));
   });
 
@@ -54,7 +54,69 @@ describe('bundleView', () => {
     expect(view.accessibility[0]).toMatchObject({ text: 'roadmap', window: 'Docs' });
     expect(view.uiEvents[0]).toMatchObject({ eventType: 'text', text: 'fn main', window: 'main.rs' });
     expect(allRecords(view)).toHaveLength(5);
-    expect(searchableTexts(view.frames[0])).toEqual(['Inbox', 'https://mail.example/#inbox', 'Quarterly report attached', 'Inbox', 'Lunch?', '#random']);
+    expect(searchableTexts(view.frames[0])).toEqual(['Inbox', 'https://mail.example/#inbox', 'Quarterly report attached\nLunch?', 'Inbox']);
     expect(searchableTexts(view.transcripts[0])).toEqual(['the invoice is missing']);
+  });
+});
+
+describe('bundleView of a bundle v2 (screenpipe 0.4.50)', () => {
+  const PACK = 'a'.repeat(32);
+  const { keys } = account();
+  const ctx = context('2'.repeat(32), 'text', '2026-12-05T13:35:00.000Z', '2026-12-05T13:39:59.999Z');
+  const plain = new TextEncoder().encode(
+    JSON.stringify({
+      v: 2,
+      device_id: 'laptop-1',
+      time_start: '2026-12-05T13:35:00.000Z',
+      time_end: '2026-12-05T13:39:59.999Z',
+      frames: [
+        {
+          row_id: 17,
+          offset_index: 0,
+          timestamp: '2026-12-05T13:36:17.811204094+00:00',
+          app_name: 'Arc',
+          window_name: 'Inbox',
+          snapshot: { blob_id: PACK, entry: '1796477777811_m60.jpg', file_name: '1796477777811_m60.jpg' },
+          text: 'the quokka budget review',
+          text_source: 'ocr',
+        },
+        { row_id: 18, offset_index: 0, timestamp: '2026-12-05T13:36:47.811+00:00', snapshot: { blob_id: null, entry: '18.jpg', file_name: 'x.jpg' }, accessibility_text: 'only accessibility' },
+      ],
+      memories: [
+        { row_id: 6, content: 'Dana prefers marmalade', source: 'user', tags: '["preferences","food"]', created_at: '2026-12-05T13:30:00.000Z', updated_at: '2026-12-05T13:38:00.000Z' },
+      ],
+      meetings: [
+        { row_id: 7, meeting_start: '2026-12-05T13:35:30.000Z', meeting_end: '2026-12-05T13:39:00.000Z', meeting_app: 'zoom.us', title: 'Kumquat roadmap', attendees: 'Dana, Priya', note: 'ship it' },
+      ],
+    }),
+  );
+  const view = bundleView(keys.openRecords(keys.encryptBlob(plain, ctx), ctx));
+  keys.free();
+
+  it('gives a frame its text and its snapshot (none when the pack blob is null)', () => {
+    expect(view.frames[0].ocr).toEqual([{ text: 'the quokka budget review', app: 'Arc', window: 'Inbox' }]);
+    expect(view.frames[0].snapshot).toEqual({ blobId: PACK, entry: '1796477777811_m60.jpg' });
+    expect(view.frames[0].videoBlobId).toBeNull();
+    expect(view.frames[1].snapshot).toBeNull();
+    expect(view.frames[1].ocr[0].text).toBe('only accessibility');
+  });
+
+  it('shows memories and meetings, searchable by their texts', () => {
+    expect(view.memories).toEqual([
+      { kind: 'memory', rowId: 6, time: Date.parse('2026-12-05T13:38:00Z'), stored: '2026-12-05T13:38:00.000Z', text: 'Dana prefers marmalade', source: 'user', tags: ['preferences', 'food'] },
+    ]);
+    expect(view.meetings[0]).toMatchObject({ kind: 'meeting', rowId: 7, app: 'zoom.us', title: 'Kumquat roadmap', attendees: 'Dana, Priya', note: 'ship it' });
+    expect(view.meetings[0].time).toBe(Date.parse('2026-12-05T13:35:30Z'));
+    expect(view.meetings[0].end).toBe(Date.parse('2026-12-05T13:39:00Z'));
+    expect(allRecords(view)).toHaveLength(4);
+    expect(searchableTexts(view.memories[0])).toEqual(['Dana prefers marmalade', 'preferences', 'food']);
+    expect(searchableTexts(view.meetings[0])).toEqual(['Kumquat roadmap', 'ship it', 'Dana, Priya']);
+  });
+
+  it('reads tags only from a JSON array of strings', () => {
+    expect(tagsOf('["a", 1, "b"]')).toEqual(['a', 'b']);
+    expect(tagsOf('not json')).toEqual([]);
+    expect(tagsOf('{"a":1}')).toEqual([]);
+    expect(tagsOf(null)).toEqual([]);
   });
 });
