@@ -15,8 +15,12 @@ import {
   explainUnlockError,
   fetchKeys,
   minimumOf,
+  keyIdsOf,
   readGuard,
+  readLineageGuard,
   rememberGuard,
+  rememberLineage,
+  strongest,
   UnlockError,
 } from './session';
 import { StatusView } from './statusView';
@@ -136,9 +140,11 @@ class App {
       const deviceId = deviceIdFor(localStorage, server);
       const api = new SyncApi(server, token, deviceId);
       const account = await accountKey(server, token);
-      const guard = readGuard(localStorage, account);
+      const tokenGuard = readGuard(localStorage, account);
       this.setStep('Registering this browser with the server…');
-      const init = await fetchKeys(api, guard, { name: 'Web viewer', os: deviceOs(), version: __APP_VERSION__ });
+      const init = await fetchKeys(api, tokenGuard, { name: 'Web viewer', os: deviceOs(), version: __APP_VERSION__ });
+      // The account's guard, found by its token or by the key ids the answer names.
+      const guard = strongest(tokenGuard, readLineageGuard(localStorage, server, keyIdsOf(init)));
       this.setStep('Loading the decryption module…');
       await worker.buildInfo();
       this.setStep(
@@ -151,7 +157,9 @@ class App {
         throw explainUnlockError(e, guard);
       }
       if (generation !== this.generation) return;
-      rememberGuard(localStorage, account, { key_version: keys.keyVersion, key_id: keys.keyId });
+      const seen = { key_version: keys.keyVersion, key_id: keys.keyId };
+      rememberGuard(localStorage, account, seen);
+      rememberLineage(localStorage, server, seen, keyIdsOf(init));
       localStorage.setItem(SERVER_KEY, server);
       els.password.value = '';
       this.setStep('Loading the account’s status…');

@@ -5,8 +5,10 @@
 //   that unlocking again does not take another of the account's device slots.
 // - The rollback guard: the newest key (version and id) this browser has unlocked for an
 //   account, passed to every unlock so that an older envelope is refused (docs/FORMAT.md, "Rotation, keyring, rollback"). The
-//   account is named by the server and a SHA-256 of the bearer token (the token itself is not
-//   stored).
+//   account is found two ways: by the server and a SHA-256 of the bearer token (the token
+//   itself is not stored), and by the server and the account's key ids (its lineage), so that a
+//   new token for the same account (after a stolen device, say) keeps the guard: an old
+//   envelope the server serves names a key id this browser has seen in that account's lineage.
 
 import type { MinimumKey } from '@screenpipe/sync-wasm';
 import { ApiError, type InitResponse, type SyncApi } from './api';
@@ -77,6 +79,84 @@ export function rememberGuard(store: KeyValueStore, account: string, seen: Guard
   if (known !== null && known.key_version >= seen.key_version) return known;
   store.setItem(GUARD_PREFIX + account, JSON.stringify(seen));
   return seen;
+}
+
+const LINEAGE_PREFIX = 'spsync.viewer.lineage:';
+const KEY_ID_RE = /^[0-9a-f]{32}$/;
+/** Most accounts remembered per server, and most key ids per account (the keyring's bound). */
+const MAX_LINEAGES = 32;
+const MAX_KNOWN_IDS = 1001;
+
+/** A guard with the key ids of its account (the current one and the keyring's). */
+export interface Lineage extends Guard {
+  known: string[];
+}
+
+/** The key ids an `/init` answer names: its envelope's and its keyring's (well-formed ones). */
+export function keyIdsOf(init: Pick<InitResponse, 'envelope' | 'keyring'>): string[] {
+  const ids = [init.envelope?.key_id, ...init.keyring.map((e) => e.key_id)];
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && KEY_ID_RE.test(id)))];
+}
+
+function readLineages(store: KeyValueStore, server: string): Lineage[] {
+  const text = store.getItem(LINEAGE_PREFIX + server);
+  if (text === null) return [];
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!Array.isArray(value)) return [];
+    return value.filter(
+      (l): l is Lineage =>
+        typeof l === 'object' &&
+        l !== null &&
+        Number.isInteger(l.key_version) &&
+        l.key_version >= 1 &&
+        typeof l.key_id === 'string' &&
+        KEY_ID_RE.test(l.key_id) &&
+        Array.isArray(l.known) &&
+        l.known.every((id: unknown) => typeof id === 'string' && KEY_ID_RE.test(id)),
+    );
+  } catch {
+    return []; // unreadable: treated as none, then overwritten by the next unlock
+  }
+}
+
+/**
+ * The guard of the account on `server` whose lineage holds any of `ids` (an `/init` answer's key
+ * ids), or null when this browser has unlocked none of them.
+ */
+export function readLineageGuard(store: KeyValueStore, server: string, ids: string[]): Guard | null {
+  let found: Guard | null = null;
+  for (const l of readLineages(store, server)) {
+    if (ids.some((id) => l.known.includes(id))) found = strongest(found, { key_version: l.key_version, key_id: l.key_id });
+  }
+  return found;
+}
+
+/**
+ * Remembers an unlock on `server`: the newest key seen and the account's key ids, merged with
+ * every remembered lineage that shares one of them (bounded: the newest accounts and ids kept).
+ */
+export function rememberLineage(store: KeyValueStore, server: string, seen: Guard, ids: string[]): void {
+  const all = new Set([seen.key_id, ...ids.filter((id) => KEY_ID_RE.test(id))]);
+  let merged: Lineage = { ...seen, known: [...all] };
+  const others: Lineage[] = [];
+  for (const l of readLineages(store, server)) {
+    if (l.known.some((id) => all.has(id)) || l.key_id === seen.key_id) {
+      const top = strongest(merged, l) as Guard;
+      merged = { key_version: top.key_version, key_id: top.key_id, known: [...new Set([...merged.known, ...l.known])] };
+    } else {
+      others.push(l);
+    }
+  }
+  merged.known = merged.known.slice(0, MAX_KNOWN_IDS);
+  store.setItem(LINEAGE_PREFIX + server, JSON.stringify([...others, merged].slice(-MAX_LINEAGES)));
+}
+
+/** The newer of two guards (a higher key version wins; null is the weakest). */
+export function strongest(a: Guard | null, b: Guard | null): Guard | null {
+  if (a === null) return b === null ? null : { key_version: b.key_version, key_id: b.key_id };
+  if (b === null || a.key_version >= b.key_version) return { key_version: a.key_version, key_id: a.key_id };
+  return { key_version: b.key_version, key_id: b.key_id };
 }
 
 /** The `minimum` argument of unlock for a stored guard. */

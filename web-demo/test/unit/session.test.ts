@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, SyncApi, type InitResponse } from '../../src/api';
-import { accountKey, deviceIdFor, explainApiError, explainUnlockError, fetchKeys, minimumOf, readGuard, rememberGuard, type KeyValueStore } from '../../src/session';
+import {
+  accountKey,
+  deviceIdFor,
+  explainApiError,
+  explainUnlockError,
+  fetchKeys,
+  keyIdsOf,
+  minimumOf,
+  readGuard,
+  readLineageGuard,
+  rememberGuard,
+  rememberLineage,
+  strongest,
+  type KeyValueStore,
+} from '../../src/session';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -24,6 +38,68 @@ describe('device id', () => {
     const store = memoryStore();
     store.setItem('spsync.viewer.device:https://a.example', 'Not Valid!');
     expect(deviceIdFor(store, 'https://a.example')).toMatch(/^web-/);
+  });
+});
+
+const KEY_C = 'c'.repeat(32);
+const KEY_D = 'd'.repeat(32);
+const SERVER = 'https://a.example';
+
+/** An /init answer naming an envelope key and keyring keys (only the ids matter here). */
+function initNaming(envelopeId: string, keyringIds: string[]): Pick<InitResponse, 'envelope' | 'keyring'> {
+  const envelope = { key_id: envelopeId } as unknown as NonNullable<InitResponse['envelope']>;
+  return { envelope, keyring: keyringIds.map((key_id) => ({ key_id, nonce: '', wrapped_key: '' })) };
+}
+
+describe('rollback guard by account lineage (a new token keeps it)', () => {
+  it('finds the account of an old envelope by its key ids, whatever the token', () => {
+    const store = memoryStore();
+    // Unlocked key version 1 (A), then version 2 (B) whose keyring holds A.
+    rememberLineage(store, SERVER, { key_version: 1, key_id: KEY_A }, keyIdsOf(initNaming(KEY_A, [])));
+    rememberLineage(store, SERVER, { key_version: 2, key_id: KEY_B }, keyIdsOf(initNaming(KEY_B, [KEY_A])));
+    // A hostile server serves the old envelope (A, no keyring) to a new token: the guard holds.
+    expect(readLineageGuard(store, SERVER, keyIdsOf(initNaming(KEY_A, [])))).toEqual({ key_version: 2, key_id: KEY_B });
+    expect(strongest(null, readLineageGuard(store, SERVER, [KEY_A]))).toEqual({ key_version: 2, key_id: KEY_B });
+    // Another account on the same server, and the same keys on another server: no guard.
+    expect(readLineageGuard(store, SERVER, [KEY_C])).toBeNull();
+    expect(readLineageGuard(store, 'https://b.example', [KEY_A, KEY_B])).toBeNull();
+  });
+
+  it('merges lineages that meet, keeps accounts apart, keeps the newest key', () => {
+    const store = memoryStore();
+    rememberLineage(store, SERVER, { key_version: 3, key_id: KEY_C }, [KEY_C]);
+    rememberLineage(store, SERVER, { key_version: 1, key_id: KEY_A }, [KEY_A]);
+    // An older unlock of the second account does not lower it; a rotation of it joins A and B.
+    rememberLineage(store, SERVER, { key_version: 2, key_id: KEY_B }, [KEY_B, KEY_A]);
+    expect(readLineageGuard(store, SERVER, [KEY_A])).toEqual({ key_version: 2, key_id: KEY_B });
+    rememberLineage(store, SERVER, { key_version: 1, key_id: KEY_A }, [KEY_A]);
+    expect(readLineageGuard(store, SERVER, [KEY_A])).toEqual({ key_version: 2, key_id: KEY_B });
+    expect(readLineageGuard(store, SERVER, [KEY_C])).toEqual({ key_version: 3, key_id: KEY_C });
+    expect(readLineageGuard(store, SERVER, [KEY_D])).toBeNull();
+  });
+
+  it('keys of the answer that are not key ids are ignored; an unreadable store is none', () => {
+    expect(keyIdsOf(initNaming(KEY_A, ['not hex', KEY_A, KEY_B]))).toEqual([KEY_A, KEY_B]);
+    expect(keyIdsOf({ envelope: null, keyring: [] })).toEqual([]);
+    const store = memoryStore();
+    for (const bad of ['{', '{"a":1}', '[{"key_version":0,"key_id":"aa","known":[]}]', 'null']) {
+      store.setItem(`spsync.viewer.lineage:${SERVER}`, bad);
+      expect(readLineageGuard(store, SERVER, [KEY_A])).toBeNull();
+    }
+    rememberLineage(store, SERVER, { key_version: 1, key_id: KEY_A }, []);
+    expect(readLineageGuard(store, SERVER, [KEY_A])).toEqual({ key_version: 1, key_id: KEY_A });
+  });
+
+  it('stays bounded', () => {
+    const store = memoryStore();
+    for (let i = 0; i < 40; i++) {
+      const id = i.toString(16).padStart(32, '0');
+      rememberLineage(store, SERVER, { key_version: 1, key_id: id }, [id]);
+    }
+    const stored = JSON.parse(store.getItem(`spsync.viewer.lineage:${SERVER}`) ?? '[]');
+    expect(stored.length).toBe(32);
+    expect(readLineageGuard(store, SERVER, [(39).toString(16).padStart(32, '0')])).not.toBeNull();
+    expect(readLineageGuard(store, SERVER, ['0'.repeat(32)])).toBeNull();
   });
 });
 
