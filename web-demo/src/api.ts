@@ -109,9 +109,19 @@ export function normalizeServer(input: string, pageOrigin: string): string {
   if (url.username || url.password) {
     throw new ApiError(0, 'bad_server', 'the server address must not hold a user name or password');
   }
+  // Plain HTTP exposes the bearer token (enough to delete data or rotate keys): only to a
+  // loopback address, or to the page's own origin (the page itself came over that channel).
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && url.origin !== pageOrigin) {
+    throw new ApiError(0, 'insecure_http', 'the server address must use https:// (plain http:// only for this computer: localhost, 127.0.0.1, [::1])');
+  }
   let path = url.pathname.replace(/\/+$/, '');
   if (path.endsWith('/api/sync')) path = path.slice(0, -'/api/sync'.length);
   return url.origin + path;
+}
+
+/** localhost, 127.0.0.0/8 or ::1 (as `URL.hostname` spells them). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 export const API_PATH = '/api/sync';
@@ -193,7 +203,11 @@ export class SyncApi {
     return this.call('DELETE', `/devices?device_id=${encodeURIComponent(deviceId)}`);
   }
 
-  /** Fetches a signed download URL: no bearer token, no device id, no cookies. */
+  /**
+   * Fetches a signed download URL: no bearer token, no device id, no cookies, and no redirect
+   * followed (a server must not steer the page elsewhere; the page's CSP `connect-src` limits
+   * the origins it may reach to the server's own and its object store's).
+   */
   async fetchObject(url: string, signal?: AbortSignal): Promise<Response> {
     let response: Response;
     try {
@@ -202,11 +216,12 @@ export class SyncApi {
         credentials: 'omit',
         cache: 'no-store',
         referrerPolicy: 'no-referrer',
+        redirect: 'error',
         signal,
       });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
-      throw new ApiError(0, 'network', `cannot download the blob (${(e as Error).message})`);
+      throw new ApiError(0, 'network', `cannot download the blob (${(e as Error).message}; redirects are refused)`);
     }
     if (!response.ok) await readJson(response);
     return response;
@@ -260,6 +275,7 @@ export async function listBlobs(
 ): Promise<{ blobs: BlobInfo[]; truncated: boolean }> {
   const blobs: BlobInfo[] = [];
   let cursor: string | null = null;
+  const seen = new Set<string>();
   do {
     const page: DownloadResponse = await api.download({
       time_range: range,
@@ -270,6 +286,10 @@ export async function listBlobs(
     });
     blobs.push(...page.blobs);
     cursor = page.next_cursor;
+    if (cursor !== null) {
+      if (seen.has(cursor)) throw new ApiError(0, 'invalid_response', 'the server repeated a listing cursor (a loop): stopped');
+      seen.add(cursor);
+    }
   } while (cursor !== null && blobs.length < max);
   return { blobs, truncated: cursor !== null };
 }

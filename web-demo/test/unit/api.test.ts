@@ -30,12 +30,22 @@ describe('normalizeServer', () => {
     ['https://sync.example.com/prefix/api/sync/', 'https://sync.example.com/prefix'],
     ['/prefix', 'https://viewer.example/prefix'],
     ['http://127.0.0.1:8787', 'http://127.0.0.1:8787'],
+    ['http://localhost:8787', 'http://localhost:8787'],
+    ['http://[::1]:8787', 'http://[::1]:8787'],
   ])('%j → %s', (input, expected) => {
     expect(normalizeServer(input, page)).toBe(expected);
   });
 
   it.each(['sync.example.com', 'ftp://x', 'https://user:pw@host', 'http://'])('refuses %j', (input) => {
     expect(() => normalizeServer(input, page)).toThrow(ApiError);
+  });
+
+  it('refuses plain http:// to another host, except the page\'s own origin', () => {
+    for (const input of ['http://sync.example.com', 'http://192.168.1.5:8787', 'http://127.0.0.1.evil.example']) {
+      expect(() => normalizeServer(input, page)).toThrow(expect.objectContaining({ code: 'insecure_http' }));
+    }
+    expect(normalizeServer('http://nas.lan:8787', 'http://nas.lan:8787')).toBe('http://nas.lan:8787');
+    expect(normalizeServer('', 'http://nas.lan:8787')).toBe('http://nas.lan:8787');
   });
 });
 
@@ -80,6 +90,7 @@ describe('SyncApi', () => {
     expect(headers.get('x-device-id')).toBeNull();
     expect(JSON.stringify(calls[0])).not.toContain('sps_secret');
     expect(calls[0].init.credentials).toBe('omit');
+    expect(calls[0].init.redirect).toBe('error');
   });
 
   it('turns error answers into ApiErrors with the server code', async () => {
@@ -123,6 +134,19 @@ describe('SyncApi', () => {
     const capped = await listBlobs(api, range, {}, 2);
     expect(capped).toMatchObject({ truncated: true });
     expect(capped.blobs).toHaveLength(2);
+  });
+
+  it('stops on a cursor the server hands out twice (a loop)', async () => {
+    let n = 0;
+    const { calls, fetchImpl } = recorder(() => {
+      n += 1;
+      // c1, c2, c1, ...: an a-b-a cycle, not only the same cursor twice in a row.
+      return json({ blobs: [], next_cursor: n % 2 === 1 ? 'c1' : 'c2' });
+    });
+    const api = new SyncApi('https://s.example', 't', 'w', fetchImpl);
+    const range = { start: '2026-01-05T00:00:00.000Z', end: '2026-01-05T23:59:59.999Z' };
+    await expect(listBlobs(api, range, {})).rejects.toMatchObject({ name: 'ApiError', code: 'invalid_response' });
+    expect(calls).toHaveLength(3);
   });
 });
 

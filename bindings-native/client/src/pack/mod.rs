@@ -36,6 +36,8 @@ pub mod ids;
 pub mod media;
 pub mod snapshots;
 mod staging;
+
+pub(crate) use staging::reseal_staged;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use sync_core::OsRandom;
 use sync_core::blob::header::DEFAULT_SEGMENT_EXP;
-use sync_core::blob::{AeadBackend, BlobContext, BlobSealer, Flags};
+use sync_core::blob::{AeadBackend, BlobContext, BlobOpener, BlobSealer, Flags, SealOptions, seal_blob};
 use sync_core::keys::KeySet;
 use sync_core::wire::Checksum;
+use sync_core::{BlobType, KeyId};
 
-use crate::error::{IoContext, Result};
+use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 
 /// A blob written to the staging folder.
@@ -123,4 +124,102 @@ pub(super) fn stage_sealed(ctx: &BlobContext, sealed: &[u8], staging: &Path) -> 
     let path =
         write_staged(staging, &file_name(ctx), |f| f.write_all(sealed).io_ctx(|| "write a staged blob".to_owned()))?;
     Ok(Staged { path, size: sealed.len() as u64, checksum: Checksum(sum) })
+}
+
+/// Seals the staged blob at `path` again under the current key of `keys`, in place (a
+/// temporary file, fsync, rename over it): opened with whichever key of `keys` sealed it, then
+/// sealed with the flags its type is always sealed with (text compressed and padded, in memory,
+/// within the text bound; media streamed, one segment of memory). Returns the new file's size and
+/// checksum and the key that sealed it. The blob id, context and search tokens stay the same (a query sends its tokens
+/// under every key of the keyring).
+pub(crate) fn reseal_staged(keys: &KeySet, ctx: &BlobContext, path: &Path) -> Result<(u64, Checksum, KeyId)> {
+    let key_id = keys.current_key_id();
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = file_name(ctx);
+    if path.file_name().and_then(|n| n.to_str()) != Some(name.as_str()) {
+        return Err(SyncError::corrupt(
+            "staging file",
+            std::io::Error::other(format!("{} is not the staging file of blob {}", path.display(), ctx.blob_id)),
+        ));
+    }
+    if ctx.blob_type == BlobType::Text {
+        let sealed = std::fs::read(path).io_ctx(|| format!("read {}", path.display()))?;
+        let plain = zeroize::Zeroizing::new(sync_core::blob::open_blob(&keys.data_keys(), ctx, &sealed)?);
+        let again = seal_blob(
+            keys.current_data_key(),
+            key_id,
+            ctx,
+            &plain,
+            &SealOptions::for_type(BlobType::Text),
+            &mut OsRandom,
+        )?;
+        let staged = stage_sealed(ctx, &again, dir)?;
+        return Ok((staged.size, staged.checksum, key_id));
+    }
+    let input = std::fs::File::open(path).io_ctx(|| format!("open {}", path.display()))?;
+    let sealer = BlobSealer::new(
+        keys.current_data_key(),
+        key_id,
+        ctx,
+        DEFAULT_SEGMENT_EXP,
+        Flags { zstd: false, padded: false },
+        AeadBackend::Native,
+        &mut OsRandom,
+    )?;
+    let what = format!("{} sealed again", path.display());
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let dest = write_staged(dir, &format!("{name}.reseal"), |out| {
+        let mut writer =
+            SealingWriter { sealer, out, hasher: &mut hasher, size: &mut size, buf: Vec::new(), what: &what };
+        crate::segments::open_stream(BlobOpener::new(keys.data_keys(), ctx.clone()), input, &mut writer, &what)?;
+        writer.finish()
+    })?;
+    std::fs::rename(&dest, path).io_ctx(|| format!("rename {}", dest.display()))?;
+    let mut sum = [0u8; 32];
+    sum.copy_from_slice(&hasher.finalize());
+    Ok((size, Checksum(sum), key_id))
+}
+
+/// A `Write` that seals what it is given and writes the sealed bytes to `out`, hashing them.
+struct SealingWriter<'a> {
+    sealer: BlobSealer,
+    out: &'a mut std::fs::File,
+    hasher: &'a mut Sha256,
+    size: &'a mut u64,
+    buf: Vec<u8>,
+    what: &'a str,
+}
+
+impl SealingWriter<'_> {
+    fn emit(&mut self) -> std::io::Result<()> {
+        self.hasher.update(&self.buf);
+        *self.size += self.buf.len() as u64;
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Seals the last segment and writes it.
+    fn finish(mut self) -> Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        self.sealer.finish(&mut buf)?;
+        self.buf = buf;
+        let what = self.what;
+        self.emit().io_ctx(|| format!("write {what}"))
+    }
+}
+
+impl Write for SealingWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut buf = std::mem::take(&mut self.buf);
+        self.sealer.push(data, &mut buf).map_err(|e| std::io::Error::other(SyncError::Core(e)))?;
+        self.buf = buf;
+        self.emit()?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }

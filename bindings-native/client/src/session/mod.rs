@@ -17,6 +17,7 @@ pub mod keys;
 pub mod pull;
 pub mod push;
 mod refresh;
+mod reseal;
 mod snapshots;
 
 use std::sync::{Arc, Mutex};

@@ -87,6 +87,8 @@ impl SyncSession {
         // A key rotated elsewhere stops the push before anything is sealed under the old key.
         self.refresh_keys().await?;
         self.clean_staging()?;
+        // Blobs staged under an older key before a rotation was learnt: sealed again first.
+        self.reseal_pending().await?;
         let mut report = PushReport { schema, ..PushReport::default() };
         self.upload_pending(&progress, &mut report).await?;
         loop {

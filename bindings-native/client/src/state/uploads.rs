@@ -209,6 +209,24 @@ impl StateDb {
         Ok(out)
     }
 
+    /// Records that a pending upload's staged file was sealed again (under the account's current
+    /// key, after a rotation elsewhere): its new size, checksum and key. The file keeps its path.
+    pub fn resealed_upload(
+        &self,
+        blob_id: &BlobId,
+        size_bytes: u64,
+        checksum: &Checksum,
+        key_id: &KeyId,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE pending_uploads SET size_bytes = ?2, checksum = ?3, key_id = ?4 WHERE blob_id = ?1",
+                params![blob_id.to_hex(), i64_of(size_bytes), checksum.to_hex(), key_id.to_hex()],
+            )
+            .ctx("state reseal")?;
+        Ok(())
+    }
+
     /// Staging files named by a pending upload.
     pub fn pending_files(&self) -> Result<Vec<PathBuf>> {
         Ok(self.pending()?.into_iter().map(|p| p.staging_file).collect())
