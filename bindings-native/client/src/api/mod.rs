@@ -31,6 +31,7 @@ use sync_core::wire::DEVICE_ID_HEADER;
 
 pub use options::{ClientOptions, api_base};
 pub use origins::{insecure_warning, is_loopback};
+pub(crate) use retry::item_error;
 pub use routes::MAX_JSON_RESPONSE;
 pub use throttle::{RateLimiter, parse_rate};
 

@@ -105,6 +105,18 @@ pub(super) fn redirected(field: &'static str, status: StatusCode) -> SyncError {
     SyncError::InvalidResponse(format!("{field} answered a redirect ({status}); object URLs are never redirected"))
 }
 
+/// The error of one refused item of a batched answer (`{"error", "code"}` in the item), typed as
+/// the same refusal of a single call would be. An item has no HTTP status of its own: `status`
+/// is 0, or 500 for `INTERNAL` (so that it is retried like a server fault).
+pub(crate) fn item_error(body: ErrorBody) -> SyncError {
+    match body.code.as_str() {
+        codes::KEY_ROTATED => SyncError::KeyRotated { message: body.error },
+        codes::PENDING_LIMIT => SyncError::PendingLimit { message: body.error },
+        codes::INTERNAL => SyncError::Api { status: 500, code: body.code, message: body.error },
+        _ => SyncError::Api { status: 0, code: body.code, message: body.error },
+    }
+}
+
 /// A `Retry-After` in seconds (the HTTP-date form is ignored).
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;

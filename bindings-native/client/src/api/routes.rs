@@ -8,9 +8,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sync_core::DeviceId;
 use sync_core::wire::{
-    CompleteRequest, CompleteResponse, DeleteDataResponse, DevicesResponse, DownloadRequest, DownloadResponse,
-    InitRequest, InitResponse, KeysRequest, KeysResponse, RemoveDeviceResponse, SearchRequest, SearchResponse,
-    StatusResponse, UploadRequest, UploadResponse,
+    CompleteBatchRequest, CompleteBatchResponse, CompleteRequest, CompleteResponse, DeleteDataResponse,
+    DevicesResponse, DownloadRequest, DownloadResponse, InitRequest, InitResponse, KeysRequest, KeysResponse,
+    RemoveDeviceResponse, SearchRequest, SearchResponse, StatusResponse, UploadBatchRequest, UploadBatchResponse,
+    UploadRequest, UploadResponse,
 };
 
 use super::SyncClient;
@@ -70,6 +71,16 @@ impl SyncClient {
     /// `POST /upload`.
     pub async fn upload(&self, req: &UploadRequest) -> Result<UploadResponse> {
         self.call(Method::POST, "/upload", Some(req)).await
+    }
+
+    /// `POST /upload` with many declarations (batched: one answer per declaration).
+    pub async fn upload_batch(&self, req: &UploadBatchRequest) -> Result<UploadBatchResponse> {
+        self.call(Method::POST, "/upload", Some(req)).await
+    }
+
+    /// `POST /upload/complete` for many blobs (batched: one answer per blob).
+    pub async fn complete_batch(&self, req: &CompleteBatchRequest) -> Result<CompleteBatchResponse> {
+        self.call(Method::POST, "/upload/complete", Some(req)).await
     }
 
     /// `POST /upload/complete`.

@@ -13,6 +13,7 @@
 //! or import at once.
 
 pub mod account;
+mod batch;
 pub mod keys;
 pub mod pull;
 pub mod push;

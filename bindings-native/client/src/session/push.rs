@@ -1,14 +1,14 @@
 //! Push: package everything new since the last push ([`crate::pack`]) and upload it, after
-//! resuming what a previous run left pending. Each upload is `/upload` (idempotent; the server
-//! answers `already_uploaded` for what it has), `PUT` of the staged file, `/upload/complete`,
-//! then one state transaction moves the blob from pending to uploaded and the staged file is
-//! deleted: a push killed anywhere resumes without sending anything twice.
+//! resuming what a previous run left pending. Uploads go in batches ([`super::batch`]): one
+//! `/upload` declares a batch (idempotent; the server answers `already_uploaded` for what it
+//! has), the staged files are `PUT`, one `/upload/complete` completes them, then one state
+//! transaction per blob moves it from pending to uploaded and its staged file is deleted: a push
+//! killed anywhere resumes without sending anything twice.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::StreamExt;
 use sync_core::wire::limits::max_tokens_for_size;
 use sync_core::wire::{CompleteRequest, SearchToken, UploadRequest, codes};
 
@@ -135,48 +135,42 @@ impl SyncSession {
         Ok(report)
     }
 
-    /// Uploads every pending blob, `upload_concurrency` at a time. Fails with the first error
-    /// after the others have had their chance (they stay pending for the next run).
+    /// Uploads every pending blob, in batches (one `/upload` and one `/upload/complete` per batch,
+    /// `upload_concurrency` transfers at a time). Fails with the first error after the others
+    /// have had their chance (they stay pending for the next run).
     async fn upload_pending(&self, progress: &Arc<dyn Progress>, report: &mut PushReport) -> Result<()> {
         let pending = lock_state(&self.state).pending()?;
         if pending.is_empty() {
             return Ok(());
         }
         progress.add_total(Stage::Uploading, pending.iter().map(|p| p.size_bytes).sum());
-        let concurrency = self.config.upload_concurrency.max(1);
-        let mut results = futures::stream::iter(pending.into_iter().map(|p| {
-            let progress = progress.clone();
-            async move {
-                let outcome = self.upload_one(&p, progress.as_ref()).await;
-                (p, outcome)
-            }
-        }))
-        .buffer_unordered(concurrency);
         let mut first_error: Option<SyncError> = None;
-        while let Some((p, outcome)) = results.next().await {
-            match outcome {
-                Ok(already) => {
-                    report.uploaded_blobs += 1;
-                    report.uploaded_bytes += p.size_bytes;
-                    report.already_uploaded += u64::from(already);
-                }
-                Err(e) => {
-                    let _ = lock_state(&self.state).note_upload_error(&p.blob_id, &e.to_string());
-                    let fatal = e.is_quota_exceeded()
-                        || matches!(
-                            e,
-                            SyncError::KeyRotated { .. }
-                                | SyncError::PendingLimit { .. }
-                                | SyncError::RetryLater { .. }
-                        )
-                        || e.is_api(codes::NO_SUBSCRIPTION)
-                        || e.is_api(codes::UNAUTHORIZED)
-                        || e.is_api(codes::UNKNOWN_DEVICE);
-                    if first_error.is_none() {
-                        first_error = Some(e);
+        'batches: for batch in super::batch::batches(pending) {
+            for (p, outcome) in self.upload_batch(batch, progress).await {
+                match outcome {
+                    Ok(already) => {
+                        report.uploaded_blobs += 1;
+                        report.uploaded_bytes += p.size_bytes;
+                        report.already_uploaded += u64::from(already);
                     }
-                    if fatal {
-                        break;
+                    Err(e) => {
+                        let _ = lock_state(&self.state).note_upload_error(&p.blob_id, &e.to_string());
+                        let fatal = e.is_quota_exceeded()
+                            || matches!(
+                                e,
+                                SyncError::KeyRotated { .. }
+                                    | SyncError::PendingLimit { .. }
+                                    | SyncError::RetryLater { .. }
+                            )
+                            || e.is_api(codes::NO_SUBSCRIPTION)
+                            || e.is_api(codes::UNAUTHORIZED)
+                            || e.is_api(codes::UNKNOWN_DEVICE);
+                        if first_error.is_none() {
+                            first_error = Some(e);
+                        }
+                        if fatal {
+                            break 'batches;
+                        }
                     }
                 }
             }
@@ -192,20 +186,11 @@ impl SyncSession {
         }
     }
 
-    /// One upload: declare, `PUT`, complete, then record it (one state transaction) and drop
-    /// the staged file. Returns true when the server already had it.
-    async fn upload_one(&self, p: &PendingUpload, progress: &dyn Progress) -> Result<bool> {
-        let req = UploadRequest {
-            blob_id: p.blob_id,
-            blob_type: p.blob_type,
-            device_id: self.device_id.clone(),
-            time_start: p.time_start,
-            time_end: p.time_end,
-            size_bytes: p.size_bytes,
-            checksum: p.checksum,
-            key_id: p.key_id,
-            search_tokens: bounded_tokens(&p.tokens, p.size_bytes).to_vec(),
-        };
+    /// One upload on its own: declare, `PUT`, complete (sent once more when the object arrived
+    /// damaged or not at all), then [`Self::record_uploaded`]. Returns true when the server
+    /// already had it.
+    pub(super) async fn upload_one(&self, p: &PendingUpload, progress: &dyn Progress) -> Result<bool> {
+        let req = self.upload_request(p);
         let mut already = false;
         for attempt in 0..2 {
             let declared = self.client.upload(&req).await?;
@@ -224,13 +209,34 @@ impl SyncSession {
                 Err(e) => return Err(e),
             }
         }
+        self.record_uploaded(p)?;
+        Ok(already)
+    }
+
+    /// A blob the server holds complete: moved from pending to uploaded (one state transaction),
+    /// then its staged file deleted.
+    pub(super) fn record_uploaded(&self, p: &PendingUpload) -> Result<()> {
         lock_state(&self.state).finish_upload(p)?;
         match std::fs::remove_file(&p.staging_file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(SyncError::io(format!("remove {}", p.staging_file.display()), e)),
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SyncError::io(format!("remove {}", p.staging_file.display()), e)),
         }
-        Ok(already)
+    }
+
+    /// The declaration of a pending blob.
+    pub(super) fn upload_request(&self, p: &PendingUpload) -> UploadRequest {
+        UploadRequest {
+            blob_id: p.blob_id,
+            blob_type: p.blob_type,
+            device_id: self.device_id.clone(),
+            time_start: p.time_start,
+            time_end: p.time_end,
+            size_bytes: p.size_bytes,
+            checksum: p.checksum,
+            key_id: p.key_id,
+            search_tokens: bounded_tokens(&p.tokens, p.size_bytes).to_vec(),
+        }
     }
 }
 
