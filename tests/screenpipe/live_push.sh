@@ -99,19 +99,28 @@ else
   ko "$ARRIVED frames arrived of $FRAMES ($PENDING pending)"
 fi
 
-HOME_B="$W/b.home"; mkdir -p "$HOME_B"
-found=0
-for word in "${WORDS[@]}"; do
-  out=$(HOME="$HOME_B" "$SP_BIN" search "$word" --data-dir "$B" --json --content-type ocr 2>/dev/null || true)
-  if python3 -c '
+HOME_A="$W/a.home"; HOME_B="$W/b.home"; mkdir -p "$HOME_A" "$HOME_B"
+# Each word once, with its snapshot, in screenpipe's own search on B: the words A's own search
+# finds (OCR may misread a word on A, e.g. "lLiveomepmlmi"; sync carries what A recorded, so a
+# word A never recorded cannot be expected on B). At least 4 of the 6 words must be checked.
+once='
 import json, os, sys
 items = [json.loads(l) for l in sys.argv[2].splitlines() if l.strip().startswith("{")]
 hits = [i for i in items if sys.argv[1] in i["content"]["text"]]
 assert len(hits) == 1, len(hits)
 assert os.path.isfile(hits[0]["content"]["file_path"]), hits[0]["content"]["file_path"]
-' "$word" "$out"; then found=$((found + 1)); else ko "'$word' not found once on B: ${out:0:300}"; fi
+'
+found=0; checked=0; misread=()
+for word in "${WORDS[@]}"; do
+  on_a=$(HOME="$HOME_A" "$SP_BIN" search "$word" --data-dir "$A" --json --content-type ocr 2>/dev/null || true)
+  if ! python3 -c "$once" "$word" "$on_a" 2>/dev/null; then misread+=("$word"); continue; fi
+  checked=$((checked + 1))
+  out=$(HOME="$HOME_B" "$SP_BIN" search "$word" --data-dir "$B" --json --content-type ocr 2>/dev/null || true)
+  if python3 -c "$once" "$word" "$out"; then found=$((found + 1)); else ko "'$word' (found once on A) not found once on B: ${out:0:300}"; fi
 done
-[ "$found" -eq ${#WORDS[@]} ] && ok "screenpipe's search on B finds each of the ${#WORDS[@]} words once, with its snapshot"
+if [ "$checked" -lt 4 ]; then ko "OCR on A recorded only $checked of the ${#WORDS[@]} words (${misread[*]:-})"; fi
+[ "$found" -eq "$checked" ] && [ "$checked" -ge 4 ] &&
+  ok "screenpipe's search on B finds each of the $checked words A's search finds once, with its snapshot${misread:+ (misread by OCR on A: ${misread[*]})}"
 
 busy=$(sed 's/\x1b\[[0-9;]*m//g' "$SP_LOG_DIR/screenpipe.log" | grep -ciE 'database is locked|database table is locked|SQLITE_BUSY|busy timeout' || true)
 if [ "$busy" -eq 0 ]; then ok "screenpipe's log has no database-busy error"; else

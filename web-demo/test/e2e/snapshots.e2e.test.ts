@@ -12,14 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStoredTime } from '../../src/format';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser';
 import { PASSWORD, query, startStack, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const DIST = path.join(ROOT, 'dist');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 interface DbFrame {
   id: number;
@@ -51,7 +50,7 @@ function jpegSize(bytes: Buffer): { width: number; height: number } {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   stack = await startStack(DIST, null, '0.4.50');
   frames = (await query<DbFrame>(stack.fixture.db, 'SELECT id, timestamp, snapshot_path, full_text FROM frames'))
     .map((f) => ({ ...f, ms: parseStoredTime(f.timestamp)! }))

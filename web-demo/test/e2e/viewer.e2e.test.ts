@@ -11,23 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, parseStoredTime } from '../../src/format';
+import { CHROMIUM, CHROMIUM_ARGS, makeWebm, watchSteps } from './browser';
 import { PASSWORD, query, startStack, WRONG_PASSWORD, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const DIST = path.join(ROOT, 'dist');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--autoplay-policy=no-user-gesture-required',
-];
+const ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
 
 interface Recorded {
   context: string;
@@ -71,56 +62,10 @@ async function screenshot(p: Page, name: string, fullPage = true): Promise<void>
   await p.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage });
 }
 
-/** Text steps of the unlock progress line, recorded by a MutationObserver (they may flash by). */
-async function watchSteps(p: Page): Promise<void> {
-  await p.evaluate(() => {
-    const w = window as unknown as { steps: string[] };
-    w.steps = [];
-    const el = document.getElementById('unlock-step')!;
-    new MutationObserver(() => {
-      if (el.textContent) w.steps.push(el.textContent);
-    }).observe(el, { childList: true, characterData: true, subtree: true });
-  });
-}
-
 async function unlock(p: Page, password: string): Promise<void> {
   await p.getByLabel('Token', { exact: true }).fill(stack.token);
   await p.getByLabel('Password', { exact: true }).fill(password);
   await p.getByRole('button', { name: 'Unlock' }).click();
-}
-
-/** A short real WebM video, recorded by Chromium from a canvas (MediaRecorder). */
-async function makeWebm(b: Browser): Promise<Uint8Array> {
-  const p = await b.newPage();
-  const base64 = await p.evaluate(async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 160;
-    canvas.height = 90;
-    document.body.append(canvas);
-    const g = canvas.getContext('2d')!;
-    const recorder = new MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm;codecs=vp8' });
-    const chunks: Blob[] = [];
-    recorder.ondataavailable = (e) => chunks.push(e.data);
-    const stopped = new Promise((r) => (recorder.onstop = r));
-    recorder.start();
-    for (let i = 0; i < 20; i++) {
-      g.fillStyle = `hsl(${i * 18}, 70%, 50%)`;
-      g.fillRect(0, 0, 160, 90);
-      g.fillStyle = '#fff';
-      g.fillText(`frame ${i}`, 10, 50);
-      await new Promise((r) => setTimeout(r, 60));
-    }
-    recorder.stop();
-    await stopped;
-    const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
-    let s = '';
-    for (const x of bytes) s += String.fromCharCode(x);
-    return btoa(s);
-  });
-  await p.close();
-  const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length < 100 || bytes[0] !== 0x1a) throw new Error('MediaRecorder made no WebM');
-  return bytes;
 }
 
 interface DbFrame {
