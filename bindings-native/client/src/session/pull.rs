@@ -13,7 +13,7 @@ use sync_core::records::RecordsBundle;
 use sync_core::wire::{BlobDownload, DownloadRequest, TimeRange, codes};
 use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
-use super::{LOCK_WAIT, SyncSession, blocking, lock_state};
+use super::{LOCK_WAIT, SyncSession, blocking, context_of, lock_state};
 use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 use crate::state::StateLock;
@@ -188,13 +188,7 @@ impl SyncSession {
             .client
             .download_to_vec(&blob.download_url, blob.size_bytes, &blob.checksum, MAX_TEXT_BLOB, progress)
             .await?;
-        let ctx = BlobContext {
-            blob_id: blob.blob_id,
-            blob_type: blob.blob_type,
-            device_id: blob.device_id.clone(),
-            time_start: blob.time_start,
-            time_end: blob.time_end,
-        };
+        let ctx = context_of(blob);
         let keys = self.keys.data_keys();
         let device = blob.device_id.clone();
         blocking(move || {
@@ -287,13 +281,7 @@ impl SyncSession {
             self.client
                 .download_to_file(&blob.download_url, blob.size_bytes, &blob.checksum, &cipher, progress)
                 .await?;
-            let ctx = BlobContext {
-                blob_id: blob.blob_id,
-                blob_type: blob.blob_type,
-                device_id: blob.device_id.clone(),
-                time_start: blob.time_start,
-                time_end: blob.time_end,
-            };
+            let ctx = context_of(&blob);
             let keys = self.keys.data_keys();
             let (cipher2, plain2, dest2, dir2) = (cipher.clone(), plain.clone(), dest.to_path_buf(), dir.clone());
             blocking(move || decrypt_file(keys, ctx, &cipher2, &plain2, &dest2, &dir2)).await

@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sync_core::blob::{BlobContext, open_blob};
+use sync_core::blob::open_blob;
 use sync_core::pack::PackIndex;
 use sync_core::records::RecordsBundle;
 use sync_core::wire::{DownloadRequest, codes};
 use sync_core::{BlobId, BlobType, DeviceId};
 
 use super::pull::{PullFailure, PullReport};
-use super::{SyncSession, blocking};
+use super::{SyncSession, blocking, context_of};
 use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 use crate::unpack::snapshot_dest;
@@ -174,13 +174,7 @@ impl SyncSession {
             .client
             .download_to_vec(&blob.download_url, blob.size_bytes, &blob.checksum, MAX_PACK_BLOB, progress)
             .await?;
-        let ctx = BlobContext {
-            blob_id: blob.blob_id,
-            blob_type: blob.blob_type,
-            device_id: blob.device_id.clone(),
-            time_start: blob.time_start,
-            time_end: blob.time_end,
-        };
+        let ctx = context_of(&blob);
         let keys = self.keys.data_keys();
         blocking(move || Ok(open_blob(&keys, &ctx, &bytes)?)).await
     }
