@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime, parseStoredTime } from '../../src/format';
-import { CHROMIUM, CHROMIUM_ARGS, makeWebm, watchSteps } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, makeWebm, openBlobList, watchSteps } from './browser';
 import { PASSWORD, query, startStack, WRONG_PASSWORD, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -163,6 +163,8 @@ describe('the viewer against a real server', () => {
   });
 
   it('shows the day of the newest data by device and type', async () => {
+    // The blob list is the day view's details panel.
+    await openBlobList(page);
     await page.locator('#timeline-results section.device').first().waitFor();
     expect(await page.locator('#tl-from').inputValue()).toBe(dayOfData);
     const device = page.locator('#timeline-results section.device');
@@ -412,6 +414,7 @@ describe('the viewer against a real server', () => {
       await p.keyboard.type(PASSWORD);
       await p.keyboard.press('Enter');
       await p.locator('#app').waitFor({ state: 'visible', timeout: 60_000 });
+      await openBlobList(p);
       await p.locator('#timeline-results button.blob').first().waitFor();
       expect(await noOverflow()).toBe(true);
       await screenshot(p, 'phone-timeline');
