@@ -4,7 +4,7 @@
 // password, a recovery phrase, a key (derived here from the envelope with the wasm package's
 // testing build) or plaintext of the fixture. Screenshots go to test-artifacts/e2e/.
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,8 +81,9 @@ let transcripts: { id: number; timestamp: string; transcription: string; ms: num
 let dayOfData = '';
 
 beforeAll(async () => {
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // This file's own screenshots (NN-name.png) are replaced; the other e2e files' are kept.
   mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (/^\d{2}-.*\.png$/.test(f)) rmSync(path.join(ARTIFACTS, f), { force: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   const webm = await makeWebm(browser);
   stack = await startStack(DIST, webm);
