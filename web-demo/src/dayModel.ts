@@ -110,42 +110,69 @@ export class DayIndex {
     return n;
   }
 
-  /** The bar's runs of a device: one per app change, cut where frames are more than GAP_MS apart. */
+  /**
+   * The bar's runs of a device: one per app change, cut where frames are more than GAP_MS apart.
+   * Frames of one capture (the same time: screenpipe records every window it sees) count as one,
+   * with the app of the focused window (else the first).
+   */
   runs(device: string): Run[] {
     this.sort();
     const known = this.runsBy.get(device);
     if (known !== undefined) return known;
     const frames = this.frames(device);
     const runs: Run[] = [];
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i].frame;
-      const next = frames[i + 1]?.frame.time;
-      const end = next !== undefined && next - f.time <= GAP_MS ? next : Math.min(f.time + LAST_FRAME_MS, this.endMs + 1);
+    for (let i = 0; i < frames.length; ) {
+      const time = frames[i].frame.time;
+      let j = i;
+      while (j + 1 < frames.length && frames[j + 1].frame.time === time) j += 1;
+      const app = frames[this.focusedOf(frames, i, j)].frame.app;
+      const next = frames[j + 1]?.frame.time;
+      const end = next !== undefined && next - time <= GAP_MS ? next : Math.min(time + LAST_FRAME_MS, this.endMs + 1);
       const last = runs[runs.length - 1];
-      if (last !== undefined && last.app === f.app && last.endMs >= f.time) {
+      if (last !== undefined && last.app === app && last.endMs >= time) {
         last.endMs = Math.max(last.endMs, end);
-        last.last = i;
+        last.last = j;
       } else {
-        runs.push({ startMs: f.time, endMs: Math.max(end, f.time + 1), app: f.app, first: i, last: i });
+        runs.push({ startMs: time, endMs: Math.max(end, time + 1), app, first: i, last: j });
       }
+      i = j + 1;
     }
     this.runsBy.set(device, runs);
     return runs;
   }
 
-  /** The index of the frame shown at `ms`: the last one at or before it, else the first. -1: none. */
+  /** In `frames[from..=to]` (one capture), the focused window's frame, else the first. */
+  private focusedOf(frames: DayFrame[], from: number, to: number): number {
+    for (let k = from; k <= to; k++) if (frames[k].frame.focused === true) return k;
+    return from;
+  }
+
+  /** The frame of `i`'s capture to show for a time: the focused window's (else the capture's first). */
+  private capture(frames: DayFrame[], i: number): number {
+    const time = frames[i].frame.time;
+    let from = i;
+    let to = i;
+    while (from > 0 && frames[from - 1].frame.time === time) from -= 1;
+    while (to + 1 < frames.length && frames[to + 1].frame.time === time) to += 1;
+    return this.focusedOf(frames, from, to);
+  }
+
+  /**
+   * The index of the frame shown at `ms`: of the last capture at or before it, else the first
+   * (of a capture's frames, the focused window's). -1: none.
+   */
   at(device: string, ms: number): number {
     const frames = this.frames(device);
     if (frames.length === 0) return -1;
     let lo = 0;
     let hi = frames.length - 1;
-    if (ms < frames[0].frame.time) return 0;
+    if (ms < frames[0].frame.time) return this.capture(frames, 0);
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (frames[mid].frame.time <= ms) lo = mid;
       else hi = mid - 1;
     }
-    return lo;
+    return this.capture(frames, lo);
   }
 
   /** The index of the frame nearest to `ms` (either side). -1: none. */
@@ -153,8 +180,9 @@ export class DayIndex {
     const i = this.at(device, ms);
     if (i < 0) return i;
     const frames = this.frames(device);
-    const next = frames[i + 1];
-    if (next !== undefined && next.frame.time - ms < Math.abs(ms - frames[i].frame.time)) return i + 1;
+    let next = i + 1;
+    while (next < frames.length && frames[next].frame.time === frames[i].frame.time) next += 1;
+    if (next < frames.length && frames[next].frame.time - ms < Math.abs(ms - frames[i].frame.time)) return this.capture(frames, next);
     return i;
   }
 

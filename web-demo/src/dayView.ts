@@ -7,7 +7,7 @@
 
 import { fetchBlob, listBlobs, type BlobInfo } from './api';
 import { deviceLabel, type Ctx } from './context';
-import { appColor, DayIndex, deepLink, SPEECH_WINDOW_MS, type DayFrame, type DeepLink } from './dayModel';
+import { appColor, DayIndex, deepLink, GAP_MS, SPEECH_WINDOW_MS, type DayFrame, type DeepLink } from './dayModel';
 import { describe } from './detail';
 import { byId, clear, h } from './dom';
 import { dayRange, formatClock, formatTime, localDay, parseStoredTime, toWireTime } from './format';
@@ -28,6 +28,7 @@ export class DayView {
   private readonly form = byId<HTMLFormElement>('day-form');
   private readonly date = byId<HTMLInputElement>('day-date');
   private readonly status = byId('day-status');
+  private readonly note = byId('day-note');
   private readonly bars = byId('day-bars');
   private readonly moment = byId('day-moment');
   private readonly img = byId<HTMLImageElement>('moment-img');
@@ -45,6 +46,8 @@ export class DayView {
   private index: DayIndex | null = null;
   private request = 0;
   private cursor: Cursor | null = null;
+  /** The frame the cursor is on (indices move when an earlier blob is decrypted later). */
+  private shown: DayFrame | null = null;
   /** The moment to show once the day is decrypted (a deep link or a search hit); null: the latest. */
   private target: DeepLink | null = null;
   /** True once the person moved the cursor: decrypting more blobs no longer moves it. */
@@ -101,6 +104,8 @@ export class DayView {
     if (this.videoTimer !== null) clearTimeout(this.videoTimer);
     clear(this.bars);
     this.status.textContent = '';
+    this.note.textContent = '';
+    this.shown = null;
     this.moment.hidden = true;
     this.img.removeAttribute('src');
     this.video.removeAttribute('src');
@@ -134,6 +139,7 @@ export class DayView {
     clear(this.bars);
     this.moment.hidden = true;
     this.status.textContent = `Loading ${day}…`;
+    this.note.textContent = '';
     this.bars.setAttribute('aria-busy', 'true');
     try {
       const { blobs, truncated } = await listBlobs(ctx.api, { start: toWireTime(range.startMs), end: toWireTime(range.endMs) }, { blob_types: ['text'] });
@@ -198,7 +204,15 @@ export class DayView {
     if (devices.join('\n') !== known.join('\n')) this.renderBars(ctx, index, devices);
     this.updateRange(index);
     this.requestDraw();
-    if (!this.moved) this.showTarget(false);
+    if (!this.moved) {
+      this.showTarget(false);
+    } else if (this.cursor !== null && this.shown !== null) {
+      // Frames of a blob decrypted later may come before the cursor's: it stays on its frame.
+      const bar = this.bars.querySelector<HTMLElement>(`.day-bar[data-device="${CSS.escape(this.cursor.device)}"]`);
+      const i = index.frames(this.cursor.device).indexOf(this.shown);
+      if (i >= 0) this.cursor = { device: this.cursor.device, index: i };
+      bar?.setAttribute('aria-valuenow', String(this.cursor.index));
+    }
   }
 
   /** The bar spans the recorded part of the day (with a margin), so that a short recording is not a sliver. */
@@ -224,7 +238,13 @@ export class DayView {
     if (target !== null) {
       const device = target.device !== null && devices.includes(target.device) ? target.device : (this.cursor?.device ?? devices[0]);
       const i = index.nearest(device, target.t);
-      if (i >= 0) this.select({ device, index: i }, focus);
+      if (i < 0) return;
+      this.select({ device, index: i }, focus);
+      const away = Math.abs(index.frames(device)[i].frame.time - target.t);
+      this.note.textContent =
+        away > GAP_MS || (target.device !== null && target.device !== device)
+          ? `Nothing was recorded at ${formatTime(target.t)}${target.device !== null && target.device !== device ? ` on ${target.device}` : ''}: showing the nearest frame.`
+          : '';
       return;
     }
     // The latest frame of the day, on the device that recorded it.
@@ -262,6 +282,7 @@ export class DayView {
         if (next === null) return;
         e.preventDefault();
         this.moved = true;
+        this.note.textContent = '';
         this.select({ device, index: next }, false);
       });
       bar.addEventListener('focus', () => {
@@ -279,6 +300,7 @@ export class DayView {
         const i = index.nearest(device, ms);
         if (i < 0) return;
         this.moved = true;
+        this.note.textContent = '';
         this.select({ device, index: i }, false);
       };
       bar.addEventListener('pointerdown', (e) => {
@@ -336,6 +358,9 @@ export class DayView {
         g.fillRect(Math.floor(x0), 0, Math.max(Math.ceil(x1 - x0), Math.ceil(ratio)), height);
       }
       bar.setAttribute('aria-valuemax', String(Math.max(index.frames(device).length - 1, 0)));
+      // The span drawn, for tests and tools that map a time to a position.
+      bar.dataset.start = new Date(startMs).toISOString();
+      bar.dataset.end = new Date(endMs).toISOString();
       const axis = bar.nextElementSibling as HTMLElement | null;
       if (axis !== null && axis.dataset.range !== `${startMs}-${endMs}`) {
         axis.dataset.range = `${startMs}-${endMs}`;
@@ -368,8 +393,9 @@ export class DayView {
     if (ctx === null || index === null) return;
     const f = this.frameOf(c);
     if (f === undefined) return;
-    const same = this.cursor?.device === c.device && this.cursor.index === c.index;
+    const same = this.cursor?.device === c.device && this.cursor.index === c.index && this.shown === f;
     this.cursor = c;
+    this.shown = f;
     const frame = f.frame;
     const bar = this.bars.querySelector<HTMLElement>(`.day-bar[data-device="${CSS.escape(c.device)}"]`);
     if (bar !== null) {

@@ -107,6 +107,25 @@ describe('DayIndex', () => {
     expect(index.speechAround('desktop', s(10))).toEqual([]);
   });
 
+  it('counts the frames of one capture (several windows, one time) as one: the focused window’s app', () => {
+    const v = new DayIndex(DAY.start, DAY.end);
+    const focused = (f: FrameView, on: boolean) => ({ ...f, focused: on });
+    v.add('b', view('laptop', [frame(1, s(0), 'Arc'), focused(frame(2, s(0), 'zoom.us'), true), frame(3, s(0), 'Code'), frame(4, s(10), 'Arc'), frame(5, s(10), 'Code')]));
+    expect(v.runs('laptop').map((r) => [r.app, r.startMs - T0, r.endMs - T0, r.first, r.last])).toEqual([
+      ['zoom.us', 0, 10_000, 0, 2],
+      // No window focused: the capture's first frame.
+      ['Arc', 10_000, 10_000 + LAST_FRAME_MS, 3, 4],
+    ]);
+    // A time lands on the focused window's frame of its capture, else the first.
+    expect(v.at('laptop', s(5))).toBe(1);
+    expect(v.at('laptop', s(-5))).toBe(1);
+    expect(v.at('laptop', s(12))).toBe(3);
+    expect(v.nearest('laptop', s(8))).toBe(3);
+    expect(v.nearest('laptop', s(2))).toBe(1);
+    // Arrows still step through every window of a capture.
+    expect(v.move('laptop', 1, 'ArrowRight', false)).toBe(2);
+  });
+
   it('finds where a frame’s video chunk starts', () => {
     const v = new DayIndex(DAY.start, DAY.end);
     v.add('b', view('laptop', [frame(1, s(20), 'Code', false), frame(2, s(22), 'Code', false), frame(3, s(30), 'Code')]));
