@@ -227,6 +227,32 @@ export class DayIndex {
     }
   }
 
+  /**
+   * The frames of up to `n` captures before and after frame `index` (each capture's focused
+   * window's frame), `index` among them, in time order: the thumbnails around the cursor.
+   */
+  neighbours(device: string, index: number, n: number): number[] {
+    const frames = this.frames(device);
+    if (index < 0 || index >= frames.length) return [];
+    const out = [index];
+    const time = frames[index].frame.time;
+    let left = index;
+    while (left > 0 && frames[left - 1].frame.time === time) left -= 1;
+    let right = index;
+    while (right + 1 < frames.length && frames[right + 1].frame.time === time) right += 1;
+    for (let k = 0, at = left - 1; k < n && at >= 0; k++) {
+      const pick = this.capture(frames, at);
+      out.unshift(pick);
+      while (at >= 0 && frames[at].frame.time === frames[pick].frame.time) at -= 1;
+    }
+    for (let k = 0, at = right + 1; k < n && at < frames.length; k++) {
+      const pick = this.capture(frames, at);
+      out.push(pick);
+      while (at < frames.length && frames[at].frame.time === frames[pick].frame.time) at += 1;
+    }
+    return out;
+  }
+
   /** The device's transcripts within SPEECH_WINDOW_MS of `ms`, in time order. */
   speechAround(device: string, ms: number, windowMs = SPEECH_WINDOW_MS): DayTranscript[] {
     this.sort();

@@ -18,6 +18,9 @@ import './day.css';
 const CONCURRENCY = 4;
 /** A video frame is only decrypted once the cursor rests this long (chunks are megabytes). */
 const VIDEO_SETTLE_MS = 250;
+/** The thumbnails around the cursor (captures each side), drawn once the cursor rests this long. */
+const STRIP_EACH_SIDE = 3;
+const STRIP_SETTLE_MS = 200;
 
 interface Cursor {
   device: string;
@@ -42,6 +45,8 @@ export class DayView {
   private readonly speech = byId('moment-speech');
   private readonly link = byId<HTMLAnchorElement>('moment-link');
   private readonly openBlob = byId<HTMLButtonElement>('moment-open');
+  private readonly strip = byId('moment-strip');
+  private stripTimer: ReturnType<typeof setTimeout> | null = null;
   private ctx: Ctx | null = null;
   private index: DayIndex | null = null;
   private request = 0;
@@ -102,6 +107,8 @@ export class DayView {
     this.request += 1;
     this.shot += 1;
     if (this.videoTimer !== null) clearTimeout(this.videoTimer);
+    if (this.stripTimer !== null) clearTimeout(this.stripTimer);
+    clear(this.strip);
     clear(this.bars);
     this.status.textContent = '';
     this.note.textContent = '';
@@ -431,6 +438,38 @@ export class DayView {
     }
     this.link.href = deepLink(frame.time, c.device);
     this.showShot(ctx, c.device, f);
+    if (this.stripTimer !== null) clearTimeout(this.stripTimer);
+    this.stripTimer = setTimeout(() => this.showStrip(ctx, c), STRIP_SETTLE_MS);
+  }
+
+  /** Thumbnails of the captures around the cursor (decrypted only now that the cursor rests). */
+  private showStrip(ctx: Ctx, c: Cursor): void {
+    const index = this.index;
+    if (index === null || this.cursor?.device !== c.device || this.cursor.index !== c.index || !ctx.alive()) return;
+    clear(this.strip);
+    for (const i of index.neighbours(c.device, c.index, STRIP_EACH_SIDE)) {
+      const { frame } = index.frames(c.device)[i];
+      const label = `${formatClock(frame.time)}${frame.app ? `, ${frame.app}` : ''}`;
+      const button = h('button', { type: 'button', class: 'thumb', 'aria-label': `Show ${label}`, 'aria-current': i === c.index ? 'true' : null }, h('time', {}, formatClock(frame.time)));
+      button.addEventListener('click', () => {
+        this.moved = true;
+        this.note.textContent = '';
+        this.select({ device: c.device, index: i }, false);
+      });
+      if (frame.snapshot !== null) {
+        const img = h('img', { alt: '', hidden: true });
+        button.prepend(img);
+        ctx.images.url(frame.snapshot.blobId, frame.snapshot.entry).then(
+          (url) => {
+            if (!ctx.alive() || !img.isConnected) return;
+            img.src = url;
+            img.hidden = false;
+          },
+          () => undefined, // the time stays; the moment itself says what failed
+        );
+      }
+      this.strip.append(h('li', {}, button));
+    }
   }
 
   /** The screenshot of the moment: latest wins; nothing is shown of an earlier request. */

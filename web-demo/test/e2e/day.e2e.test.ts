@@ -123,6 +123,19 @@ describe('the day view of a real screenpipe 0.4.50 recording', () => {
     await expectFrame(page, 2);
   });
 
+  it('shows thumbnails of the moments around, decrypted once the cursor rests; one opens its moment', async () => {
+    const thumbs = page.locator('#moment-strip button.thumb');
+    await expect.poll(() => page.locator('#moment-strip button[aria-current="true"]').getAttribute('aria-label'), { timeout: 30_000 }).toBe(`Show ${frames[2].iso.slice(11, 19)}`);
+    expect(await thumbs.count()).toBe(3);
+    await expect
+      .poll(() => thumbs.locator('img').evaluateAll((els) => els.filter((e) => (e as HTMLImageElement).naturalWidth > 0).length), { timeout: 30_000 })
+      .toBe(3);
+    await thumbs.first().click();
+    await expectFrame(page, 0);
+    await expect.poll(() => page.locator('#moment-strip button[aria-current="true"]').getAttribute('aria-label')).toBe(`Show ${frames[0].iso.slice(11, 19)}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'day-2b-thumbnails.png') });
+  });
+
   it('works with the keyboard alone: Tab to the bar, arrows, Shift+arrows, Home and End', async () => {
     await page.locator('#timeline-title').focus();
     for (let i = 0; i < 12; i++) {

@@ -124,6 +124,16 @@ describe('DayIndex', () => {
     expect(v.nearest('laptop', s(2))).toBe(1);
     // Arrows still step through every window of a capture.
     expect(v.move('laptop', 1, 'ArrowRight', false)).toBe(2);
+    // Thumbnails: one per capture around the cursor.
+    expect(v.neighbours('laptop', 3, 2)).toEqual([1, 3]);
+    expect(v.neighbours('laptop', 1, 2)).toEqual([1, 3]);
+    expect(v.neighbours('laptop', 9, 2)).toEqual([]);
+  });
+
+  it('gives the thumbnails around a frame: n captures each side', () => {
+    expect(index.neighbours('laptop', 2, 2)).toEqual([0, 1, 2, 3, 4]);
+    expect(index.neighbours('laptop', 0, 3)).toEqual([0, 1, 2, 3]);
+    expect(index.neighbours('laptop', 5, 1)).toEqual([4, 5]);
   });
 
   it('finds where a frame’s video chunk starts', () => {
