@@ -365,6 +365,8 @@ export class DayView {
         g.fillRect(Math.floor(x0), 0, Math.max(Math.ceil(x1 - x0), Math.ceil(ratio)), height);
       }
       bar.setAttribute('aria-valuemax', String(Math.max(index.frames(device).length - 1, 0)));
+      // A slider always has a value: a bar the cursor is not on stands at its last frame.
+      if (this.cursor?.device !== device) bar.setAttribute('aria-valuenow', String(Math.max(index.frames(device).length - 1, 0)));
       // The span drawn, for tests and tools that map a time to a position.
       bar.dataset.start = new Date(startMs).toISOString();
       bar.dataset.end = new Date(endMs).toISOString();
