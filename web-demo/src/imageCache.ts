@@ -6,10 +6,11 @@
 // frees and revokes everything.
 
 import type { RemoteMediaPack } from '@screenpipe/sync-wasm/worker';
-import { fetchBlob, type BlobInfo } from './api';
+import { fetchBlob } from './api';
 import type { Ctx } from './context';
 import { Lru } from './dayModel';
 import { decryptStream, mediaType } from './media';
+import { frameBlobInfo, openPackBlob } from './snapshots';
 
 /** Snapshot packs kept open in the worker (a pack holds about five minutes of snapshots). */
 export const PACKS = 6;
@@ -53,24 +54,14 @@ export class ImageCache {
     return { packs: this.packs.size, images: this.images.size, videos: this.videos.size };
   }
 
-  private async info(blobId: string): Promise<BlobInfo> {
-    const { blobs } = await this.deps.api.download({ blob_ids: [blobId] });
-    const info = blobs[0];
-    if (info === undefined) throw new Error('the server does not list this blob');
-    if (info.blob_type !== 'frames') throw new Error('the blob is not a frames blob');
-    return info;
-  }
-
   private pack(blobId: string): Promise<RemoteMediaPack> {
     let pack = this.packs.get(blobId);
     if (pack === undefined) {
-      pack = (async () => {
-        const info = await this.info(blobId);
-        const response = await fetchBlob(this.deps.api, info, this.abort.signal);
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        if (!this.open) throw closed();
-        return this.deps.keys.openPack(bytes, info);
-      })();
+      pack = openPackBlob(this.deps, blobId, this.abort.signal).then((p) => {
+        if (this.open) return p;
+        void p.free().catch(() => undefined); // closed meanwhile: not kept
+        throw closed();
+      });
       // A failed load is not kept: the next request tries again.
       pack.catch(() => this.packs.get(blobId) === pack && this.packs.delete(blobId));
       this.packs.set(blobId, pack);
@@ -105,7 +96,7 @@ export class ImageCache {
     let video = this.videos.get(blobId);
     if (video === undefined) {
       video = (async () => {
-        const info = await this.info(blobId);
+        const info = await frameBlobInfo(this.deps.api, blobId);
         const response = await fetchBlob(this.deps.api, info, this.abort.signal);
         if (response.body === null) throw new Error('the download has no body');
         const parts = await decryptStream(response.body, await this.deps.keys.blobDecryptor(info), info.size_bytes);
