@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the web viewer, for CI and for developers (installs what it needs, idempotently):
-#   1. Chromium from Debian when absent (apt-get; CI runs as root);
+#   1. Chromium and sqlite3 from Debian when absent (apt-get; CI runs as root);
 #   2. build.sh: the wasm package (bindings-wasm/build.sh) when its dist/ is missing or older
 #      than its sources, npm ci, then the viewer's build (tsc + vite build into web-demo/dist);
 #   3. unit tests (vitest);
@@ -16,10 +16,15 @@ source "$ROOT/scripts/lib.sh"
 step() { printf '\n== web-demo: %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 start=$(date +%s)
 
-if ! command -v chromium >/dev/null; then
-  step "apt-get install chromium"
+# Chromium drives the pages; sqlite3 rewrites the paths of the recorded screenpipe fixture that
+# the day view's test pushes (tests/screenpipe/lib.sh, sp_fixture_copy).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt-get install ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 bash "$HERE/build.sh"

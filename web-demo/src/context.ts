@@ -2,6 +2,7 @@
 
 import type { RemoteKeys, SyncWorker } from '@screenpipe/sync-wasm/worker';
 import type { BlobInfo, StatusResponse, SyncApi } from './api';
+import type { ImageCache } from './imageCache';
 
 export interface Ctx {
   api: SyncApi;
@@ -21,8 +22,12 @@ export interface Ctx {
   fatal(e: unknown): boolean;
   /** Opens a blob in the detail panel. */
   openBlob(blob: BlobInfo, from?: HTMLElement | null, focusRowId?: number): void;
-  /** Opens a blob by id (looked up with /download). */
-  openBlobById(blobId: string, from?: HTMLElement | null): Promise<void>;
+  /** Opens a blob by id (looked up with /download), a text blob scrolled to frame `focusRowId`. */
+  openBlobById(blobId: string, from?: HTMLElement | null, focusRowId?: number): Promise<void>;
+  /** Decrypted snapshots and video chunks, bounded (freed at lock). */
+  images: ImageCache;
+  /** Shows a moment in the day view (a search hit). */
+  showMoment(deviceId: string, ms: number): void;
 }
 
 export function deviceLabel(ctx: Ctx, deviceId: string): string {

@@ -6,7 +6,10 @@ import { SyncWorker, type RemoteKeys } from '@screenpipe/sync-wasm/worker';
 import { ApiError, normalizeServer, SyncApi, type BlobInfo, type DeviceInfo } from './api';
 import type { Ctx } from './context';
 import { Detail } from './detail';
+import { parseDeepLink } from './dayModel';
+import { DayView } from './dayView';
 import { byId } from './dom';
+import { ImageCache } from './imageCache';
 import { SearchView } from './searchView';
 import {
   accountKey,
@@ -71,6 +74,7 @@ class App {
   private busy = false;
   private readonly detail = new Detail();
   private readonly timeline = new Timeline();
+  private readonly day = new DayView();
   private readonly search = new SearchView(this.detail);
   private readonly status = new StatusView((devices) => this.setDevices(devices));
 
@@ -84,6 +88,13 @@ class App {
     for (const button of document.querySelectorAll<HTMLButtonElement>('nav.views button')) {
       button.addEventListener('click', () => this.show(button.dataset.view ?? 'timeline'));
     }
+    // A deep link (#t=…&device=…) opens its moment; before unlock the hash simply waits.
+    window.addEventListener('hashchange', () => {
+      const link = parseDeepLink(location.hash);
+      if (link === null || this.session === null) return;
+      this.show('timeline');
+      this.day.goTo(link);
+    });
     // Start the worker now: the WebAssembly module compiles while the user types.
     this.ensureWorker();
   }
@@ -213,17 +224,23 @@ class App {
         if (!ctx.alive()) return;
         this.detail.open(ctx, blob, from, focusRowId);
       },
-      openBlobById: async (blobId: string, from?: HTMLElement | null) => {
+      openBlobById: async (blobId: string, from?: HTMLElement | null, focusRowId?: number) => {
         try {
           const { blobs } = await api.download({ blob_ids: [blobId] });
           if (!ctx.alive()) return;
           const blob = blobs[0];
           if (blob === undefined) throw new Error('the server does not list this blob');
-          this.detail.open(ctx, blob, from);
+          this.detail.open(ctx, blob, from, focusRowId);
         } catch (e) {
           if (!ctx.alive() || this.fatal(e)) return;
-          window.alert(`Cannot open this media blob: ${(e as Error).message}`);
+          window.alert(`Cannot open this blob: ${(e as Error).message}`);
         }
+      },
+      images: new ImageCache({ api, keys, alive: () => ctx.alive() }),
+      showMoment: (device: string, ms: number) => {
+        if (!ctx.alive()) return;
+        this.show('timeline');
+        this.day.goTo({ t: ms, device });
       },
     };
     return ctx;
@@ -241,6 +258,7 @@ class App {
     els.who.hidden = false;
     els.who.textContent = `Unlocked · ${new URL(server).host} · key v${ctx.keys.keyVersion}`;
     this.timeline.start(ctx);
+    this.day.start(ctx, parseDeepLink(location.hash));
     this.search.start(ctx);
     this.status.start(ctx, devices);
     this.show('timeline');
@@ -277,6 +295,8 @@ class App {
     const session = this.session;
     this.session = null;
     this.detail.wipe();
+    session?.images.close();
+    this.day.wipe();
     this.timeline.wipe();
     this.search.wipe();
     this.status.wipe();

@@ -165,6 +165,13 @@ export class SearchView {
           ? [r.title, r.note].filter(Boolean).join('\n')
           : r.text;
     const quoted = [main, ...texts].find((t) => t && highlight(t, run.queryTerms).some((s) => s.hit)) ?? main ?? '';
+    const shot = r.kind === 'frame' && r.snapshot !== null ? this.hitShot(ctx, r.snapshot, when) : null;
+    const moment = r.time === null ? null : h('button', { type: 'button', class: 'small' }, 'Show in the day view');
+    if (moment !== null && r.time !== null) {
+      const ms = r.time;
+      moment.setAttribute('aria-label', `Show the moment of the ${KIND_LABELS[r.kind].toLowerCase()} hit at ${when} in the day view`);
+      moment.addEventListener('click', () => ctx.showMoment(hit.blob.device_id, ms));
+    }
     const open = h('button', { type: 'button', class: 'secondary small' }, 'Open blob');
     open.setAttribute('aria-label', `Open the blob of the ${KIND_LABELS[r.kind].toLowerCase()} hit at ${when}`);
     open.addEventListener('click', () => {
@@ -173,11 +180,40 @@ export class SearchView {
     });
     return h(
       'li',
-      { class: `hit hit-${r.kind}` },
+      { class: `hit hit-${r.kind}${shot === null ? '' : ' has-shot'}` },
+      shot,
       h('p', { class: 'hit-head' }, h('time', {}, when), ' · ', KIND_LABELS[r.kind], ' · ', marked(highlight(where, run.queryTerms)), ' ', h('span', { class: 'muted' }, `(${deviceLabel(ctx, hit.blob.device_id)})`)),
       h('p', { class: 'snippet' }, marked(snippet(quoted, run.queryTerms))),
       r.kind === 'frame' && r.url ? h('p', { class: 'url small' }, marked(highlight(r.url, run.queryTerms))) : null,
-      open,
+      h('p', { class: 'buttons' }, moment, ' ', open),
     );
+  }
+
+  /** A frame hit's screenshot, decrypted when it scrolls into view (bounded cache: ctx.images). */
+  private hitShot(ctx: Ctx, snapshot: { blobId: string; entry: string }, when: string): HTMLElement {
+    const img = h('img', { alt: `Screenshot at ${when}`, hidden: true });
+    const figure = h('figure', { class: 'hit-shot', 'data-entry': snapshot.entry }, img);
+    const load = () => {
+      ctx.images.url(snapshot.blobId, snapshot.entry).then(
+        (url) => {
+          if (!ctx.alive()) return;
+          img.src = url;
+          img.hidden = false;
+        },
+        () => figure.append(h('figcaption', { class: 'hint small' }, 'Screenshot unavailable.')),
+      );
+    };
+    if (typeof IntersectionObserver === 'function') {
+      const seen = new IntersectionObserver((entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          seen.disconnect();
+          load();
+        }
+      });
+      seen.observe(figure);
+    } else {
+      load();
+    }
+    return figure;
   }
 }

@@ -5,8 +5,25 @@
 // every URL and frees the packs in the worker.
 
 import type { RemoteMediaPack } from '@screenpipe/sync-wasm/worker';
-import { fetchBlob } from './api';
+import { fetchBlob, type BlobInfo } from './api';
 import type { Ctx } from './context';
+
+/** The listing of a snapshot's `frames` blob, by id (refused when the server lists none or another type). */
+export async function frameBlobInfo(api: Pick<Ctx['api'], 'download'>, blobId: string): Promise<BlobInfo> {
+  const { blobs } = await api.download({ blob_ids: [blobId] });
+  const info = blobs[0];
+  if (info === undefined) throw new Error('the server does not list the snapshot’s blob');
+  if (info.blob_type !== 'frames') throw new Error('the snapshot’s blob is not a frames blob');
+  return info;
+}
+
+/** Downloads the pack blob `blobId` and opens it in the worker (`keys.openPack`). */
+export async function openPackBlob(ctx: Pick<Ctx, 'api' | 'keys'>, blobId: string, signal?: AbortSignal): Promise<RemoteMediaPack> {
+  const info = await frameBlobInfo(ctx.api, blobId);
+  const response = await fetchBlob(ctx.api, info, signal);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return ctx.keys.openPack(bytes, info);
+}
 
 export class Snapshots {
   private readonly packs = new Map<string, Promise<RemoteMediaPack>>();
@@ -29,14 +46,8 @@ export class Snapshots {
     return pack;
   }
 
-  private async load(blobId: string): Promise<RemoteMediaPack> {
-    const { blobs } = await this.ctx.api.download({ blob_ids: [blobId] });
-    const info = blobs[0];
-    if (info === undefined) throw new Error('the server does not list the snapshot’s blob');
-    if (info.blob_type !== 'frames') throw new Error('the snapshot’s blob is not a frames blob');
-    const response = await fetchBlob(this.ctx.api, info, this.signal);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    return this.ctx.keys.openPack(bytes, info);
+  private load(blobId: string): Promise<RemoteMediaPack> {
+    return openPackBlob(this.ctx, blobId, this.signal);
   }
 
   /** Keeps a pack opened elsewhere (a `frames` blob streamed and opened as a pack) under its blob id. */

@@ -62,3 +62,12 @@ export async function makeWebm(b: Browser): Promise<Uint8Array> {
   if (bytes.length < 100 || bytes[0] !== 0x1a) throw new Error('MediaRecorder made no WebM');
   return bytes;
 }
+
+/** Opens the blob list (the day view's details panel) from the keyboard, when it is closed. */
+export async function openBlobList(p: Page): Promise<void> {
+  const list = p.locator('#blob-list');
+  if (await list.evaluate((d) => (d as HTMLDetailsElement).open)) return;
+  await list.locator('summary').focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => (document.getElementById('blob-list') as HTMLDetailsElement).open);
+}

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStoredTime } from '../../src/format';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, openBlobList } from './browser';
 import { PASSWORD, query, startStack, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +76,7 @@ describe('snapshots of screenpipe 0.4.50 in the viewer', () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.locator('#app').waitFor({ state: 'visible', timeout: 60_000 });
+    await openBlobList(page);
     await page.locator('#timeline-results .type-text button.blob').first().waitFor({ timeout: 30_000 });
   });
 

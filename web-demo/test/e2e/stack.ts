@@ -107,42 +107,68 @@ function replaceMedia(file: string, bytes: Uint8Array): void {
  * 0.4.50's: JPEG snapshots (pushed in media packs), frames with their text, elements,
  * memories and meetings; its media are kept as written.
  */
-export async function startStack(distDir: string, webm: Uint8Array | null, generation: '2026-02' | '0.4.50' = '2026-02'): Promise<Stack> {
+export async function startStack(
+  distDir: string,
+  webm: Uint8Array | null,
+  generation: '2026-02' | '0.4.50' | 'recorded-0.4.50' = '2026-02',
+  fixtureOptions: Record<string, string> = {},
+): Promise<Stack> {
   const serverBin = bin('SYNC_SERVER_BIN');
   const cliBin = bin('SCREENPIPE_SYNC_BIN');
   const dir = mkdtempSync(path.join(tmpdir(), 'viewer-e2e-'));
   const fixtureDir = path.join(dir, 'fixture');
   const dataDir = path.join(dir, 'server-data');
 
-  // 1. A screenpipe database with media: one hour of one day (yesterday), one monitor.
-  const { stdout: fixtureOut } = await run(cliBin, [
-    'dev',
-    'fixture',
-    '--json',
-    // The February 2026 generation: viewer.e2e.test.ts reads its ocr_text and video_chunks
-    // tables; snapshots.e2e.test.ts reads 0.4.50's snapshots.
-    '--generation',
-    generation,
-    '--out',
-    fixtureDir,
-    '--days',
-    '1',
-    '--hours-per-day',
-    '1',
-    '--monitors',
-    '1',
-    '--frame-interval',
-    '10',
-    '--chunk-secs',
-    '300',
-    '--video-kib',
-    '96',
-    '--audio-kib',
-    '32',
-    '--seed',
-    '7',
-  ]);
-  const summary = JSON.parse(fixtureOut) as { db_path: string; data_dir: string; time_range: [string, string] };
+  // 1. A screenpipe database with media: one hour of one day (yesterday), one monitor; or the
+  // database the real screenpipe 0.4.50 recorded (tests/screenpipe/fixtures/v0.4.50).
+  const summary = generation === 'recorded-0.4.50' ? await copyRecorded(fixtureDir) : await devFixture(cliBin, fixtureDir, generation, fixtureOptions);
+  return serve(summary, { serverBin, cliBin, dir, dataDir, distDir, webm });
+}
+
+interface FixtureSummary {
+  db_path: string;
+  data_dir: string;
+  time_range: [string, string];
+}
+
+/**
+ * The real screenpipe 0.4.50 recording, copied and its absolute paths rewritten to the copy
+ * (tests/screenpipe/lib.sh, sp_fixture_copy).
+ */
+async function copyRecorded(dest: string): Promise<FixtureSummary> {
+  const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+  await run('bash', ['-c', 'source "$1/tests/screenpipe/lib.sh" && sp_fixture_copy "$2"', 'copy', repo, dest]);
+  const db = path.join(dest, 'db.sqlite');
+  const [range] = await query<{ first: string; last: string }>(db, 'SELECT min(timestamp) AS first, max(timestamp) AS last FROM frames');
+  return { db_path: db, data_dir: path.join(dest, 'data'), time_range: [range.first, range.last] };
+}
+
+/** `screenpipe-sync dev fixture`; `overrides` (`{ '--hours-per-day': '4' }`) replace the defaults. */
+async function devFixture(cliBin: string, fixtureDir: string, generation: '2026-02' | '0.4.50', overrides: Record<string, string>): Promise<FixtureSummary> {
+  // The February 2026 generation: viewer.e2e.test.ts reads its ocr_text and video_chunks
+  // tables; snapshots.e2e.test.ts reads 0.4.50's snapshots.
+  const options: Record<string, string> = {
+    '--generation': generation,
+    '--out': fixtureDir,
+    '--days': '1',
+    '--hours-per-day': '1',
+    '--monitors': '1',
+    '--frame-interval': '10',
+    '--chunk-secs': '300',
+    '--video-kib': '96',
+    '--audio-kib': '32',
+    '--seed': '7',
+    ...overrides,
+  };
+  const { stdout: fixtureOut } = await run(cliBin, ['dev', 'fixture', '--json', ...Object.entries(options).flat()], { maxBuffer: 64 << 20 });
+  return JSON.parse(fixtureOut) as FixtureSummary;
+}
+
+async function serve(
+  summary: FixtureSummary,
+  o: { serverBin: string; cliBin: string; dir: string; dataDir: string; distDir: string; webm: Uint8Array | null },
+): Promise<Stack> {
+  const { serverBin, cliBin, dir, dataDir, distDir, webm } = o;
 
   // Real media for the first chunk: a WebM video and WAV audio (input and output).
   // Every media file, by its path under the data folder (0.4.50 keeps snapshots in data/<day>/).

@@ -4,14 +4,15 @@
 // password, a recovery phrase, a key (derived here from the envelope with the wasm package's
 // testing build) or plaintext of the fixture. Screenshots go to test-artifacts/e2e/.
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appColor } from '../../src/dayModel';
 import { formatTime, parseStoredTime } from '../../src/format';
-import { CHROMIUM, CHROMIUM_ARGS, makeWebm, watchSteps } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, makeWebm, openBlobList, watchSteps } from './browser';
 import { PASSWORD, query, startStack, WRONG_PASSWORD, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -74,6 +75,7 @@ interface DbFrame {
   app_name: string;
   window_name: string;
   browser_url: string | null;
+  focused: number | null;
 }
 
 let frames: (DbFrame & { ms: number; ocr: string[] })[] = [];
@@ -81,12 +83,13 @@ let transcripts: { id: number; timestamp: string; transcription: string; ms: num
 let dayOfData = '';
 
 beforeAll(async () => {
-  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // This file's own screenshots (NN-name.png) are replaced; the other e2e files' are kept.
   mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of readdirSync(ARTIFACTS)) if (/^\d{2}-.*\.png$/.test(f)) rmSync(path.join(ARTIFACTS, f), { force: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   const webm = await makeWebm(browser);
   stack = await startStack(DIST, webm);
-  const dbFrames = await query<DbFrame>(stack.fixture.db, 'SELECT id, timestamp, app_name, window_name, browser_url FROM frames');
+  const dbFrames = await query<DbFrame>(stack.fixture.db, 'SELECT id, timestamp, app_name, window_name, browser_url, focused FROM frames');
   const ocr = await query<{ frame_id: number; text: string }>(stack.fixture.db, 'SELECT frame_id, text FROM ocr_text ORDER BY rowid');
   const ocrBy = new Map<number, string[]>();
   for (const o of ocr) ocrBy.set(o.frame_id, [...(ocrBy.get(o.frame_id) ?? []), o.text]);
@@ -162,7 +165,59 @@ describe('the viewer against a real server', () => {
     expect(device![1]).toMatch(/^web-[0-9a-f-]{36}$/);
   });
 
+  it('shows the day: a bar coloured by app, a frame’s video seeked, its text and the speech around it', async () => {
+    const bar = page.getByRole('slider', { name: 'Time bar of E2E laptop' });
+    await bar.waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator('#day-status').textContent(), { timeout: 60_000 }).toBe(`${frames.length} frames on ${dayOfData} from 1 device.`);
+    expect(await bar.getAttribute('aria-valuemax')).toBe(String(frames.length - 1));
+    // It opens at the latest frame; Home goes to the first (on the real WebM chunk).
+    await expect.poll(() => page.locator('#day-moment').evaluate((el) => (el as HTMLElement).dataset.time)).toBe(new Date(frames[frames.length - 1].ms).toISOString());
+    await bar.focus();
+    await page.keyboard.press('Home');
+    const f = frames[0];
+    await expect.poll(() => page.locator('#day-moment').evaluate((el) => (el as HTMLElement).dataset.time)).toBe(new Date(f.ms).toISOString());
+    expect(await page.locator('#moment-app').textContent()).toBe(f.app_name);
+    const meta = (await page.locator('#moment-meta').textContent())!;
+    expect(meta).toContain(f.window_name);
+    if (f.browser_url) expect(meta).toContain(f.browser_url);
+    for (const text of f.ocr) expect(await page.locator('#moment-text').textContent()).toContain(text);
+    const near = transcripts.filter((t) => Math.abs(t.ms - f.ms) <= 120_000);
+    expect(await page.locator('#moment-speech li.speech').count()).toBe(near.length);
+    for (const t of near) expect(await page.locator('#moment-speech').textContent()).toContain(t.transcription);
+    // No snapshot in this generation: the decrypted video chunk, seeked to the frame.
+    const video = page.locator('#moment-video');
+    await video.waitFor({ state: 'visible', timeout: 60_000 });
+    const state = await video.evaluate((v: HTMLVideoElement) => ({ src: v.src, ready: v.readyState, time: v.currentTime, width: v.videoWidth }));
+    expect(state.src).toMatch(/^blob:/);
+    expect(state.ready).toBeGreaterThanOrEqual(1);
+    expect(state.time).toBe(0);
+    expect(state.width).toBe(160);
+    // The bar's colour at the frame is its capture's app (a stable hue per app name): screenpipe
+    // records every window of a capture; the focused one's app colours it.
+    const capture = frames.filter((x) => x.ms === f.ms);
+    const app = (capture.find((x) => x.focused === 1) ?? capture[0]).app_name;
+    const colours = await bar.evaluate((el: HTMLElement, [at, css]) => {
+      const canvas = el.querySelector('canvas') as HTMLCanvasElement;
+      const start = Date.parse(el.dataset.start!);
+      const end = Date.parse(el.dataset.end!);
+      const x = Math.floor(((at - start) / (end - start)) * canvas.width) + 1;
+      const px = Array.from(canvas.getContext('2d')!.getImageData(x, Math.floor(canvas.height / 2), 1, 1).data);
+      const probe = document.createElement('canvas').getContext('2d')!;
+      probe.fillStyle = css;
+      probe.fillRect(0, 0, 1, 1);
+      return { px, want: Array.from(probe.getImageData(0, 0, 1, 1).data) };
+    }, [f.ms, appColor(app)] as [number, string]);
+    expect(colours.px).toEqual(colours.want);
+    await screenshot(page, 'day-view', false);
+    // The last frame's chunk holds random bytes (not a video): decrypted, then said so.
+    await page.keyboard.press('End');
+    await expect.poll(() => page.locator('#moment-placeholder').textContent(), { timeout: 60_000 }).toMatch(/^This browser cannot play this screen recording/);
+    expect(await video.isHidden()).toBe(true);
+  });
+
   it('shows the day of the newest data by device and type', async () => {
+    // The blob list is the day view's details panel.
+    await openBlobList(page);
     await page.locator('#timeline-results section.device').first().waitFor();
     expect(await page.locator('#tl-from').inputValue()).toBe(dayOfData);
     const device = page.locator('#timeline-results section.device');
@@ -412,6 +467,7 @@ describe('the viewer against a real server', () => {
       await p.keyboard.type(PASSWORD);
       await p.keyboard.press('Enter');
       await p.locator('#app').waitFor({ state: 'visible', timeout: 60_000 });
+      await openBlobList(p);
       await p.locator('#timeline-results button.blob').first().waitFor();
       expect(await noOverflow()).toBe(true);
       await screenshot(p, 'phone-timeline');
