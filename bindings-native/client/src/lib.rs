@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod archive;
 pub mod config;
 pub mod error;
 mod os;

@@ -37,7 +37,7 @@ pub mod media;
 pub mod snapshots;
 mod staging;
 
-pub(crate) use staging::reseal_staged;
+pub(crate) use staging::{reseal_staged, sha256_of};
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,318 @@
+//! `archive`: offloads the proven media files older than a cutoff (see [`super`] for the proof
+//! and the order of the steps).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use sync_core::wire::BlobDownload;
+use sync_core::{BlobId, UnixMillis};
+
+use super::prove::{Local, check_listing, check_local, read_back};
+use super::{MediaKind, Skipped, fault, list_own_media, resolve, tables_of};
+use crate::error::{Result, SyncError};
+use crate::progress::{Progress, Stage};
+use crate::screenpipe::evictions::Evictions;
+use crate::session::{SyncSession, blocking};
+use crate::state::{FileProof, StateLock};
+
+/// How long `archive` waits for another process holding the state folder.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What `archive` is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveOptions {
+    /// Files whose time is before this are offloaded.
+    pub before: UnixMillis,
+    /// Which media.
+    pub kinds: Vec<MediaKind>,
+    /// Report what would be offloaded; change nothing.
+    pub dry_run: bool,
+    /// Also download and decrypt each blob and compare it with the file before deleting it
+    /// (and the only way to prove a file sealed before proofs were recorded).
+    pub read_back: bool,
+}
+
+/// What `archive` did (or, with `dry_run`, would do).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ArchiveReport {
+    /// True for a dry run (nothing changed).
+    pub dry_run: bool,
+    /// Files offloaded now (or that would be).
+    pub files: u64,
+    /// Their bytes, freed on this disk.
+    pub bytes_freed: u64,
+    /// Files offloaded, by type (`screen`, `audio`).
+    pub by_kind: std::collections::BTreeMap<String, u64>,
+    /// Files that an interrupted run had proven and that this run finished.
+    pub resumed: u64,
+    /// Files offloaded before (left alone).
+    pub already_offloaded: u64,
+    /// Rows marked offloaded (`evicted_at`) in screenpipe's database.
+    pub marked: u64,
+    /// Files read back from the cloud before deletion.
+    pub read_back: u64,
+    /// Files left alone, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// screenpipe's schema (generation, migrations), and whether it holds the offloaded mark.
+    pub schema: String,
+    /// Wall time, seconds.
+    pub wall_seconds: f64,
+}
+
+/// One file to offload, proven.
+struct Candidate {
+    proof: FileProof,
+}
+
+impl ArchiveReport {
+    fn skip(&mut self, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) {
+        progress.warn(&format!("not offloaded: {} ({reason}): {detail}", proof.path.display()));
+        self.skipped.push(Skipped {
+            table: proof.source_table.clone(),
+            row_id: proof.row_id,
+            path: proof.path.display().to_string(),
+            reason,
+            detail,
+        });
+    }
+
+    fn offloaded(&mut self, proof: &FileProof) {
+        self.files += 1;
+        self.bytes_freed += proof.plain_size;
+        if let Some(kind) = MediaKind::of_table(&proof.source_table) {
+            let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            *self.by_kind.entry(name).or_default() += 1;
+        }
+    }
+}
+
+/// Deletes a file and syncs its folder (a file already gone is fine).
+fn delete_file(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(SyncError::io(format!("remove {}", path.display()), e)),
+    }
+    match path.parent() {
+        Some(dir) => crate::os::sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+/// The last steps for a proven file whose `intent` is journalled: mark, delete, `done`.
+fn finish(session: &SyncSession, ev: &Evictions, proof: &FileProof, report: &mut ArchiveReport) -> Result<()> {
+    if ev.mark(&proof.source_table, proof.row_id, crate::os::now_ms())? {
+        report.marked += 1;
+    }
+    fault("archive:marked");
+    delete_file(&proof.path)?;
+    fault("archive:deleted");
+    session.with_state(|s| s.journal_done(&proof.source_table, proof.row_id))?;
+    Ok(())
+}
+
+impl SyncSession {
+    /// Offloads the proven media files of `options.kinds` older than `options.before` (see
+    /// [`crate::archive`]); finishes first what an interrupted run left in the journal.
+    pub async fn archive(&self, options: &ArchiveOptions, progress: Arc<dyn Progress>) -> Result<ArchiveReport> {
+        let started = Instant::now();
+        let state_dir = self.config().state_dir.clone();
+        let _lock = blocking(move || StateLock::acquire(&state_dir, LOCK_WAIT)).await?;
+        let db = self.config().db_path.clone();
+        let ev = blocking(move || Evictions::open(&db)).await?;
+        let mut report = ArchiveReport { dry_run: options.dry_run, ..ArchiveReport::default() };
+        let marks: Vec<&str> = ["video_chunks", "audio_chunks"].into_iter().filter(|t| ev.can_mark(t)).collect();
+        report.schema = format!(
+            "{}; offloaded mark (evicted_at): {}",
+            ev.schema().summary(),
+            if marks.is_empty() { "none".to_owned() } else { marks.join(", ") }
+        );
+        if !options.dry_run {
+            self.resume_journal(&ev, &mut report, progress.as_ref())?;
+        }
+        let tables = tables_of(&options.kinds);
+        let (proofs, unproven) = self.with_state(|s| {
+            Ok((
+                s.uploaded_proofs(&tables, UnixMillis(i64::MIN), UnixMillis(options.before.0.saturating_sub(1)))?,
+                s.unproven_media()?,
+            ))
+        })?;
+        let listing = list_own_media(self).await?;
+        let scratch = self.config().state_dir.join("archive-scratch");
+        progress.add_total(Stage::Importing, proofs.len() as u64);
+        let mut candidates = Vec::new();
+        for proof in proofs {
+            progress.advance(Stage::Importing, 1);
+            if self.with_state(|s| s.journal_status(&proof.source_table, proof.row_id))?.as_deref() == Some("done") {
+                if proof.path.exists() {
+                    // Written back by a restore that was interrupted: back in place, checked again.
+                    ev.clear(&proof.source_table, proof.row_id)?;
+                    self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))?;
+                } else {
+                    report.already_offloaded += 1;
+                    continue;
+                }
+            }
+            if let Some(c) = self.prove(&ev, proof, &listing, options, &scratch, &mut report, progress.as_ref()).await?
+            {
+                candidates.push(c);
+            }
+        }
+        // Files sealed before proofs were recorded: proven only by reading them back.
+        for (table, row_id, blob_id, entry) in unproven {
+            if !tables.contains(&table.as_str()) {
+                continue;
+            }
+            let Some(proof) = self.legacy_proof(&ev, &table, row_id, blob_id, entry, &listing)? else { continue };
+            if proof.time.0 >= options.before.0 {
+                continue;
+            }
+            if !options.read_back {
+                let detail = "sealed before proofs were recorded: run with --verify-read to prove it".to_owned();
+                report.skip(&proof, "no_proof_recorded", detail, progress.as_ref());
+                continue;
+            }
+            if let Some(c) = self.prove(&ev, proof, &listing, options, &scratch, &mut report, progress.as_ref()).await?
+            {
+                if !options.dry_run {
+                    self.with_state(|s| s.add_proof(&c.proof))?;
+                }
+                candidates.push(c);
+            }
+        }
+        let _ = std::fs::remove_dir(&scratch);
+        for c in candidates {
+            if options.dry_run {
+                report.offloaded(&c.proof);
+                continue;
+            }
+            self.with_state(|s| s.journal_intent(&c.proof.source_table, c.proof.row_id, c.proof.plain_size))?;
+            fault("archive:intent");
+            finish(self, &ev, &c.proof, &mut report)?;
+            report.offloaded(&c.proof);
+        }
+        progress.finish(Stage::Importing);
+        progress.finish(Stage::Downloading);
+        report.wall_seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Finishes what an interrupted run journalled as `intent`: a file still holding its sealed
+    /// bytes is marked and deleted; a file gone was deleted after its proof (only marked again
+    /// and `done`); a file changed meanwhile keeps its place (the mark is cleared).
+    fn resume_journal(&self, ev: &Evictions, report: &mut ArchiveReport, progress: &dyn Progress) -> Result<()> {
+        let intents = self.with_state(|s| s.journal(Some("intent")))?;
+        for entry in intents {
+            let Some(proof) = self.with_state(|s| s.file_proof(&entry.source_table, entry.row_id))? else {
+                // No proof: nothing was deleted for it (intent follows the proof).
+                self.with_state(|s| s.journal_remove(&entry.source_table, entry.row_id))?;
+                ev.clear(&entry.source_table, entry.row_id)?;
+                continue;
+            };
+            match check_local(&proof)? {
+                Local::Same | Local::Missing => {
+                    finish(self, ev, &proof, report)?;
+                    report.resumed += 1;
+                    report.offloaded(&proof);
+                }
+                Local::Changed(size, _) => {
+                    ev.clear(&proof.source_table, proof.row_id)?;
+                    self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))?;
+                    let detail = format!("now {size} bytes, sealed {} bytes: not deleted", proof.plain_size);
+                    report.skip(&proof, "changed_since_push", detail, progress);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one file; `Some` when it may be deleted.
+    #[allow(clippy::too_many_arguments)]
+    async fn prove(
+        &self,
+        ev: &Evictions,
+        proof: FileProof,
+        listing: &HashMap<BlobId, BlobDownload>,
+        options: &ArchiveOptions,
+        scratch: &Path,
+        report: &mut ArchiveReport,
+        progress: &dyn Progress,
+    ) -> Result<Option<Candidate>> {
+        // The row still points at the file.
+        let stored = ev.stored_path(&proof.source_table, proof.row_id)?;
+        let data_dir = &self.config().data_dir;
+        if stored.as_deref().map(|s| resolve(data_dir, s)) != Some(proof.path.clone()) {
+            let detail = format!("screenpipe's row {}#{} no longer names this file", proof.source_table, proof.row_id);
+            report.skip(&proof, "row_changed", detail, progress);
+            return Ok(None);
+        }
+        let seal = self.with_state(|s| s.blob_seal(&proof.blob_id))?;
+        let listed = listing.get(&proof.blob_id);
+        let legacy = seal.is_none() && options.read_back;
+        if let Err((reason, detail)) =
+            check_listing(&proof, seal, listed).or_else(|e| if legacy { Ok(()) } else { Err(e) })
+        {
+            report.skip(&proof, reason, detail, progress);
+            return Ok(None);
+        }
+        match check_local(&proof)? {
+            Local::Same => {}
+            Local::Missing => {
+                let detail = "the file is not on this disk (nothing to free)".to_owned();
+                report.skip(&proof, "missing_locally", detail, progress);
+                return Ok(None);
+            }
+            Local::Changed(size, _) => {
+                let detail = format!(
+                    "now {size} bytes, sealed {} bytes: not deleted (its cloud copy is the older content)",
+                    proof.plain_size
+                );
+                report.skip(&proof, "changed_since_push", detail, progress);
+                return Ok(None);
+            }
+        }
+        if options.read_back {
+            let Some(listed) = listed else {
+                let detail = format!("the server does not list blob {} as complete", proof.blob_id);
+                report.skip(&proof, "not_in_cloud", detail, progress);
+                return Ok(None);
+            };
+            if let Err((reason, detail)) = read_back(self, &proof, listed, scratch, progress).await {
+                report.skip(&proof, reason, detail, progress);
+                return Ok(None);
+            }
+            report.read_back += 1;
+        }
+        Ok(Some(Candidate { proof }))
+    }
+
+    /// The proof of a file sealed before proofs were recorded, built from today's file (its
+    /// size and hash, to be confirmed by reading the blob back) and the blob's time; `None`
+    /// when the row or the file is gone.
+    fn legacy_proof(
+        &self,
+        ev: &Evictions,
+        table: &str,
+        row_id: i64,
+        blob_id: BlobId,
+        entry: Option<String>,
+        listing: &HashMap<BlobId, BlobDownload>,
+    ) -> Result<Option<FileProof>> {
+        let Some(stored) = ev.stored_path(table, row_id)? else { return Ok(None) };
+        let path: PathBuf = resolve(&self.config().data_dir, &stored);
+        let Some((size, sum)) = super::hash_file(&path)? else { return Ok(None) };
+        let time = listing.get(&blob_id).map_or(UnixMillis(i64::MAX), |b| b.time_end);
+        Ok(Some(FileProof {
+            source_table: table.to_owned(),
+            row_id,
+            blob_id,
+            entry,
+            path,
+            time,
+            plain_size: size,
+            plain_sha256: sum,
+        }))
+    }
+}

@@ -1,0 +1,121 @@
+//! The `archive_journal` table: the media files `archive` is offloading (`intent`: proven, about
+//! to be marked offloaded in screenpipe's database and deleted) or has offloaded (`done`).
+//!
+//! `archive` writes `intent` durably (`synchronous = FULL`) only after the file is proven, then
+//! marks the row in screenpipe's database, deletes the file and writes `done`. A run killed
+//! anywhere leaves at worst an `intent` row whose file still exists (proven, so the next run
+//! re-checks and finishes it) or is gone (deleted after its proof: the next run only writes
+//! `done`). `restore` removes the row once the file is back.
+
+use rusqlite::params;
+
+use super::{StateDb, i64_of, u64_of};
+use crate::error::{DbContext, Result};
+
+/// One file of the journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// `video_chunks`, `audio_chunks` or `frames`.
+    pub source_table: String,
+    /// The row in screenpipe's database.
+    pub row_id: i64,
+    /// `intent` or `done`.
+    pub status: String,
+    /// The file's size.
+    pub bytes: u64,
+}
+
+impl StateDb {
+    /// Records, durably, that a proven file is about to be offloaded.
+    pub fn journal_intent(&mut self, table: &str, row_id: i64, bytes: u64) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL").ctx("state synchronous")?;
+        let result = self
+            .conn
+            .execute(
+                "INSERT INTO archive_journal (source_table, row_id, status, bytes, updated_at) VALUES (?1, ?2, 'intent', ?3, ?4)
+                 ON CONFLICT(source_table, row_id) DO UPDATE SET status = 'intent', bytes = ?3, updated_at = ?4",
+                params![table, row_id, i64_of(bytes), crate::os::now_ms().0],
+            )
+            .ctx("state journal");
+        self.conn.pragma_update(None, "synchronous", "NORMAL").ctx("state synchronous")?;
+        result.map(|_| ())
+    }
+
+    /// Records that a file is offloaded (its row marked, the file deleted).
+    pub fn journal_done(&self, table: &str, row_id: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE archive_journal SET status = 'done', updated_at = ?3 WHERE source_table = ?1 AND row_id = ?2",
+                params![table, row_id, crate::os::now_ms().0],
+            )
+            .ctx("state journal")?;
+        Ok(())
+    }
+
+    /// Forgets a file of the journal (restored, or found changed before it was deleted).
+    pub fn journal_remove(&self, table: &str, row_id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM archive_journal WHERE source_table = ?1 AND row_id = ?2", params![table, row_id])
+            .ctx("state journal")?;
+        Ok(())
+    }
+
+    /// The journal's entries of one status (`None`: every entry), in table and row order.
+    pub fn journal(&self, status: Option<&str>) -> Result<Vec<JournalEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT source_table, row_id, status, bytes FROM archive_journal
+                 WHERE ?1 IS NULL OR status = ?1 ORDER BY source_table, row_id",
+            )
+            .ctx("state journal")?;
+        let rows = stmt
+            .query_map([status], |r| {
+                Ok(JournalEntry {
+                    source_table: r.get(0)?,
+                    row_id: r.get(1)?,
+                    status: r.get(2)?,
+                    bytes: u64_of(r.get(3)?),
+                })
+            })
+            .ctx("state journal")?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().ctx("state journal")
+    }
+
+    /// The status of one file in the journal.
+    pub fn journal_status(&self, table: &str, row_id: i64) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT status FROM archive_journal WHERE source_table = ?1 AND row_id = ?2",
+                params![table, row_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("state journal")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_moves_from_intent_to_done_and_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = StateDb::open(&dir.path().join("s.sqlite3")).unwrap();
+        db.journal_intent("video_chunks", 3, 100).unwrap();
+        db.journal_intent("frames", 9, 7).unwrap();
+        assert_eq!(db.journal(Some("intent")).unwrap().len(), 2);
+        db.journal_done("video_chunks", 3).unwrap();
+        let done = db.journal(Some("done")).unwrap();
+        assert_eq!(
+            done,
+            vec![JournalEntry { source_table: "video_chunks".into(), row_id: 3, status: "done".into(), bytes: 100 }]
+        );
+        assert_eq!(db.journal_status("frames", 9).unwrap().as_deref(), Some("intent"));
+        db.journal_remove("frames", 9).unwrap();
+        assert_eq!(db.journal_status("frames", 9).unwrap(), None);
+        assert_eq!(db.journal(None).unwrap().len(), 1);
+    }
+}
