@@ -19,7 +19,9 @@
 //! The server's listing (`POST /download` by time range, this device's blobs) is the proof of
 //! completeness: the server lists a blob only once its upload completed with the declared
 //! checksum. A later loss or corruption of the stored object is found by reading it back
-//! (`--verify-read`, `verify --read-data`).
+//! (`--verify-read`, `verify --read-data`); the state remembers such damage (`cloud_damage`),
+//! and no later `archive` deletes a file whose cloud copy is known damaged until a read
+//! succeeds.
 
 pub mod offload;
 pub mod prove;
@@ -107,7 +109,9 @@ pub struct Skipped {
     /// The local file.
     pub path: String,
     /// A stable reason: `not_in_cloud`, `cloud_copy_differs`, `missing_locally`,
-    /// `changed_since_push`, `no_proof_recorded`, `read_back_failed`, `row_changed`.
+    /// `changed_since_push`, `no_proof_recorded`, `read_back_failed`, `cloud_copy_damaged`
+    /// (a read of its cloud copy failed before), `row_changed`; for `restore`,
+    /// `changed_locally`.
     pub reason: &'static str,
     /// Details.
     pub detail: String,

@@ -257,6 +257,13 @@ impl SyncSession {
             report.skip(&proof, reason, detail, progress);
             return Ok(None);
         }
+        let damage = if options.read_back { None } else { self.with_state(|s| s.damage(&proof.blob_id))? };
+        if let Some(damage) = damage {
+            let detail =
+                format!("blob {} failed a read of its cloud copy ({damage}): run with --verify-read", proof.blob_id);
+            report.skip(&proof, "cloud_copy_damaged", detail, progress);
+            return Ok(None);
+        }
         match check_local(&proof)? {
             Local::Same => {}
             Local::Missing => {
@@ -280,9 +287,11 @@ impl SyncSession {
                 return Ok(None);
             };
             if let Err((reason, detail)) = read_back(self, &proof, listed, scratch, progress).await {
+                self.with_state(|s| s.note_damage(&proof.blob_id, "unreadable", &detail))?;
                 report.skip(&proof, reason, detail, progress);
                 return Ok(None);
             }
+            self.with_state(|s| s.clear_damage(&proof.blob_id))?;
             report.read_back += 1;
         }
         Ok(Some(Candidate { proof }))

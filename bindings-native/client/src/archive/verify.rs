@@ -79,6 +79,7 @@ impl SyncSession {
         let listing = list_own(self, None).await?;
         let scratch = self.config().state_dir.join("verify-scratch");
         let mut report = VerifyReport::default();
+        let mut damaged = Vec::new();
         progress.add_total(Stage::Importing, blobs.len() as u64);
         for b in blobs {
             progress.advance(Stage::Importing, 1);
@@ -86,6 +87,7 @@ impl SyncSession {
             report.bytes += b.size_bytes;
             let mut fail = |problem: &'static str, detail: String| {
                 progress.warn(&format!("blob {} ({}): {problem}: {detail}", b.blob_id, b.blob_type));
+                damaged.push((b.blob_id, problem, detail.clone()));
                 report.mismatches.push(Mismatch {
                     blob_id: b.blob_id.to_hex(),
                     blob_type: b.blob_type.to_string(),
@@ -146,12 +148,18 @@ impl SyncSession {
                 }
             };
             match read {
-                Ok(()) => report.read += 1,
+                Ok(()) => {
+                    report.read += 1;
+                    self.with_state(|s| s.clear_damage(&b.blob_id))?;
+                }
                 Err(e @ SyncError::Network { .. }) => return Err(e),
                 Err(e) => fail("unreadable", e.to_string()),
             }
         }
         let _ = std::fs::remove_dir(&scratch);
+        for (blob_id, problem, detail) in damaged {
+            self.with_state(|s| s.note_damage(&blob_id, problem, &detail))?;
+        }
         progress.finish(Stage::Importing);
         progress.finish(Stage::Downloading);
         report.wall_seconds = started.elapsed().as_secs_f64();

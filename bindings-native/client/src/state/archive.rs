@@ -8,6 +8,7 @@
 //! `done`). `restore` removes the row once the file is back.
 
 use rusqlite::params;
+use sync_core::BlobId;
 
 use super::{StateDb, i64_of, u64_of};
 use crate::error::{DbContext, Result};
@@ -96,6 +97,39 @@ impl StateDb {
     }
 }
 
+impl StateDb {
+    /// Notes that a blob's cloud copy failed a check (`problem`: `missing`, `unreadable`, ...).
+    pub fn note_damage(&self, blob_id: &BlobId, problem: &str, detail: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO cloud_damage (blob_id, problem, detail, seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(blob_id) DO UPDATE SET problem = ?2, detail = ?3, seen_at = ?4",
+                params![blob_id.to_hex(), problem, detail, crate::os::now_ms().0],
+            )
+            .ctx("state damage")?;
+        Ok(())
+    }
+
+    /// Forgets a blob's damage (it was read back whole).
+    pub fn clear_damage(&self, blob_id: &BlobId) -> Result<()> {
+        self.conn.execute("DELETE FROM cloud_damage WHERE blob_id = ?1", [blob_id.to_hex()]).ctx("state damage")?;
+        Ok(())
+    }
+
+    /// The damage last seen on a blob's cloud copy: `problem: detail`.
+    pub fn damage(&self, blob_id: &BlobId) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT problem || ': ' || detail FROM cloud_damage WHERE blob_id = ?1",
+                [blob_id.to_hex()],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("state damage")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +151,17 @@ mod tests {
         db.journal_remove("frames", 9).unwrap();
         assert_eq!(db.journal_status("frames", 9).unwrap(), None);
         assert_eq!(db.journal(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn damage_is_remembered_until_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StateDb::open(&dir.path().join("s.sqlite3")).unwrap();
+        let blob = BlobId([6; 16]);
+        assert_eq!(db.damage(&blob).unwrap(), None);
+        db.note_damage(&blob, "unreadable", "checksum mismatch").unwrap();
+        assert_eq!(db.damage(&blob).unwrap().as_deref(), Some("unreadable: checksum mismatch"));
+        db.clear_damage(&blob).unwrap();
+        assert_eq!(db.damage(&blob).unwrap(), None);
     }
 }

@@ -87,6 +87,12 @@ CREATE TABLE IF NOT EXISTS archive_journal (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (source_table, row_id)
 );
+CREATE TABLE IF NOT EXISTS cloud_damage (
+    blob_id TEXT PRIMARY KEY,
+    problem TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    seen_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending_media (
     blob_id TEXT PRIMARY KEY,
     dest_path TEXT NOT NULL,
