@@ -187,10 +187,18 @@ pub(crate) fn resolve(data_dir: &Path, stored: &str) -> std::path::PathBuf {
     if p.is_absolute() { p.to_path_buf() } else { data_dir.join(p) }
 }
 
-/// A fault point for the crash tests: when `SCREENPIPE_SYNC_FAULT` names `point`, the process
-/// exits at once (as a `kill -9` there would leave it). Never set outside tests.
+/// A fault point for the crash tests: when `SCREENPIPE_SYNC_FAULT` is `point` or `point@n`,
+/// the process exits at once (code 137, no destructor run, as a `kill -9` there would leave
+/// it) the first (or `n`-th) time it reaches `point`. Never set outside tests.
 pub(crate) fn fault(point: &str) {
-    if std::env::var("SCREENPIPE_SYNC_FAULT").is_ok_and(|v| v == point) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static HITS: AtomicU64 = AtomicU64::new(0);
+    let Ok(want) = std::env::var("SCREENPIPE_SYNC_FAULT") else { return };
+    let (name, nth) = match want.split_once('@') {
+        Some((name, n)) => (name.to_owned(), n.parse::<u64>().unwrap_or(1)),
+        None => (want, 1),
+    };
+    if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 >= nth {
         std::process::exit(137);
     }
 }
