@@ -200,9 +200,13 @@ impl SyncSession {
         Ok(report)
     }
 
-    /// A file back in place: its mark cleared, its journal entry gone.
+    /// A file back in place: its mark cleared (a snapshot's frame pointed at it again if
+    /// screenpipe cleared its path meanwhile), its journal entry gone.
     fn restored(&self, ev: &Evictions, proof: &FileProof) -> Result<()> {
         ev.clear(&proof.source_table, proof.row_id)?;
+        if proof.source_table == "frames" {
+            ev.repoint_snapshot(proof.row_id, &proof.path)?;
+        }
         self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))
     }
 }

@@ -93,6 +93,20 @@ impl Evictions {
         Ok(())
     }
 
+    /// Points a frame whose `snapshot_path` screenpipe cleared (0.4 clears it for a frame whose
+    /// file is missing) at its restored file again; a frame with a path is left alone.
+    pub fn repoint_snapshot(&self, frame_id: i64, path: &Path) -> Result<()> {
+        if self.schema.tables.has("frames", "snapshot_path") {
+            self.conn
+                .execute(
+                    "UPDATE frames SET snapshot_path = ?2 WHERE id = ?1 AND snapshot_path IS NULL",
+                    params![frame_id, path.to_string_lossy()],
+                )
+                .ctx("screenpipe snapshot_path")?;
+        }
+        Ok(())
+    }
+
     /// Whether a row is marked offloaded (`false` where the generation has no mark).
     pub fn is_marked(&self, table: &str, row_id: i64) -> Result<bool> {
         path_column(table)?;
