@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand};
 use sync_client::SyncError;
 
 use commands::{
-    archive, change_password, daemon, dev, devices, init, pull, push, recover, restore, rotate_key, search, service,
-    status, verify,
+    archive, change_password, daemon, dev, devices, init, pull, push, recover, restore, retention, rotate_key, search,
+    service, status, verify,
 };
 use global::Global;
 use output::{Out, exit, exit_code};
@@ -48,6 +48,8 @@ enum Command {
     Restore(restore::RestoreArgs),
     /// Check that every uploaded blob is in the cloud as sealed (`--read-data`: decrypt it).
     Verify(verify::VerifyArgs),
+    /// Show or set the cloud retention per data type (within the tier's; no password).
+    Retention(retention::RetentionArgs),
     /// Search local and cloud data (screenpipe's /search result shape).
     Search(search::SearchArgs),
     /// Quota, usage, devices and the local sync state.
@@ -79,6 +81,7 @@ async fn run(cli: &Cli, out: Out) -> Result<u8, SyncError> {
         Command::Archive(args) => archive::run(args, g, &config()?, out).await,
         Command::Restore(args) => restore::run(args, g, &config()?, out).await,
         Command::Verify(args) => verify::run(args, g, &config()?, out).await,
+        Command::Retention(args) => retention::run(args, &config()?, out).await,
         Command::Search(args) => search::run(args, g, &config()?, out).await,
         Command::Status => status::run(&config()?, out).await,
         Command::Devices(args) => devices::run(args, &config()?, out).await,

@@ -11,6 +11,7 @@ pub(crate) mod pull;
 pub(crate) mod push;
 pub(crate) mod recover;
 pub(crate) mod restore;
+pub(crate) mod retention;
 pub(crate) mod rotate_key;
 pub(crate) mod search;
 pub(crate) mod service;

@@ -28,7 +28,7 @@ use sync_core::DeviceId;
 use sync_core::keys::KeySet;
 use sync_core::wire::{Envelope, InitRequest};
 
-pub use account::{StatusReport, devices, remove_device, status, unlink};
+pub use account::{StatusReport, devices, remove_device, retention, set_retention, status, unlink};
 pub use keys::InitOutcome;
 pub use pull::{MAX_TEXT_BLOB, PullFailure, PullReport};
 pub use push::PushReport;

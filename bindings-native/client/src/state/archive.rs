@@ -83,6 +83,17 @@ impl StateDb {
         rows.collect::<std::result::Result<Vec<_>, _>>().ctx("state journal")
     }
 
+    /// Files offloaded and not restored (`done` in the journal): count and bytes.
+    pub fn offloaded_totals(&self) -> Result<(u64, u64)> {
+        let (n, bytes): (i64, i64) = self
+            .conn
+            .query_row("SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM archive_journal WHERE status = 'done'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .ctx("state journal")?;
+        Ok((u64_of(n), u64_of(bytes)))
+    }
+
     /// The status of one file in the journal.
     pub fn journal_status(&self, table: &str, row_id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
@@ -151,6 +162,7 @@ mod tests {
         db.journal_remove("frames", 9).unwrap();
         assert_eq!(db.journal_status("frames", 9).unwrap(), None);
         assert_eq!(db.journal(None).unwrap().len(), 1);
+        assert_eq!(db.offloaded_totals().unwrap(), (1, 100));
     }
 
     #[test]
