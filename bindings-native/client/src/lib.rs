@@ -17,7 +17,7 @@ pub mod state;
 pub mod unpack;
 
 pub use api::{ClientOptions, SyncClient};
-pub use config::{ConfigFile, DataTypes, SyncConfig};
+pub use config::{ConfigFile, DataTypes, KeepLocal, SyncConfig};
 pub use error::{Result, SyncError};
 pub use os::process_cpu_seconds;
 pub use progress::{NoProgress, Progress, Stage};

@@ -157,6 +157,14 @@ pub(crate) async fn list_own(
     }
 }
 
+/// The offloaded-mark connection (a `Mutex`, so that the archive's futures are `Send`; never
+/// held across an `.await`).
+pub(crate) fn lock_ev(
+    m: &std::sync::Mutex<crate::screenpipe::evictions::Evictions>,
+) -> std::sync::MutexGuard<'_, crate::screenpipe::evictions::Evictions> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Size and SHA-256 of a local file (`None` when it does not exist).
 pub(crate) fn hash_file(path: &Path) -> Result<Option<(u64, Checksum)>> {
     use sha2::{Digest, Sha256};

@@ -14,6 +14,9 @@ use super::{MediaKind, Skipped, fault, list_own_media, resolve, tables_of};
 use crate::error::{Result, SyncError};
 use crate::progress::{Progress, Stage};
 use crate::screenpipe::evictions::Evictions;
+use std::sync::Mutex;
+
+use super::lock_ev;
 use crate::session::{SyncSession, blocking};
 use crate::state::{FileProof, StateLock};
 
@@ -102,8 +105,8 @@ fn delete_file(path: &Path) -> Result<()> {
 }
 
 /// The last steps for a proven file whose `intent` is journalled: mark, delete, `done`.
-fn finish(session: &SyncSession, ev: &Evictions, proof: &FileProof, report: &mut ArchiveReport) -> Result<()> {
-    if ev.mark(&proof.source_table, proof.row_id, crate::os::now_ms())? {
+fn finish(session: &SyncSession, ev: &Mutex<Evictions>, proof: &FileProof, report: &mut ArchiveReport) -> Result<()> {
+    if lock_ev(ev).mark(&proof.source_table, proof.row_id, crate::os::now_ms())? {
         report.marked += 1;
     }
     fault("archive:marked");
@@ -121,12 +124,13 @@ impl SyncSession {
         let state_dir = self.config().state_dir.clone();
         let _lock = blocking(move || StateLock::acquire(&state_dir, LOCK_WAIT)).await?;
         let db = self.config().db_path.clone();
-        let ev = blocking(move || Evictions::open(&db)).await?;
+        let ev = Mutex::new(blocking(move || Evictions::open(&db)).await?);
         let mut report = ArchiveReport { dry_run: options.dry_run, ..ArchiveReport::default() };
-        let marks: Vec<&str> = ["video_chunks", "audio_chunks"].into_iter().filter(|t| ev.can_mark(t)).collect();
+        let marks: Vec<&str> =
+            ["video_chunks", "audio_chunks"].into_iter().filter(|t| lock_ev(&ev).can_mark(t)).collect();
         report.schema = format!(
             "{}; offloaded mark (evicted_at): {}",
-            ev.schema().summary(),
+            lock_ev(&ev).schema().summary(),
             if marks.is_empty() { "none".to_owned() } else { marks.join(", ") }
         );
         if !options.dry_run {
@@ -148,7 +152,7 @@ impl SyncSession {
             if self.with_state(|s| s.journal_status(&proof.source_table, proof.row_id))?.as_deref() == Some("done") {
                 if proof.path.exists() {
                     // Written back by a restore that was interrupted: back in place, checked again.
-                    ev.clear(&proof.source_table, proof.row_id)?;
+                    lock_ev(&ev).clear(&proof.source_table, proof.row_id)?;
                     self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))?;
                 } else {
                     report.already_offloaded += 1;
@@ -202,13 +206,13 @@ impl SyncSession {
     /// Finishes what an interrupted run journalled as `intent`: a file still holding its sealed
     /// bytes is marked and deleted; a file gone was deleted after its proof (only marked again
     /// and `done`); a file changed meanwhile keeps its place (the mark is cleared).
-    fn resume_journal(&self, ev: &Evictions, report: &mut ArchiveReport, progress: &dyn Progress) -> Result<()> {
+    fn resume_journal(&self, ev: &Mutex<Evictions>, report: &mut ArchiveReport, progress: &dyn Progress) -> Result<()> {
         let intents = self.with_state(|s| s.journal(Some("intent")))?;
         for entry in intents {
             let Some(proof) = self.with_state(|s| s.file_proof(&entry.source_table, entry.row_id))? else {
                 // No proof: nothing was deleted for it (intent follows the proof).
                 self.with_state(|s| s.journal_remove(&entry.source_table, entry.row_id))?;
-                ev.clear(&entry.source_table, entry.row_id)?;
+                lock_ev(ev).clear(&entry.source_table, entry.row_id)?;
                 continue;
             };
             match check_local(&proof)? {
@@ -218,7 +222,7 @@ impl SyncSession {
                     report.offloaded(&proof);
                 }
                 Local::Changed(size, _) => {
-                    ev.clear(&proof.source_table, proof.row_id)?;
+                    lock_ev(ev).clear(&proof.source_table, proof.row_id)?;
                     self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))?;
                     let detail = format!("now {size} bytes, sealed {} bytes: not deleted", proof.plain_size);
                     report.skip(&proof, "changed_since_push", detail, progress);
@@ -232,7 +236,7 @@ impl SyncSession {
     #[allow(clippy::too_many_arguments)]
     async fn prove(
         &self,
-        ev: &Evictions,
+        ev: &Mutex<Evictions>,
         proof: FileProof,
         listing: &HashMap<BlobId, BlobDownload>,
         options: &ArchiveOptions,
@@ -241,7 +245,7 @@ impl SyncSession {
         progress: &dyn Progress,
     ) -> Result<Option<Candidate>> {
         // The row still points at the file.
-        let stored = ev.stored_path(&proof.source_table, proof.row_id)?;
+        let stored = lock_ev(ev).stored_path(&proof.source_table, proof.row_id)?;
         let data_dir = &self.config().data_dir;
         if stored.as_deref().map(|s| resolve(data_dir, s)) != Some(proof.path.clone()) {
             let detail = format!("screenpipe's row {}#{} no longer names this file", proof.source_table, proof.row_id);
@@ -302,14 +306,14 @@ impl SyncSession {
     /// when the row or the file is gone.
     fn legacy_proof(
         &self,
-        ev: &Evictions,
+        ev: &Mutex<Evictions>,
         table: &str,
         row_id: i64,
         blob_id: BlobId,
         entry: Option<String>,
         listing: &HashMap<BlobId, BlobDownload>,
     ) -> Result<Option<FileProof>> {
-        let Some(stored) = ev.stored_path(table, row_id)? else { return Ok(None) };
+        let Some(stored) = lock_ev(ev).stored_path(table, row_id)? else { return Ok(None) };
         let path: PathBuf = resolve(&self.config().data_dir, &stored);
         let Some((size, sum)) = super::hash_file(&path)? else { return Ok(None) };
         let time = listing.get(&blob_id).map_or(UnixMillis(i64::MAX), |b| b.time_end);

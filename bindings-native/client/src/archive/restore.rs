@@ -22,6 +22,9 @@ use super::{MediaKind, Skipped, fault, list_own_media, tables_of};
 use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 use crate::screenpipe::evictions::Evictions;
+use std::sync::Mutex;
+
+use super::lock_ev;
 use crate::session::{SyncSession, blocking};
 use crate::state::{FileProof, StateLock};
 
@@ -96,7 +99,7 @@ impl SyncSession {
         let state_dir = self.config().state_dir.clone();
         let _lock = blocking(move || StateLock::acquire(&state_dir, std::time::Duration::from_secs(30))).await?;
         let db = self.config().db_path.clone();
-        let ev = blocking(move || Evictions::open(&db)).await?;
+        let ev = Mutex::new(blocking(move || Evictions::open(&db)).await?);
         let tables = tables_of(&options.kinds);
         let proofs = self.with_state(|s| s.uploaded_proofs(&tables, options.since, options.until))?;
         let mut report = RestoreReport::default();
@@ -202,10 +205,10 @@ impl SyncSession {
 
     /// A file back in place: its mark cleared (a snapshot's frame pointed at it again if
     /// screenpipe cleared its path meanwhile), its journal entry gone.
-    fn restored(&self, ev: &Evictions, proof: &FileProof) -> Result<()> {
-        ev.clear(&proof.source_table, proof.row_id)?;
+    fn restored(&self, ev: &Mutex<Evictions>, proof: &FileProof) -> Result<()> {
+        lock_ev(ev).clear(&proof.source_table, proof.row_id)?;
         if proof.source_table == "frames" {
-            ev.repoint_snapshot(proof.row_id, &proof.path)?;
+            lock_ev(ev).repoint_snapshot(proof.row_id, &proof.path)?;
         }
         self.with_state(|s| s.journal_remove(&proof.source_table, proof.row_id))
     }
