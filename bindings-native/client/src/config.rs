@@ -397,7 +397,7 @@ mod tests {
             "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
              state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
              media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
-             sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None }"
+             sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None, keep_local: None }"
         );
 
         let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));
