@@ -145,7 +145,7 @@ describe('the daemon settings page', () => {
     await page.locator('#options-status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByRole('checkbox', { name: 'Audio' }).uncheck();
     // Keep on this device: forever by default; screen 90 days.
-    const keepScreen = page.getByRole('combobox', { name: 'Screen' });
+    const keepScreen = page.getByRole('combobox', { name: 'Screen', exact: true });
     assert.equal(await keepScreen.inputValue(), '');
     await keepScreen.selectOption({ label: '90 days' });
     await page.getByLabel('Bandwidth limit (Mbit/s)').fill('8');
@@ -177,11 +177,18 @@ describe('the daemon settings page', () => {
     assert.equal(await page.getByRole('checkbox', { name: 'Screen' }).isChecked(), true);
     assert.equal(await page.getByRole('checkbox', { name: 'Text' }).isChecked(), true);
     assert.equal(await page.getByLabel('Bandwidth limit (Mbit/s)').inputValue(), '8');
-    assert.equal(await page.getByRole('combobox', { name: 'Screen' }).inputValue(), '90');
-    assert.equal(await page.getByRole('combobox', { name: 'Audio' }).inputValue(), '');
+    assert.equal(await page.getByRole('combobox', { name: 'Screen', exact: true }).inputValue(), '90');
+    assert.equal(await page.getByRole('combobox', { name: 'Audio', exact: true }).inputValue(), '');
     await screenshot('options-after-restart');
+    // Cloud retention: the plan's limit shown; 90 days for screen saved on the server.
+    await page.locator('#cloud-retention-note').filter({ hasText: /Your plan/ }).waitFor();
+    await page.getByRole('combobox', { name: 'Screen in the cloud' }).selectOption({ label: '90 days' });
+    await waitFor('the cloud retention saved', async () => {
+      const r = await (await fetch(`${stack.daemonUrl}/api/retention`)).json();
+      return r.policy.frames === 90;
+    });
     // Back to forever (the tests below count the fixture's files).
-    await page.getByRole('combobox', { name: 'Screen' }).selectOption({ label: 'Forever' });
+    await page.getByRole('combobox', { name: 'Screen', exact: true }).selectOption({ label: 'Forever' });
     await waitFor('keep forever saved', async () => {
       const c = await (await fetch(`${stack.daemonUrl}/api/config`)).json();
       return c.keep_on_device.screen === null;

@@ -120,7 +120,10 @@ function render(s) {
   if (!s.locked && (wasLocked || s.completed_cycles !== devicesCycles)) {
     devicesCycles = s.completed_cycles;
     loadDevices();
-    if (wasLocked) loadConfig();
+    if (wasLocked) {
+      loadConfig();
+      loadRetention();
+    }
   }
 }
 
@@ -199,6 +202,45 @@ async function saveSettingsNow(generation) {
     $('options-status').textContent = 'Saved.';
   } catch (err) {
     $('options-status').textContent = message(err);
+  }
+}
+
+// ---- cloud retention ----------------------------------------------------------------------
+
+const CLOUD = { 'cloud-screen': 'frames', 'cloud-audio': 'audio', 'cloud-text': 'text' };
+
+function fillRetention(r) {
+  for (const [id, type] of Object.entries(CLOUD)) {
+    const days = r.policy[type];
+    const select = $(id);
+    if (days != null && ![...select.options].some((o) => o.value === String(days))) {
+      select.add(new Option(`${days} days`, String(days)));
+    }
+    select.value = days == null ? '' : String(days);
+  }
+  const tier = r.tier_retention_days == null ? 'keeps everything forever' : `keeps data ${r.tier_retention_days} days`;
+  $('cloud-retention-note').textContent = `Your plan ${tier}; older data is removed from the cloud.`;
+}
+
+async function loadRetention() {
+  try {
+    fillRetention(await api('GET', '/retention'));
+  } catch (err) {
+    $('cloud-retention-note').textContent = message(err);
+  }
+}
+
+async function saveRetention() {
+  const policy = {};
+  for (const [id, type] of Object.entries(CLOUD)) {
+    policy[type] = $(id).value === '' ? null : Number($(id).value);
+  }
+  try {
+    fillRetention(await api('PUT', '/retention', policy));
+    $('options-status').textContent = 'Saved.';
+  } catch (err) {
+    $('cloud-retention-note').textContent = message(err);
+    loadRetention();
   }
 }
 
@@ -372,6 +414,7 @@ function wire() {
   for (const id of ['enabled', 'frequency', 'type-screen', 'type-audio', 'type-text', 'keep-screen', 'keep-audio', 'bandwidth']) {
     $(id).addEventListener('change', saveSettings);
   }
+  for (const id of Object.keys(CLOUD)) $(id).addEventListener('change', saveRetention);
   $('sync-now').addEventListener('click', syncNow);
   $('lock').addEventListener('click', () => api('POST', '/lock').catch((err) => ($('options-status').textContent = message(err))));
   $('remember-unlocked').addEventListener('change', async () => {

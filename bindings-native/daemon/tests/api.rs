@@ -349,6 +349,16 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(ConfigFile::read(&config_path(dir.path())).unwrap().keep_local.and_then(|k| k.audio), None);
 
+    // Cloud retention per type, within the tier's (Starter: 183 days).
+    let chosen = d.get("/retention").await;
+    assert_eq!(chosen, json!({"policy": {"text": null, "frames": null, "audio": null}, "tier_retention_days": 183}));
+    let (status, body) = d.call(reqwest::Method::PUT, "/retention", Some(json!({"frames": 90, "text": null}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["policy"], json!({"text": null, "frames": 90, "audio": null}));
+    let (status, body) = d.call(reqwest::Method::PUT, "/retention", Some(json!({"audio": 365}))).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("INVALID_REQUEST")), "{body}");
+    assert_eq!(d.get("/retention").await["policy"]["frames"], 90);
+
     // Sync off stops the loop; on starts it.
     let off = json!({"enabled": false, "interval": "manual", "data_types": {"screen": true, "audio": false, "text": true}, "bandwidth_limit_mbps": null, "pull": false});
     let (status, _) = d.call(reqwest::Method::PUT, "/config", Some(off.clone())).await;
