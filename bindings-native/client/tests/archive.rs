@@ -188,6 +188,14 @@ async fn run(generation: Generation) {
     );
     assert_eq!(vr.read, vr.checked - 3);
 
+    // screenpipe 0.4 clears the snapshot path of a frame whose file is missing: restore sets it
+    // back to the restored file.
+    let snapshot = old.iter().find(|p| p.source_table == "frames" && !p.path.exists()).copied();
+    if generation == Generation::V0_4_50 {
+        let s = snapshot.expect("an offloaded snapshot");
+        sql(&db, &format!("UPDATE frames SET snapshot_path = NULL WHERE id = {}", s.row_id));
+    }
+
     // restore brings every file back byte for byte and clears the mark; twice is a no-op.
     let ropts = RestoreOptions { since: UnixMillis(0), until: UnixMillis(i64::MAX), kinds: all.clone() };
     let restored = a.restore(&ropts, no_progress()).await.unwrap();
@@ -203,6 +211,13 @@ async fn run(generation: Generation) {
         for t in ["video_chunks", "audio_chunks"] {
             assert_eq!(one_i64(&db, &format!("SELECT COUNT(*) FROM {t} WHERE evicted_at IS NOT NULL")), 0);
         }
+    }
+    if let Some(s) = snapshot {
+        let path: String = Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT snapshot_path FROM frames WHERE id = ?1", [s.row_id], |r| r.get(0))
+            .unwrap();
+        assert_eq!(PathBuf::from(path), s.path, "the frame points at its restored snapshot again");
     }
     let twice = a.restore(&ropts, no_progress()).await.unwrap();
     assert_eq!(twice.restored, 0, "{twice:?}");

@@ -117,19 +117,24 @@ pub struct Skipped {
     pub detail: String,
 }
 
-/// This device's complete blobs of the media types, by id (the server's listing: complete
-/// blobs only, each with its size, checksum and a signed download URL).
-pub(crate) async fn list_own_media(session: &SyncSession) -> Result<HashMap<BlobId, BlobDownload>> {
-    list_own(session, Some(vec![BlobType::Frames, BlobType::Audio])).await
+/// This device's complete blobs of the media types starting at or before `until` (every one:
+/// `None`), by id (the server's listing: complete blobs only, each with its size, checksum and a
+/// signed download URL). A blob holding a file of time `t` starts at or before `t`.
+pub(crate) async fn list_own_media(
+    session: &SyncSession,
+    until: Option<UnixMillis>,
+) -> Result<HashMap<BlobId, BlobDownload>> {
+    list_own(session, Some(vec![BlobType::Frames, BlobType::Audio]), until).await
 }
 
-/// This device's complete blobs (of `types`, or all), by id.
+/// This device's complete blobs (of `types`, or all) starting at or before `until`, by id.
 pub(crate) async fn list_own(
     session: &SyncSession,
     types: Option<Vec<BlobType>>,
+    until: Option<UnixMillis>,
 ) -> Result<HashMap<BlobId, BlobDownload>> {
-    let far = crate::os::now_ms().0.saturating_add(10 * 366 * 86_400_000);
-    let range = TimeRange { start: UnixMillis(0), end: UnixMillis(far) };
+    let far = UnixMillis(crate::os::now_ms().0.saturating_add(10 * 366 * 86_400_000));
+    let range = TimeRange { start: UnixMillis(0), end: until.map_or(far, |u| u.clamp(UnixMillis(0), far)) };
     let mut out = HashMap::new();
     let mut cursor: Option<String> = None;
     let mut cursors = crate::api::pages::Cursors::default();

@@ -143,7 +143,7 @@ impl SyncSession {
                 s.unproven_media()?,
             ))
         })?;
-        let listing = list_own_media(self).await?;
+        let listing = list_own_media(self, Some(options.before)).await?;
         let scratch = self.config().state_dir.join("archive-scratch");
         progress.add_total(Stage::Importing, proofs.len() as u64);
         let mut candidates = Vec::new();

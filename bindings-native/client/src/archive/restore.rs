@@ -121,7 +121,7 @@ impl SyncSession {
             report.wall_seconds = started.elapsed().as_secs_f64();
             return Ok(report);
         }
-        let listing = list_own_media(self).await?;
+        let listing = list_own_media(self, Some(options.until)).await?;
         progress.add_total(Stage::Importing, wanted.len() as u64);
         // Whole files one by one; pack entries grouped by pack.
         let mut packs: BTreeMap<BlobId, Vec<FileProof>> = BTreeMap::new();

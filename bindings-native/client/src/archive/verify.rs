@@ -76,7 +76,7 @@ impl SyncSession {
                 options.since.is_none_or(|t| b.time_end >= t) && options.until.is_none_or(|t| b.time_start <= t)
             })
             .collect();
-        let listing = list_own(self, None).await?;
+        let listing = list_own(self, None, options.until).await?;
         let scratch = self.config().state_dir.join("verify-scratch");
         let mut report = VerifyReport::default();
         let mut damaged = Vec::new();
