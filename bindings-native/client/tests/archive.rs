@@ -136,6 +136,8 @@ async fn run(generation: Generation) {
     assert_eq!(report.bytes_freed, freed);
     assert_eq!(report.read_back, report.files);
     assert_eq!(std::fs::read(&modified.path).unwrap(), changed, "the modified file is left as it is");
+    assert_eq!(report.repushed, 1, "the modified file is sealed again for the next push");
+    assert_eq!(dry.repushed, 0);
 
     // screenpipe's mark, where the generation has it; every row stays.
     let offloaded = |t: &str| old.iter().filter(|p| p.source_table == t && !p.path.exists()).count() as i64;
@@ -201,7 +203,8 @@ async fn run(generation: Generation) {
     let restored = a.restore(&ropts, no_progress()).await.unwrap();
     assert_eq!(restored.restored, report.files, "{restored:?}");
     assert_eq!(restored.bytes, freed);
-    assert_eq!(skipped_reason(&restored.skipped, modified), Some("changed_locally"));
+    // The modified file's proof names its new blob, not uploaded yet: restore leaves it alone.
+    assert_eq!(skipped_reason(&restored.skipped, modified), None);
     for (path, bytes) in &before {
         if *path != modified.path {
             assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
@@ -223,4 +226,16 @@ async fn run(generation: Generation) {
     assert_eq!(twice.restored, 0, "{twice:?}");
     assert_eq!(twice.already_present, summary.media_files - 1);
     assert!(a.with_state(|s| s.journal(None)).unwrap().is_empty());
+
+    // The next push uploads the modified file's new blob; then it is proven with its new bytes,
+    // offloaded, and restored with them.
+    let repushed = a.push(no_progress()).await.unwrap();
+    assert_eq!(repushed.uploaded_blobs, 1, "{repushed:?}");
+    let third = a.archive(&opts(false, true), no_progress()).await.unwrap();
+    assert_eq!(third.files, report.files + 1, "{third:?}");
+    assert!(!modified.path.exists());
+    assert_eq!(skipped_reason(&third.skipped, modified), None);
+    let back = a.restore(&ropts, no_progress()).await.unwrap();
+    assert_eq!(back.restored, third.files, "{back:?}");
+    assert_eq!(std::fs::read(&modified.path).unwrap(), changed, "the new bytes come back");
 }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use sync_core::blob::BlobContext;
 use sync_core::wire::BlobDownload;
-use sync_core::{BlobId, UnixMillis};
+use sync_core::{BlobId, BlobType, UnixMillis};
 
 use super::prove::{Local, check_listing, check_local, read_back};
 use super::{MediaKind, Skipped, fault, list_own_media, resolve, tables_of};
@@ -17,8 +18,9 @@ use crate::screenpipe::evictions::Evictions;
 use std::sync::Mutex;
 
 use super::lock_ev;
+use crate::pack::{repush_blob_id, seal_media_file};
 use crate::session::{SyncSession, blocking};
-use crate::state::{FileProof, StateLock};
+use crate::state::{FileProof, PendingUpload, Plan, StateLock};
 
 /// How long `archive` waits for another process holding the state folder.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -56,6 +58,9 @@ pub struct ArchiveReport {
     pub marked: u64,
     /// Files read back from the cloud before deletion.
     pub read_back: u64,
+    /// Chunk files changed since their push, sealed again as new blobs (uploaded by the next
+    /// push, offloaded by a later archive once proven): kept now.
+    pub repushed: u64,
     /// Files left alone, with the reason.
     pub skipped: Vec<Skipped>,
     /// screenpipe's schema (generation, migrations), and whether it holds the offloaded mark.
@@ -276,10 +281,15 @@ impl SyncSession {
                 return Ok(None);
             }
             Local::Changed(size, _) => {
-                let detail = format!(
+                let mut detail = format!(
                     "now {size} bytes, sealed {} bytes: not deleted (its cloud copy is the older content)",
                     proof.plain_size
                 );
+                if !options.dry_run && proof.entry.is_none() {
+                    let blob = self.stage_repush(&proof, listed).await?;
+                    report.repushed += 1;
+                    detail.push_str(&format!("; sealed again as blob {blob}, uploaded by the next push"));
+                }
                 report.skip(&proof, "changed_since_push", detail, progress);
                 return Ok(None);
             }
@@ -299,6 +309,63 @@ impl SyncSession {
             report.read_back += 1;
         }
         Ok(Some(Candidate { proof }))
+    }
+
+    /// Seals a chunk file that changed after its push again, as a new blob (id
+    /// [`repush_blob_id`]: the row and the new bytes' SHA-256), staged for the next push with its
+    /// new proof, in one plan commit; the old blob stays in the cloud (other devices keep what
+    /// they pulled). Until the new blob is uploaded the file has no uploaded proof: nothing
+    /// offloads or restores it.
+    async fn stage_repush(&self, proof: &FileProof, listed: Option<&BlobDownload>) -> Result<BlobId> {
+        let (session, proof, listed) = (self.clone(), proof.clone(), listed.cloned());
+        blocking(move || {
+            let blob_type = match proof.source_table.as_str() {
+                "video_chunks" => BlobType::Frames,
+                "audio_chunks" => BlobType::Audio,
+                other => return Err(SyncError::State(format!("{other} files are not sealed alone"))),
+            };
+            let Some((_, sum)) = super::hash_file(&proof.path)? else {
+                return Err(SyncError::State(format!("{} vanished", proof.path.display())));
+            };
+            let keys = session.keys();
+            let blob_id = repush_blob_id(keys, session.device_id(), &proof.source_table, proof.row_id, &sum.0)?;
+            let (start, end) = listed.map_or((proof.time, proof.time), |b| (b.time_start, b.time_end));
+            let ctx = BlobContext {
+                blob_id,
+                blob_type,
+                device_id: session.device_id().clone(),
+                time_start: start,
+                time_end: end,
+            };
+            let staging = session.config().staging_dir();
+            let staged = seal_media_file(keys, &ctx, &proof.path, &staging, &crate::progress::NoProgress)?;
+            crate::os::sync_dir(&staging)?;
+            let pending = PendingUpload {
+                blob_id,
+                blob_type,
+                time_start: start,
+                time_end: end,
+                size_bytes: staged.size,
+                checksum: staged.checksum,
+                key_id: keys.current_key_id(),
+                tokens: Vec::new(),
+                staging_file: staged.path,
+                records: 1,
+                media: Some((proof.source_table.clone(), proof.row_id)),
+            };
+            let new_proof =
+                FileProof { blob_id, plain_size: staged.plain.0, plain_sha256: staged.plain.1, ..proof.clone() };
+            session.with_state(|s| {
+                s.commit_plan(&Plan {
+                    pending: std::slice::from_ref(&pending),
+                    proofs: std::slice::from_ref(&new_proof),
+                    ..Plan::default()
+                })
+            })?;
+            tracing::info!(blob = %blob_id, path = %proof.path.display(), "changed media file sealed again");
+            Ok(blob_id)
+        })
+        .await
     }
 
     /// The proof of a file sealed before proofs were recorded, built from today's file (its

@@ -17,15 +17,15 @@ use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 
 /// A blob written to the staging folder.
-pub(super) struct Staged {
+pub(crate) struct Staged {
     /// The file.
-    pub(super) path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its size (the ciphertext's).
-    pub(super) size: u64,
+    pub(crate) size: u64,
     /// SHA-256 of the ciphertext.
-    pub(super) checksum: Checksum,
+    pub(crate) checksum: Checksum,
     /// Size and SHA-256 of the plaintext sealed (a media file's bytes, as read).
-    pub(super) plain: (u64, Checksum),
+    pub(crate) plain: (u64, Checksum),
 }
 
 /// A reader that hashes and counts what it reads.
@@ -72,7 +72,7 @@ fn file_name(ctx: &BlobContext) -> String {
 
 /// Seals the file at `src` as a media blob into the staging folder, streamed (memory: one
 /// segment).
-pub(super) fn seal_media_file(
+pub(crate) fn seal_media_file(
     keys: &KeySet,
     ctx: &BlobContext,
     src: &Path,
