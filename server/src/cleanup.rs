@@ -4,6 +4,8 @@
 //! Every `cleanup_interval` (and once at start) it removes
 //! - completed blobs older than their owner's tier retention (`time_end` before now minus the
 //!   retention; Starter keeps 183 days, Pro and Team forever), with their objects;
+//! - completed blobs of a type older than the retention the account chose for that type
+//!   (`PUT /account/retention`), with their objects;
 //! - pending blobs first declared more than `abandoned_upload_after` ago (declaring them again
 //!   does not postpone it), with any object uploaded for them (they were never visible);
 //! - partial uploads (interrupted `PUT`s) older than `abandoned_upload_after`;
@@ -103,6 +105,19 @@ pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupR
         let Some(cutoff) = retention::expiry_cutoff(tier, now) else { continue };
         loop {
             let removed = state.metadata.remove_expired_blobs(tier, cutoff, BATCH).await?;
+            delete_objects(state, &removed).await;
+            let n = removed.objects.len() as u64;
+            report.expired_blobs += n;
+            if n < u64::from(BATCH) {
+                break;
+            }
+        }
+    }
+    // Retention chosen per type by each account (within its tier's, checked when chosen).
+    for (user_id, blob_type, days) in state.metadata.retention_choices().await? {
+        let cutoff = retention::chosen_cutoff(days, now);
+        loop {
+            let removed = state.metadata.remove_expired_of_type(user_id, blob_type, cutoff, BATCH).await?;
             delete_objects(state, &removed).await;
             let n = removed.objects.len() as u64;
             report.expired_blobs += n;

@@ -14,7 +14,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sync_client::SyncError;
 
-use commands::{change_password, daemon, dev, devices, init, pull, push, recover, rotate_key, search, service, status};
+use commands::{
+    archive, change_password, daemon, dev, devices, init, pull, push, recover, restore, retention, rotate_key, search,
+    service, status, verify,
+};
 use global::Global;
 use output::{Out, exit, exit_code};
 
@@ -38,6 +41,15 @@ enum Command {
     Push,
     /// Download, decrypt and import other devices' data.
     Pull(pull::PullArgs),
+    /// Free the disk: delete local media files older than a cutoff once proven in the cloud
+    /// (marked offloaded in screenpipe's database where it can say so).
+    Archive(archive::ArchiveArgs),
+    /// Download, decrypt and put back this device's offloaded media files of a time range.
+    Restore(restore::RestoreArgs),
+    /// Check that every uploaded blob is in the cloud as sealed (`--read-data`: decrypt it).
+    Verify(verify::VerifyArgs),
+    /// Show or set the cloud retention per data type (within the tier's; no password).
+    Retention(retention::RetentionArgs),
     /// Search local and cloud data (screenpipe's /search result shape).
     Search(search::SearchArgs),
     /// Quota, usage, devices and the local sync state.
@@ -66,6 +78,10 @@ async fn run(cli: &Cli, out: Out) -> Result<u8, SyncError> {
         Command::Init => init::run(g, &config()?, out).await,
         Command::Push => push::run(g, &config()?, out).await,
         Command::Pull(args) => pull::run(args, g, &config()?, out).await,
+        Command::Archive(args) => archive::run(args, g, &config()?, out).await,
+        Command::Restore(args) => restore::run(args, g, &config()?, out).await,
+        Command::Verify(args) => verify::run(args, g, &config()?, out).await,
+        Command::Retention(args) => retention::run(args, &config()?, out).await,
         Command::Search(args) => search::run(args, g, &config()?, out).await,
         Command::Status => status::run(&config()?, out).await,
         Command::Devices(args) => devices::run(args, &config()?, out).await,

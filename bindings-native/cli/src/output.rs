@@ -20,6 +20,8 @@ pub(crate) mod exit {
     pub(crate) const NETWORK: u8 = 6;
     /// A pull finished but some blobs were rejected.
     pub(crate) const PARTIAL: u8 = 7;
+    /// `verify` found a blob missing or different from what was sealed.
+    pub(crate) const MISMATCH: u8 = 8;
 }
 
 /// The exit code of an error.

@@ -266,6 +266,22 @@ pub struct ConfigFile {
     pub object_origins: Option<Vec<String>>,
     /// Which kinds of data a push sends (a table, last in the file).
     pub data_types: Option<DataTypes>,
+    /// How long media stay on this device before the background service offloads them to the
+    /// cloud (`archive`; a table, last in the file).
+    pub keep_local: Option<KeepLocal>,
+}
+
+/// Days media stay on this device before the background service offloads them once proven in
+/// the cloud (`screenpipe-sync archive` after each cycle); `None`: kept forever (the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeepLocal {
+    /// Screen recordings (video chunks, snapshots).
+    #[serde(default)]
+    pub screen: Option<u32>,
+    /// Audio recordings.
+    #[serde(default)]
+    pub audio: Option<u32>,
 }
 
 impl ConfigFile {
@@ -347,6 +363,7 @@ impl std::fmt::Debug for ConfigFile {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("object_origins", &self.object_origins)
             .field("data_types", &self.data_types)
+            .field("keep_local", &self.keep_local)
             .finish()
     }
 }
@@ -380,7 +397,7 @@ mod tests {
             "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
              state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
              media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
-             sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None }"
+             sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None, keep_local: None }"
         );
 
         let mut config = SyncConfig::for_screenpipe_dir(Path::new("/sp"));

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod archive;
 pub mod config;
 pub mod error;
 mod os;
@@ -16,7 +17,7 @@ pub mod state;
 pub mod unpack;
 
 pub use api::{ClientOptions, SyncClient};
-pub use config::{ConfigFile, DataTypes, SyncConfig};
+pub use config::{ConfigFile, DataTypes, KeepLocal, SyncConfig};
 pub use error::{Result, SyncError};
 pub use os::process_cpu_seconds;
 pub use progress::{NoProgress, Progress, Stage};

@@ -1,7 +1,7 @@
 // End to end: the daemon's settings page in headless Chromium (playwright-core, Debian's
 // /usr/bin/chromium) against a real sync-server and a daemon over a fixture database. The steps
 // run in order on one stack: connect with a wrong then the right password, status and storage
-// bar, frequency and data types persisting across a daemon restart, Sync now sending rows
+// bar, frequency, data types and "Keep on this device" persisting across a daemon restart, Sync now sending rows
 // written meanwhile, removing another device, the server going away and coming back, a foreign
 // Host and a cross-origin POST refused, unlink. Screenshots go to test-artifacts/e2e/.
 
@@ -144,13 +144,18 @@ describe('the daemon settings page', () => {
     await page.getByLabel('Sync frequency').selectOption({ label: '1 hour' });
     await page.locator('#options-status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByRole('checkbox', { name: 'Audio' }).uncheck();
+    // Keep on this device: forever by default; screen 90 days.
+    const keepScreen = page.getByRole('combobox', { name: 'Screen', exact: true });
+    assert.equal(await keepScreen.inputValue(), '');
+    await keepScreen.selectOption({ label: '90 days' });
     await page.getByLabel('Bandwidth limit (Mbit/s)').fill('8');
     await page.getByLabel('Bandwidth limit (Mbit/s)').press('Tab');
     await waitFor('the bandwidth saved', async () => {
       const r = await fetch(`${stack.daemonUrl}/api/config`);
       const c = await r.json();
-      return c.bandwidth_limit_mbps === 8 && c.data_types.audio === false && c.interval === '1h';
+      return c.bandwidth_limit_mbps === 8 && c.data_types.audio === false && c.interval === '1h' && c.keep_on_device.screen === 90;
     });
+    assert.match(await page.locator('#offloaded').textContent(), /Nothing offloaded|–/);
     const file = readFileSync(path.join(stack.stateDir, 'config.toml'), 'utf8');
     assert.match(file, /sync_interval = "1h"/);
     assert.match(file, /bandwidth_limit = 1000000/);
@@ -172,7 +177,22 @@ describe('the daemon settings page', () => {
     assert.equal(await page.getByRole('checkbox', { name: 'Screen' }).isChecked(), true);
     assert.equal(await page.getByRole('checkbox', { name: 'Text' }).isChecked(), true);
     assert.equal(await page.getByLabel('Bandwidth limit (Mbit/s)').inputValue(), '8');
+    assert.equal(await page.getByRole('combobox', { name: 'Screen', exact: true }).inputValue(), '90');
+    assert.equal(await page.getByRole('combobox', { name: 'Audio', exact: true }).inputValue(), '');
     await screenshot('options-after-restart');
+    // Cloud retention: the plan's limit shown; 90 days for screen saved on the server.
+    await page.locator('#cloud-retention-note').filter({ hasText: /Your plan/ }).waitFor();
+    await page.getByRole('combobox', { name: 'Screen in the cloud' }).selectOption({ label: '90 days' });
+    await waitFor('the cloud retention saved', async () => {
+      const r = await (await fetch(`${stack.daemonUrl}/api/retention`)).json();
+      return r.policy.frames === 90;
+    });
+    // Back to forever (the tests below count the fixture's files).
+    await page.getByRole('combobox', { name: 'Screen', exact: true }).selectOption({ label: 'Forever' });
+    await waitFor('keep forever saved', async () => {
+      const c = await (await fetch(`${stack.daemonUrl}/api/config`)).json();
+      return c.keep_on_device.screen === null;
+    });
   });
 
   test('Sync now pushes rows written meanwhile', async () => {

@@ -109,11 +109,21 @@ function render(s) {
   if (s.pending_uploads != null) pending.push(`${s.pending_uploads} blob${s.pending_uploads === 1 ? '' : 's'} waiting to upload`);
   if (s.missing_media) pending.push(`${s.missing_media} media file${s.missing_media === 1 ? '' : 's'} missing on disk`);
   $('pending').textContent = pending.length ? pending.join(', ') : '–';
+  if (s.offloaded) {
+    const o = s.offloaded;
+    const freed = o.files ? `${bytes(o.bytes)} (${o.files} file${o.files === 1 ? '' : 's'} in the cloud only)` : 'Nothing offloaded';
+    $('offloaded').textContent = o.error ? `${freed}; last offload failed: ${o.error}` : freed;
+  } else {
+    $('offloaded').textContent = '–';
+  }
 
   if (!s.locked && (wasLocked || s.completed_cycles !== devicesCycles)) {
     devicesCycles = s.completed_cycles;
     loadDevices();
-    if (wasLocked) loadConfig();
+    if (wasLocked) {
+      loadConfig();
+      loadRetention();
+    }
   }
 }
 
@@ -139,6 +149,9 @@ function fillSettings(c) {
   set('type-audio', (e) => (e.checked = c.data_types.audio));
   set('type-text', (e) => (e.checked = c.data_types.text));
   set('bandwidth', (e) => (e.value = c.bandwidth_limit_mbps == null ? '' : String(c.bandwidth_limit_mbps)));
+  const keep = c.keep_on_device || {};
+  set('keep-screen', (e) => (e.value = keep.screen == null ? '' : String(keep.screen)));
+  set('keep-audio', (e) => (e.value = keep.audio == null ? '' : String(keep.audio)));
 }
 
 async function loadConfig() {
@@ -177,6 +190,10 @@ async function saveSettingsNow(generation) {
     data_types: { screen: $('type-screen').checked, audio: $('type-audio').checked, text: $('type-text').checked },
     bandwidth_limit_mbps: mbps,
     pull,
+    keep_on_device: {
+      screen: $('keep-screen').value === '' ? null : Number($('keep-screen').value),
+      audio: $('keep-audio').value === '' ? null : Number($('keep-audio').value),
+    },
   };
   try {
     const saved = await api('PUT', '/config', settings);
@@ -185,6 +202,45 @@ async function saveSettingsNow(generation) {
     $('options-status').textContent = 'Saved.';
   } catch (err) {
     $('options-status').textContent = message(err);
+  }
+}
+
+// ---- cloud retention ----------------------------------------------------------------------
+
+const CLOUD = { 'cloud-screen': 'frames', 'cloud-audio': 'audio', 'cloud-text': 'text' };
+
+function fillRetention(r) {
+  for (const [id, type] of Object.entries(CLOUD)) {
+    const days = r.policy[type];
+    const select = $(id);
+    if (days != null && ![...select.options].some((o) => o.value === String(days))) {
+      select.add(new Option(`${days} days`, String(days)));
+    }
+    select.value = days == null ? '' : String(days);
+  }
+  const tier = r.tier_retention_days == null ? 'keeps everything forever' : `keeps data ${r.tier_retention_days} days`;
+  $('cloud-retention-note').textContent = `Your plan ${tier}; older data is removed from the cloud.`;
+}
+
+async function loadRetention() {
+  try {
+    fillRetention(await api('GET', '/retention'));
+  } catch (err) {
+    $('cloud-retention-note').textContent = message(err);
+  }
+}
+
+async function saveRetention() {
+  const policy = {};
+  for (const [id, type] of Object.entries(CLOUD)) {
+    policy[type] = $(id).value === '' ? null : Number($(id).value);
+  }
+  try {
+    fillRetention(await api('PUT', '/retention', policy));
+    $('options-status').textContent = 'Saved.';
+  } catch (err) {
+    $('cloud-retention-note').textContent = message(err);
+    loadRetention();
   }
 }
 
@@ -355,9 +411,10 @@ function wire() {
   $('password-form').addEventListener('submit', changePassword);
   $('phrase-written').addEventListener('change', () => ($('phrase-done').disabled = !$('phrase-written').checked));
   $('phrase-done').addEventListener('click', phraseDone);
-  for (const id of ['enabled', 'frequency', 'type-screen', 'type-audio', 'type-text', 'bandwidth']) {
+  for (const id of ['enabled', 'frequency', 'type-screen', 'type-audio', 'type-text', 'keep-screen', 'keep-audio', 'bandwidth']) {
     $(id).addEventListener('change', saveSettings);
   }
+  for (const id of Object.keys(CLOUD)) $(id).addEventListener('change', saveRetention);
   $('sync-now').addEventListener('click', syncNow);
   $('lock').addEventListener('click', () => api('POST', '/lock').catch((err) => ($('options-status').textContent = message(err))));
   $('remember-unlocked').addEventListener('change', async () => {

@@ -124,7 +124,7 @@ impl DaemonError {
     pub fn http_status(&self) -> u16 {
         match self.code().as_str() {
             "wrong_password" | "bad_mnemonic" | "UNAUTHORIZED" => 401,
-            "weak_password" | "empty_password" | "bad_request" | "config" | "invalid_input" => 400,
+            "weak_password" | "empty_password" | "bad_request" | "config" | "invalid_input" | "INVALID_REQUEST" => 400,
             "locked" | "not_initialized" | "keys_outdated" => 423,
             "conflict" => 409,
             "QUOTA_EXCEEDED" | "DEVICE_LIMIT_EXCEEDED" | "NO_SUBSCRIPTION" | "UNKNOWN_DEVICE" | "rollback" => 403,

@@ -317,13 +317,15 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
     assert_eq!(defaults["enabled"], true);
     assert_eq!(defaults["data_types"], json!({"screen": true, "audio": true, "text": true}));
     assert_eq!(defaults["bandwidth_limit_mbps"], Value::Null);
+    assert_eq!(defaults["keep_on_device"], json!({"screen": null, "audio": null}), "forever by default");
 
     let wanted = json!({
         "enabled": true,
         "interval": "1h",
         "data_types": {"screen": false, "audio": true, "text": true},
         "bandwidth_limit_mbps": 2.5,
-        "pull": false
+        "pull": false,
+        "keep_on_device": {"screen": 30, "audio": null}
     });
     let (status, body) = d.call(reqwest::Method::PUT, "/config", Some(wanted.clone())).await;
     assert_eq!(status, 200, "{body}");
@@ -338,6 +340,24 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
     assert_eq!(file.sync_interval.as_deref(), Some("1h"));
     assert_eq!(file.bandwidth_limit, Some(312_500));
     assert_eq!(file.data_types.map(|t| t.frames), Some(false));
+    assert_eq!(file.keep_local, Some(sync_client::KeepLocal { screen: Some(30), audio: None }));
+    assert_eq!(live.keep_local, sync_client::KeepLocal { screen: Some(30), audio: None });
+    // Only the page's choices.
+    let mut odd = wanted.clone();
+    odd["keep_on_device"]["audio"] = json!(45);
+    let (status, body) = d.call(reqwest::Method::PUT, "/config", Some(odd)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(ConfigFile::read(&config_path(dir.path())).unwrap().keep_local.and_then(|k| k.audio), None);
+
+    // Cloud retention per type, within the tier's (Starter: 183 days).
+    let chosen = d.get("/retention").await;
+    assert_eq!(chosen, json!({"policy": {"text": null, "frames": null, "audio": null}, "tier_retention_days": 183}));
+    let (status, body) = d.call(reqwest::Method::PUT, "/retention", Some(json!({"frames": 90, "text": null}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["policy"], json!({"text": null, "frames": 90, "audio": null}));
+    let (status, body) = d.call(reqwest::Method::PUT, "/retention", Some(json!({"audio": 365}))).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("INVALID_REQUEST")), "{body}");
+    assert_eq!(d.get("/retention").await["policy"]["frames"], 90);
 
     // Sync off stops the loop; on starts it.
     let off = json!({"enabled": false, "interval": "manual", "data_types": {"screen": true, "audio": false, "text": true}, "bandwidth_limit_mbps": null, "pull": false});

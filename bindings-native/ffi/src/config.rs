@@ -144,6 +144,7 @@ impl ManagerConfig {
             pull: self.pull_other_devices,
             backoff_base: Duration::from_millis(self.retry_base_ms.max(1)),
             backoff_max: Duration::from_millis(self.retry_max_ms.max(self.retry_base_ms).max(1)),
+            keep_local: sync_client::KeepLocal::default(),
         }
     }
 }

@@ -17,7 +17,7 @@
 //! | `limits` | requests served at once, request deadlines |
 //! | `rate_limit` | failed bearer tokens and `/init` per client address and account |
 //! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
-//! | `init`, `upload`, `complete`, `download`, `search`, `keys`, `account`, `webhooks` | the API routes |
+//! | `init`, `upload`, `complete`, `download`, `search`, `keys`, `account`, `retention`, `webhooks` | the API routes |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
 //! | `site` | `/openapi.yaml`, the static viewer, unknown routes and methods |
 
@@ -34,6 +34,7 @@ pub mod limits;
 pub mod objects;
 pub mod rate_limit;
 pub mod request_id;
+pub mod retention;
 pub mod search;
 pub mod site;
 pub mod upload;
@@ -88,6 +89,7 @@ fn api(state: &AppState) -> Router<AppState> {
         .merge(download::router())
         .merge(search::router())
         .merge(account::router())
+        .merge(retention::router())
         .merge(keys::router())
         .merge(webhooks::router())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))

@@ -65,3 +65,35 @@ async fn retention_and_abandoned_upload_cleanup() {
     assert_eq!(ts.object_files().await, 2);
     assert_eq!(pro.post("/download", json!({"blob_ids": [old.id]})).await.ok()["blobs"].as_array().unwrap().len(), 1);
 }
+
+/// The retention an account chooses per type: the job removes exactly that account's expired
+/// blobs of that type, with their objects; other types and accounts keep theirs.
+#[tokio::test]
+async fn chosen_retention_cleanup() {
+    let ts = TestServer::start().await;
+    let max = ts.api(&ts.add_user("max@example.com", "pro").await, "m1");
+    let kim = ts.api(&ts.add_user("kim@example.com", "pro").await, "k1");
+    max.init().await.ok();
+    kim.init().await.ok();
+    let now = sync_server::time::now_ms().0;
+    let old_audio = TestBlob::new(71, "audio", now - 40 * DAY, 500, &[]);
+    let new_audio = TestBlob::new(72, "audio", now - 5 * DAY, 600, &[]);
+    let old_text = TestBlob::new(73, "text", now - 400 * DAY, 700, &["kept"]);
+    for b in [&old_audio, &new_audio, &old_text] {
+        max.upload_blob(b).await;
+        kim.upload_blob(b).await;
+    }
+    let set = max.call("PUT", "/account/retention", Some(&json!({"audio": 30, "text": null}))).await.ok();
+    assert_eq!(set["policy"]["audio"], 30);
+    let files = ts.object_files().await;
+
+    let report = sync_server::cleanup::run_once(&ts.server().state, sync_core::UnixMillis(now)).await.unwrap();
+    assert_eq!(report.expired_blobs, 1);
+    assert_eq!(ts.object_files().await, files - 1);
+    max.post("/download", json!({"blob_ids": [old_audio.id]})).await.expect_error(404, "NOT_FOUND");
+    let kept = max.post("/download", json!({"blob_ids": [new_audio.id, old_text.id]})).await.ok();
+    assert_eq!(kept["blobs"].as_array().unwrap().len(), 2);
+    let kims = kim.post("/download", json!({"blob_ids": [old_audio.id, new_audio.id, old_text.id]})).await.ok();
+    assert_eq!(kims["blobs"].as_array().unwrap().len(), 3);
+    assert_eq!(max.get("/status").await.ok()["quota"]["storage_used"], 1300);
+}

@@ -110,6 +110,15 @@ async fn whole_flow_and_openapi_coverage() {
     assert!(status["stats"]["last_sync"].is_string());
     assert_eq!(status["storage_breakdown"], json!({"text": 8000, "frames": 0, "audio": 70_000}));
 
+    // Cloud retention chosen per type, within the tier's (Starter: 183 days).
+    let chosen = phone.get("/account/retention").await.ok();
+    assert_eq!(chosen, json!({"policy": {"text": null, "frames": null, "audio": null}, "tier_retention_days": 183}));
+    let set = phone.call("PUT", "/account/retention", Some(&json!({"frames": 90, "audio": 30}))).await.ok();
+    assert_eq!(set["policy"], json!({"text": null, "frames": 90, "audio": 30}));
+    phone.call("PUT", "/account/retention", Some(&json!({"audio": 365}))).await.expect_error(400, "INVALID_REQUEST");
+    phone.call("PUT", "/account/retention", Some(&json!({"text": 0}))).await.expect_error(400, "INVALID_REQUEST");
+    assert_eq!(laptop.get("/account/retention").await.ok()["policy"], json!({"text": null, "frames": 90, "audio": 30}));
+
     // Devices.
     let devices = phone.get("/devices").await.ok();
     let list = devices["devices"].as_array().unwrap();

@@ -46,4 +46,14 @@ fn render(report: &StatusReport) {
         l.failed_pulls
     );
     println!("search tokens: {}", if report.search_tokens { "uploaded" } else { "off" });
+    if let Some(r) = &report.retention {
+        println!("{}", super::retention::describe(r));
+    }
+    if report.offloaded_files > 0 {
+        println!(
+            "offloaded by archive: {} files ({}) in the cloud only (screenpipe-sync restore brings them back)",
+            report.offloaded_files,
+            human_bytes(report.offloaded_bytes)
+        );
+    }
 }

@@ -10,8 +10,8 @@ use sync_core::DeviceId;
 use sync_core::wire::{
     CompleteBatchRequest, CompleteBatchResponse, CompleteRequest, CompleteResponse, DeleteDataResponse,
     DevicesResponse, DownloadRequest, DownloadResponse, InitRequest, InitResponse, KeysRequest, KeysResponse,
-    RemoveDeviceResponse, SearchRequest, SearchResponse, StatusResponse, UploadBatchRequest, UploadBatchResponse,
-    UploadRequest, UploadResponse,
+    RemoveDeviceResponse, RetentionPolicy, RetentionResponse, SearchRequest, SearchResponse, StatusResponse,
+    UploadBatchRequest, UploadBatchResponse, UploadRequest, UploadResponse,
 };
 
 use super::SyncClient;
@@ -117,6 +117,16 @@ impl SyncClient {
     /// `DELETE /data`.
     pub async fn delete_data(&self) -> Result<DeleteDataResponse> {
         self.call::<(), _>(Method::DELETE, "/data", None).await
+    }
+
+    /// `GET /account/retention`: the cloud retention chosen per data type.
+    pub async fn retention(&self) -> Result<RetentionResponse> {
+        self.call::<(), _>(Method::GET, "/account/retention", None).await
+    }
+
+    /// `PUT /account/retention`: replaces the choice (within the tier's retention).
+    pub async fn set_retention(&self, policy: &RetentionPolicy) -> Result<RetentionResponse> {
+        self.call(Method::PUT, "/account/retention", Some(policy)).await
     }
 
     /// `POST /keys`.

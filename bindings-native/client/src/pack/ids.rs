@@ -1,6 +1,8 @@
 //! Blob ids: `HMAC(id_key, material)[0..16]` (the core's `derive_blob_id`) of a tuple that
 //! names what the blob holds, so that packaging the same rows again gives the same id:
 //! - media: `tuple("spsync-native/v1/media", device_id, table, i64be(row_id))`;
+//! - a media file sealed again because it changed after its push (`archive`):
+//!   `tuple("spsync-native/v1/media-repush", device_id, table, i64be(row_id), sha256(file))`;
 //! - a media pack of snapshots: `tuple("spsync-native/v2/frames-pack", device_id,
 //!   i64be(first frame row id), i64be(last frame row id))`;
 //! - text: `tuple("spsync-native/v1/text", device_id, i64be(window_start), i64be(window_end),
@@ -15,6 +17,19 @@ use crate::error::Result;
 /// The blob id of a media chunk (before any is stored for it).
 pub fn media_blob_id(keys: &KeySet, device: &DeviceId, table: &str, row_id: i64) -> Result<BlobId> {
     let material = Tuple::new().str("spsync-native/v1/media").str(device.as_str()).str(table).i64(row_id).into_bytes();
+    Ok(keys.derive_blob_id(&material)?)
+}
+
+/// The blob id of a media chunk's file sealed again because its bytes (SHA-256 `sha256`)
+/// changed after it was pushed.
+pub fn repush_blob_id(keys: &KeySet, device: &DeviceId, table: &str, row_id: i64, sha256: &[u8; 32]) -> Result<BlobId> {
+    let material = Tuple::new()
+        .str("spsync-native/v1/media-repush")
+        .str(device.as_str())
+        .str(table)
+        .i64(row_id)
+        .bytes(sha256)
+        .into_bytes();
     Ok(keys.derive_blob_id(&material)?)
 }
 

@@ -11,7 +11,7 @@ use super::staging::seal_media_file;
 use super::{MEDIA_TABLES, Packager, media_blob_id, mtime_ms};
 use crate::error::{Result, SyncError};
 use crate::progress::{Progress, Stage};
-use crate::state::{PendingUpload, Plan, StateDb};
+use crate::state::{FileProof, PendingUpload, Plan, StateDb};
 
 /// Largest media file packaged (the API's blob bound less the format's overhead).
 const MAX_MEDIA_FILE: u64 = 1 << 30;
@@ -52,6 +52,7 @@ impl Packager<'_> {
             let rows = self.db.media_rows(table, cursor, batch)?;
             let mut pending: Vec<PendingUpload> = Vec::new();
             let mut media: Vec<(String, i64, BlobId, &'static str)> = Vec::new();
+            let mut proofs: Vec<FileProof> = Vec::new();
             let mut last_row: Option<i64> = None;
             for row in rows {
                 let row_id = row.row_id;
@@ -108,6 +109,16 @@ impl Packager<'_> {
                         staged.size
                     )));
                 }
+                proofs.push(FileProof {
+                    source_table: table.to_owned(),
+                    row_id,
+                    blob_id,
+                    entry: None,
+                    path: path.clone(),
+                    time: end,
+                    plain_size: staged.plain.0,
+                    plain_sha256: staged.plain.1,
+                });
                 pending.push(PendingUpload {
                     blob_id,
                     blob_type,
@@ -133,7 +144,13 @@ impl Packager<'_> {
                     crate::os::sync_dir(&staging)?;
                 }
                 let cursors = [(cursor_name.clone(), row)];
-                state.commit_plan(&Plan { pending: &pending, media: &media, cursors: &cursors, ..Plan::default() })?;
+                state.commit_plan(&Plan {
+                    pending: &pending,
+                    media: &media,
+                    cursors: &cursors,
+                    proofs: &proofs,
+                    ..Plan::default()
+                })?;
             }
         }
         self.plan_snapshots(state, progress, &mut pass)?;

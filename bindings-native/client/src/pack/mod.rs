@@ -37,7 +37,7 @@ pub mod media;
 pub mod snapshots;
 mod staging;
 
-pub(crate) use staging::reseal_staged;
+pub(crate) use staging::{reseal_staged, seal_media_file, sha256_of};
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ use std::time::SystemTime;
 use sync_core::keys::KeySet;
 use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
-pub use ids::media_blob_id;
+pub use ids::{media_blob_id, repush_blob_id};
 pub use media::MediaPass;
 pub use text::TextPass;
 

@@ -24,12 +24,12 @@ use sync_core::{BlobType, UnixMillis};
 
 use super::ids::pack_blob_id;
 use super::media::MediaPass;
-use super::staging::seal_media_bytes;
+use super::staging::{seal_media_bytes, sha256_of};
 use super::{Packager, mtime_ms};
 use crate::error::{IoContext, Result};
 use crate::progress::{Progress, Stage};
 use crate::screenpipe::reads::SnapshotRow;
-use crate::state::{PendingUpload, Plan, SnapshotEntry, StateDb};
+use crate::state::{FileProof, PendingUpload, Plan, SnapshotEntry, StateDb};
 
 /// Largest total of one pack's files (a pack may exceed it by its first file).
 pub const PACK_MAX_BYTES: u64 = 16 << 20;
@@ -52,6 +52,13 @@ struct PackPlan {
     window: i64,
     files: Vec<Planned>,
     bytes: u64,
+}
+
+/// What sealing packs gives the plan: pending uploads, snapshot entries, file proofs.
+struct Sealed<'a> {
+    pending: &'a mut Vec<PendingUpload>,
+    entries: &'a mut Vec<SnapshotEntry>,
+    proofs: &'a mut Vec<FileProof>,
 }
 
 /// The entry name of a snapshot: its file name when valid for a pack and not taken yet, else
@@ -158,14 +165,22 @@ impl Packager<'_> {
         let staging = self.config.staging_dir();
         let mut pending = Vec::new();
         let mut entries = missing;
+        let mut proofs = Vec::new();
         for plan in packs {
-            self.seal_pack(plan, &staging, progress, pass, &mut pending, &mut entries)?;
+            let mut sealed = Sealed { pending: &mut pending, entries: &mut entries, proofs: &mut proofs };
+            self.seal_pack(plan, &staging, progress, pass, &mut sealed)?;
         }
         if !pending.is_empty() {
             crate::os::sync_dir(&staging)?;
         }
         let cursors = [(SNAPSHOT_CURSOR.to_owned(), cursor_to)];
-        state.commit_plan(&Plan { pending: &pending, snapshots: &entries, cursors: &cursors, ..Plan::default() })
+        state.commit_plan(&Plan {
+            pending: &pending,
+            snapshots: &entries,
+            cursors: &cursors,
+            proofs: &proofs,
+            ..Plan::default()
+        })
     }
 
     /// Reads a planned pack's files, seals the pack into the staging folder, and notes its
@@ -176,9 +191,9 @@ impl Packager<'_> {
         staging: &Path,
         progress: &dyn Progress,
         pass: &mut MediaPass,
-        pending: &mut Vec<PendingUpload>,
-        entries: &mut Vec<SnapshotEntry>,
+        sealed: &mut Sealed<'_>,
     ) -> Result<()> {
+        let Sealed { pending, entries, proofs } = sealed;
         let (Some(first), Some(last)) = (plan.files.first(), plan.files.last()) else { return Ok(()) };
         let blob_id = pack_blob_id(self.keys, self.device_id, first.row.row_id, last.row.row_id)?;
         let mut taken = HashSet::new();
@@ -199,6 +214,16 @@ impl Packager<'_> {
                 Err(e) => return Err(e).io_ctx(|| format!("read {}", path.display())),
             };
             taken.insert(name.clone());
+            proofs.push(FileProof {
+                source_table: "frames".to_owned(),
+                row_id: f.row.row_id,
+                blob_id,
+                entry: Some(name.clone()),
+                path: path.clone(),
+                time: f.time,
+                plain_size: bytes.len() as u64,
+                plain_sha256: sha256_of(&bytes),
+            });
             index.push(PackEntry {
                 name: name.clone(),
                 size: bytes.len() as u64,

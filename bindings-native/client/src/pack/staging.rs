@@ -17,13 +17,38 @@ use crate::error::{IoContext, Result, SyncError};
 use crate::progress::{Progress, Stage};
 
 /// A blob written to the staging folder.
-pub(super) struct Staged {
+pub(crate) struct Staged {
     /// The file.
-    pub(super) path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its size (the ciphertext's).
-    pub(super) size: u64,
+    pub(crate) size: u64,
     /// SHA-256 of the ciphertext.
-    pub(super) checksum: Checksum,
+    pub(crate) checksum: Checksum,
+    /// Size and SHA-256 of the plaintext sealed (a media file's bytes, as read).
+    pub(crate) plain: (u64, Checksum),
+}
+
+/// A reader that hashes and counts what it reads.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
+/// SHA-256 of `bytes`.
+pub(crate) fn sha256_of(bytes: &[u8]) -> Checksum {
+    let mut sum = [0u8; 32];
+    sum.copy_from_slice(&Sha256::digest(bytes));
+    Checksum(sum)
 }
 
 /// Writes `write(file)` into `dir/name`: a temporary file, fsync, rename. Returns the final
@@ -47,14 +72,15 @@ fn file_name(ctx: &BlobContext) -> String {
 
 /// Seals the file at `src` as a media blob into the staging folder, streamed (memory: one
 /// segment).
-pub(super) fn seal_media_file(
+pub(crate) fn seal_media_file(
     keys: &KeySet,
     ctx: &BlobContext,
     src: &Path,
     staging: &Path,
     progress: &dyn Progress,
 ) -> Result<Staged> {
-    let input = std::fs::File::open(src).io_ctx(|| format!("open {}", src.display()))?;
+    let file = std::fs::File::open(src).io_ctx(|| format!("open {}", src.display()))?;
+    let mut input = HashingReader { inner: file, hasher: Sha256::new(), size: 0 };
     let sealer = BlobSealer::new(
         keys.current_data_key(),
         keys.current_key_id(),
@@ -70,7 +96,7 @@ pub(super) fn seal_media_file(
     let path = write_staged(staging, &file_name(ctx), |out| {
         crate::segments::seal_stream(
             sealer,
-            input,
+            &mut input,
             out,
             |sealed| {
                 hasher.update(sealed);
@@ -82,7 +108,9 @@ pub(super) fn seal_media_file(
     })?;
     let mut sum = [0u8; 32];
     sum.copy_from_slice(&hasher.finalize());
-    Ok(Staged { path, size, checksum: Checksum(sum) })
+    let mut plain = [0u8; 32];
+    plain.copy_from_slice(&input.hasher.finalize());
+    Ok(Staged { path, size, checksum: Checksum(sum), plain: (input.size, Checksum(plain)) })
 }
 
 /// Seals `payload` (a media pack) as a media blob (no compression, no padding) into the
@@ -114,16 +142,15 @@ pub(super) fn seal_media_bytes(keys: &KeySet, ctx: &BlobContext, payload: &[u8],
     })?;
     let mut sum = [0u8; 32];
     sum.copy_from_slice(&hasher.finalize());
-    Ok(Staged { path, size, checksum: Checksum(sum) })
+    Ok(Staged { path, size, checksum: Checksum(sum), plain: (payload.len() as u64, sha256_of(payload)) })
 }
 
 /// Writes an already sealed blob (a text bundle) into the staging folder.
 pub(super) fn stage_sealed(ctx: &BlobContext, sealed: &[u8], staging: &Path) -> Result<Staged> {
-    let mut sum = [0u8; 32];
-    sum.copy_from_slice(&Sha256::digest(sealed));
+    let checksum = sha256_of(sealed);
     let path =
         write_staged(staging, &file_name(ctx), |f| f.write_all(sealed).io_ctx(|| "write a staged blob".to_owned()))?;
-    Ok(Staged { path, size: sealed.len() as u64, checksum: Checksum(sum) })
+    Ok(Staged { path, size: sealed.len() as u64, checksum, plain: (0, Checksum([0; 32])) })
 }
 
 /// Seals the staged blob at `path` again under the current key of `keys`, in place (a

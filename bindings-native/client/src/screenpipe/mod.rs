@@ -13,6 +13,7 @@
 //!   snapshot, per generation.
 //! - [`unpacker_writes`]: the writes the unpacker needs (rows, FTS entries where no trigger
 //!   fills them, the row id mapping), one transaction per bundle.
+//! - [`evictions`]: the offloaded mark (`evicted_at`) that `archive` sets and `restore` clears.
 //! - [`local_search`]: the local search's FTS queries and the oldest record time.
 //! - [`imports`]: the client's own table in screenpipe's database, [`IMPORTS_TABLE`]: which
 //!   local row holds which record of another device.
@@ -22,6 +23,7 @@
 //! observed on the real 0.4.50 binary, and the February 2026 migrations); the `sync-fixture`
 //! crate writes both for tests.
 
+pub mod evictions;
 pub mod generation;
 pub mod imports;
 pub(crate) mod local_search;

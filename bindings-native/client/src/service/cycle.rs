@@ -1,5 +1,5 @@
-//! The service's state shared with its loop, one sync cycle (push, optional pull, then
-//! `GET /status`), and the loop that runs cycles at the interval, on a trigger, or after a
+//! The service's state shared with its loop, one sync cycle (push, optional pull, the offload
+//! of media older than "keep on this device" when set, then `GET /status`), and the loop that runs cycles at the interval, on a trigger, or after a
 //! backoff delay.
 
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,8 @@ use super::options::ServiceOptions;
 use super::progress::ServiceProgress;
 use super::retry::{backoff_delay, is_transient};
 use super::status::{ServiceListener, ServiceState, ServiceStatus};
+use crate::archive::{ArchiveOptions, ArchiveReport, MediaKind};
+use crate::config::KeepLocal;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::session::{PullReport, PushReport, SyncSession};
@@ -68,9 +70,17 @@ impl Shared {
         self.update(|s| s.state = ServiceState::Syncing { stage: None, done: 0, total: 0 });
         let result = self.cycle_inner().await;
         match &result {
-            Ok((push, pull, server)) => {
-                let (push, pull, server) = (push.clone(), pull.clone(), server.clone());
+            Ok((push, pull, server, archive)) => {
+                let (push, pull, server, archive) = (push.clone(), pull.clone(), server.clone(), archive.clone());
                 self.update(move |s| {
+                    match archive {
+                        Some(Ok(report)) => {
+                            s.last_archive = Some(report);
+                            s.archive_error = None;
+                        }
+                        Some(Err(e)) => s.archive_error = Some(e),
+                        None => {}
+                    }
                     s.state = ServiceState::Idle;
                     s.last_sync = Some(crate::os::now_ms());
                     s.consecutive_failures = 0;
@@ -96,17 +106,64 @@ impl Shared {
         result.map(|_| ())
     }
 
-    async fn cycle_inner(
-        self: &Arc<Self>,
-    ) -> Result<(PushReport, Option<PullReport>, sync_core::wire::StatusResponse)> {
+    async fn cycle_inner(self: &Arc<Self>) -> Result<CycleOutcome> {
         let session = self.effective_session()?;
-        let pull = lock(&self.options).pull;
+        let (pull, keep) = {
+            let options = lock(&self.options);
+            (options.pull, options.keep_local)
+        };
         let progress: Arc<dyn Progress> = Arc::new(ServiceProgress::new(self.clone()));
         let push = session.push(progress.clone()).await?;
         let pulled = if pull { Some(session.pull(None, None, progress.clone()).await?) } else { None };
+        let archived = offload_old_media(&session, keep, &progress).await;
         let server = session.client().status().await?;
-        Ok((push, pulled, server))
+        Ok((push, pulled, server, archived))
     }
+}
+
+/// What a cycle did: push, pull, the account's status, the offload (when "keep on this device"
+/// is set: its report or its failure).
+type CycleOutcome = (
+    PushReport,
+    Option<PullReport>,
+    sync_core::wire::StatusResponse,
+    Option<std::result::Result<ArchiveReport, String>>,
+);
+
+/// Offloads the media older than "keep on this device", type by type (nothing when both are
+/// kept forever). A failure is reported, never fatal to the cycle: nothing unproven is deleted.
+async fn offload_old_media(
+    session: &SyncSession,
+    keep: KeepLocal,
+    progress: &Arc<dyn Progress>,
+) -> Option<std::result::Result<ArchiveReport, String>> {
+    let mut total: Option<ArchiveReport> = None;
+    for (kind, days) in [(MediaKind::Screen, keep.screen), (MediaKind::Audio, keep.audio)] {
+        let Some(days) = days else { continue };
+        let before = UnixMillis(crate::os::now_ms().0.saturating_sub(i64::from(days).saturating_mul(86_400_000)));
+        let options = ArchiveOptions { before, kinds: vec![kind], dry_run: false, read_back: false };
+        match session.archive(&options, progress.clone()).await {
+            Ok(report) => {
+                let sum = total.get_or_insert_with(ArchiveReport::default);
+                sum.files += report.files;
+                sum.bytes_freed += report.bytes_freed;
+                sum.resumed += report.resumed;
+                sum.already_offloaded += report.already_offloaded;
+                sum.marked += report.marked;
+                for (k, n) in report.by_kind {
+                    *sum.by_kind.entry(k).or_default() += n;
+                }
+                sum.skipped.extend(report.skipped);
+                sum.schema = report.schema;
+                sum.wall_seconds += report.wall_seconds;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "offloading old media failed; retried at the next cycle");
+                return Some(Err(format!("{} ({})", e, e.code())));
+            }
+        }
+    }
+    total.map(Ok)
 }
 
 /// The loop: waits for the interval, a trigger, a retry delay or the stop signal, then runs a

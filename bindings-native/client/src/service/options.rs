@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{ConfigFile, DataTypes, SyncConfig};
+use crate::config::{ConfigFile, DataTypes, KeepLocal, SyncConfig};
 use crate::error::{Result, SyncError};
 
 /// Bytes per second in one Mbit/s.
@@ -74,6 +74,9 @@ pub struct ServiceOptions {
     pub backoff_base: Duration,
     /// Longest retry delay.
     pub backoff_max: Duration,
+    /// How long media stay on this device: after each cycle, older media proven in the cloud
+    /// are offloaded ([`SyncSession::archive`](crate::session::SyncSession::archive)).
+    pub keep_local: KeepLocal,
 }
 
 impl Default for ServiceOptions {
@@ -85,6 +88,7 @@ impl Default for ServiceOptions {
             pull: false,
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(15 * 60),
+            keep_local: KeepLocal::default(),
         }
     }
 }
@@ -101,6 +105,9 @@ impl ServiceOptions {
         }
         if let Some(pull) = file.pull {
             self.pull = pull;
+        }
+        if let Some(keep) = file.keep_local {
+            self.keep_local = keep;
         }
         self.data_types = config.data_types;
         self.bandwidth_limit_mbps = config.client.bandwidth_limit.map(|b| b as f64 / BYTES_PER_MBIT);
@@ -131,7 +138,7 @@ mod tests {
     #[test]
     fn settings_from_the_config_file() {
         let file: ConfigFile = toml::from_str(
-            "sync_interval = \"1h\"\npull = true\nbandwidth_limit = 250000\ndata_types = { audio = false }\n",
+            "sync_interval = \"1h\"\npull = true\nbandwidth_limit = 250000\ndata_types = { audio = false }\nkeep_local = { screen = 30 }\n",
         )
         .unwrap();
         let mut config = SyncConfig::default();
@@ -142,6 +149,7 @@ mod tests {
         assert_eq!(options.bandwidth_limit_mbps, Some(2.0));
         assert_eq!(options.bandwidth_bytes_per_sec(), Some(250_000));
         assert_eq!(options.data_types, DataTypes { frames: true, audio: false, text: true });
+        assert_eq!(options.keep_local, KeepLocal { screen: Some(30), audio: None });
         let bad = ConfigFile { sync_interval: Some("2h".into()), ..ConfigFile::default() };
         assert_eq!(ServiceOptions::default().with_settings(&config, &bad).unwrap_err().code(), "config");
         for name in ["5m", "15m", "1h", "manual"] {

@@ -56,6 +56,10 @@ pub struct ServiceStatus {
     pub last_push: Option<PushReport>,
     /// What the last successful pull did (when pulling is on).
     pub last_pull: Option<PullReport>,
+    /// What the last offload of media older than "keep on this device" did (when set).
+    pub last_archive: Option<crate::archive::ArchiveReport>,
+    /// The last offload's failure, if it failed (the sync cycle itself still succeeded).
+    pub archive_error: Option<String>,
 }
 
 impl Default for ServiceStatus {
@@ -72,6 +76,8 @@ impl Default for ServiceStatus {
             device_count: None,
             last_push: None,
             last_pull: None,
+            last_archive: None,
+            archive_error: None,
         }
     }
 }

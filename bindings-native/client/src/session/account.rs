@@ -2,7 +2,7 @@
 //! a device, unlinking this one.
 
 use sync_core::DeviceId;
-use sync_core::wire::{DeviceInfo, StatusResponse, codes};
+use sync_core::wire::{DeviceInfo, RetentionPolicy, RetentionResponse, StatusResponse, codes};
 
 use super::open_device;
 use crate::api::SyncClient;
@@ -25,6 +25,12 @@ pub struct StatusReport {
     pub key_version: Option<u32>,
     /// Whether cloud search tokens are uploaded.
     pub search_tokens: bool,
+    /// The cloud retention chosen per data type (`null` when the server did not answer).
+    pub retention: Option<RetentionResponse>,
+    /// Media files offloaded from this device by `archive` (and not restored): count and bytes.
+    pub offloaded_files: u64,
+    /// Their bytes.
+    pub offloaded_bytes: u64,
 }
 
 /// `GET /status` plus the local state (no password needed).
@@ -33,11 +39,17 @@ pub async fn status(config: &SyncConfig) -> Result<StatusReport> {
     let device_id = state.device_id()?;
     let local = state.summary()?;
     let key_version = state.key_guard()?.key_version;
+    let (offloaded_files, offloaded_bytes) = state.offloaded_totals()?;
+    let mut retention = None;
     let (server, server_error) = match (&device_id, config.server(), config.token()) {
         (Some(id), Ok(server), Ok(token)) => {
             let client = SyncClient::new(server, token, id.clone(), config.client.clone())?;
             match client.status().await {
-                Ok(s) => (Some(s), None),
+                Ok(s) => {
+                    // A server without the route (older) leaves it unknown.
+                    retention = client.retention().await.ok();
+                    (Some(s), None)
+                }
                 Err(e) => (None, Some(e.to_string())),
             }
         }
@@ -51,7 +63,22 @@ pub async fn status(config: &SyncConfig) -> Result<StatusReport> {
         local,
         key_version,
         search_tokens: config.search_tokens,
+        retention,
+        offloaded_files,
+        offloaded_bytes,
     })
+}
+
+/// `GET /account/retention` (no password needed).
+pub async fn retention(config: &SyncConfig) -> Result<RetentionResponse> {
+    let (_, client, _) = open_device(config, false)?;
+    client.retention().await
+}
+
+/// `PUT /account/retention` (no password needed): replaces the account's choice.
+pub async fn set_retention(config: &SyncConfig, policy: &RetentionPolicy) -> Result<RetentionResponse> {
+    let (_, client, _) = open_device(config, false)?;
+    client.set_retention(policy).await
 }
 
 /// `GET /devices` (no password needed).

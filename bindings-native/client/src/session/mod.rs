@@ -28,7 +28,7 @@ use sync_core::DeviceId;
 use sync_core::keys::KeySet;
 use sync_core::wire::{Envelope, InitRequest};
 
-pub use account::{StatusReport, devices, remove_device, status, unlink};
+pub use account::{StatusReport, devices, remove_device, retention, set_retention, status, unlink};
 pub use keys::InitOutcome;
 pub use pull::{MAX_TEXT_BLOB, PullFailure, PullReport};
 pub use push::PushReport;
@@ -84,7 +84,7 @@ pub fn open_device(config: &SyncConfig, create: bool) -> Result<(StateDb, SyncCl
 
 /// The `POST /init` request that registers this device (without keys).
 /// The context a listed blob was sealed under (its id, type, device and time range).
-fn context_of(blob: &sync_core::wire::BlobDownload) -> sync_core::blob::BlobContext {
+pub(crate) fn context_of(blob: &sync_core::wire::BlobDownload) -> sync_core::blob::BlobContext {
     sync_core::blob::BlobContext {
         blob_id: blob.blob_id,
         blob_type: blob.blob_type,

@@ -16,6 +16,9 @@
 //!   even across a key rotation. [`media`].
 //! - `snapshots(frame_row_id, blob_id, entry, status)`: the media pack (and entry) holding each
 //!   frame's snapshot, or `missing`, for the text pass. [`snapshots`].
+//! - `blob_checksums`, `file_proofs`: what was sealed of each blob and media file, the proof
+//!   `archive` checks before deleting a local file. [`proofs`].
+//! - `archive_journal`: the files `archive` is offloading or has offloaded. [`archive`].
 //! - `pulled_blobs`: blobs of other devices imported (or failed) by `pull`; `pending_media`:
 //!   media files referenced by imported rows but not written yet. [`pulls`].
 //!
@@ -26,8 +29,10 @@
 //!
 //! [`StateLock`] ([`lock`]) keeps two processes from working on one state folder at once.
 
+pub mod archive;
 pub mod lock;
 pub mod media;
+pub mod proofs;
 pub mod pulls;
 mod schema;
 pub mod snapshots;
@@ -40,7 +45,9 @@ use rusqlite::{Connection, OptionalExtension};
 use sync_core::DeviceId;
 use sync_core::keys::KeyVersionGuard;
 
+pub use archive::JournalEntry;
 pub use lock::StateLock;
+pub use proofs::{BlobSeal, FileProof};
 pub use snapshots::SnapshotEntry;
 pub use summary::StateSummary;
 pub use uploads::{PendingUpload, Plan, SyncedBlob};

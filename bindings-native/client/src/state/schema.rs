@@ -62,6 +62,37 @@ CREATE TABLE IF NOT EXISTS pulled_blobs (
     error TEXT,
     pulled_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blob_checksums (
+    blob_id TEXT PRIMARY KEY,
+    size_bytes INTEGER NOT NULL,
+    checksum TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_proofs (
+    source_table TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    entry TEXT,
+    path TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    plain_size INTEGER NOT NULL,
+    plain_sha256 TEXT NOT NULL,
+    PRIMARY KEY (source_table, row_id)
+);
+CREATE INDEX IF NOT EXISTS file_proofs_time ON file_proofs(time_ms);
+CREATE TABLE IF NOT EXISTS archive_journal (
+    source_table TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (source_table, row_id)
+);
+CREATE TABLE IF NOT EXISTS cloud_damage (
+    blob_id TEXT PRIMARY KEY,
+    problem TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    seen_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending_media (
     blob_id TEXT PRIMARY KEY,
     dest_path TEXT NOT NULL,

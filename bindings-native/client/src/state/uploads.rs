@@ -53,6 +53,8 @@ pub struct Plan<'a> {
     pub cursors: &'a [(String, i64)],
     /// Text cursors (only ever move forward in byte order).
     pub text_cursors: &'a [(String, String)],
+    /// What was sealed of each media file ([`super::proofs`]).
+    pub proofs: &'a [super::proofs::FileProof],
 }
 
 /// An uploaded blob (`sync_state`).
@@ -129,7 +131,10 @@ impl StateDb {
                 ],
             )
             .ctx("state plan")?;
+            let seal = super::proofs::BlobSeal { size_bytes: p.size_bytes, checksum: p.checksum };
+            super::proofs::write_seal(&tx, &p.blob_id, &seal)?;
         }
+        super::proofs::write_proofs(&tx, plan.proofs)?;
         for (table, row, blob_id, status) in plan.media {
             tx.execute(
                 "INSERT INTO media (source_table, row_id, blob_id, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -210,21 +215,23 @@ impl StateDb {
     }
 
     /// Records that a pending upload's staged file was sealed again (under the account's current
-    /// key, after a rotation elsewhere): its new size, checksum and key. The file keeps its path.
+    /// key, after a rotation elsewhere): its new size, checksum and key (also as the blob's
+    /// recorded seal, one transaction). The file keeps its path.
     pub fn resealed_upload(
-        &self,
+        &mut self,
         blob_id: &BlobId,
         size_bytes: u64,
         checksum: &Checksum,
         key_id: &KeyId,
     ) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE pending_uploads SET size_bytes = ?2, checksum = ?3, key_id = ?4 WHERE blob_id = ?1",
-                params![blob_id.to_hex(), i64_of(size_bytes), checksum.to_hex(), key_id.to_hex()],
-            )
-            .ctx("state reseal")?;
-        Ok(())
+        let tx = self.conn.transaction().ctx("state reseal")?;
+        tx.execute(
+            "UPDATE pending_uploads SET size_bytes = ?2, checksum = ?3, key_id = ?4 WHERE blob_id = ?1",
+            params![blob_id.to_hex(), i64_of(size_bytes), checksum.to_hex(), key_id.to_hex()],
+        )
+        .ctx("state reseal")?;
+        super::proofs::write_seal(&tx, blob_id, &super::proofs::BlobSeal { size_bytes, checksum: *checksum })?;
+        tx.commit().ctx("state reseal")
     }
 
     /// Staging files named by a pending upload.

@@ -10,6 +10,7 @@
 //! - [`status`]: the status the page shows, and the service listener that signals changes.
 
 pub mod account;
+pub mod retention;
 pub mod settings;
 pub mod status;
 

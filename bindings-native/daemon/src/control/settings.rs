@@ -1,10 +1,10 @@
 //! The options the page changes: sync on or off, frequency, data types, bandwidth limit,
-//! pulling. [`Daemon::set_settings`] writes them to the config file (so they persist, with the
+//! pulling, how long media stay on this device ("Keep on this device"). [`Daemon::set_settings`] writes them to the config file (so they persist, with the
 //! file's place in the precedence of flags, environment and file), reads the settings again,
 //! and applies them to the running service without a restart.
 
 use serde::{Deserialize, Serialize};
-use sync_client::config::{ConfigFile, DataTypes};
+use sync_client::config::{ConfigFile, DataTypes, KeepLocal};
 use sync_client::service::SyncInterval;
 use sync_client::service::options::BYTES_PER_MBIT;
 
@@ -37,7 +37,26 @@ pub struct Settings {
     pub bandwidth_limit_mbps: Option<f64>,
     /// Also pull other devices' data at every cycle.
     pub pull: bool,
+    /// Days media stay on this device before they are offloaded to the cloud (once proven
+    /// there): 7, 30, 90, or `null` (forever, the default).
+    #[serde(default)]
+    pub keep_on_device: KeepOnDevice,
 }
+
+/// "Keep on this device" per media type, with the page's names: days, or `null` for forever.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeepOnDevice {
+    /// Screen recordings.
+    #[serde(default)]
+    pub screen: Option<u32>,
+    /// Audio recordings.
+    #[serde(default)]
+    pub audio: Option<u32>,
+}
+
+/// The choices the page offers.
+const KEEP_CHOICES: [u32; 3] = [7, 30, 90];
 
 /// The rest of the page's configuration view: where the account is (read-only here; the
 /// sign-in form changes it).
@@ -72,6 +91,7 @@ impl Daemon {
             },
             bandwidth_limit_mbps: options.bandwidth_limit_mbps,
             pull: options.pull,
+            keep_on_device: KeepOnDevice { screen: options.keep_local.screen, audio: options.keep_local.audio },
         })
     }
 
@@ -101,6 +121,13 @@ impl Daemon {
                 )));
             }
         };
+        for days in [settings.keep_on_device.screen, settings.keep_on_device.audio].into_iter().flatten() {
+            if !KEEP_CHOICES.contains(&days) {
+                return Err(DaemonError::BadRequest(format!(
+                    "keep on this device: {days} days is not 7, 30, 90 or forever (null)"
+                )));
+            }
+        }
         let _one = self.shared.ops.lock().await;
         let mut file: ConfigFile = self.read_file()?;
         file.sync_enabled = Some(settings.enabled);
@@ -112,6 +139,9 @@ impl Daemon {
             audio: settings.data_types.audio,
             text: settings.data_types.text,
         });
+        let keep = settings.keep_on_device;
+        file.keep_local =
+            (keep != KeepOnDevice::default()).then_some(KeepLocal { screen: keep.screen, audio: keep.audio });
         let config = self.write_file(&file)?;
         if let Some(service) = self.service() {
             service.set_options(self.service_options(&config, &file)?);

@@ -49,6 +49,17 @@ pub struct StorageView {
     pub tier: Option<String>,
 }
 
+/// Media offloaded from this device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OffloadedView {
+    /// Files.
+    pub files: u64,
+    /// Bytes freed on this disk.
+    pub bytes: u64,
+    /// The last offload's failure, if it failed.
+    pub error: Option<String>,
+}
+
 /// The keychain option.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeychainView {
@@ -87,6 +98,9 @@ pub struct StatusView {
     pub missing_media: Option<u64>,
     /// Cycles completed since the account was opened.
     pub completed_cycles: u64,
+    /// Media files offloaded from this device ("Keep on this device", `archive`) and not
+    /// restored: count and bytes freed.
+    pub offloaded: Option<OffloadedView>,
     /// This device's id, once it has one.
     pub device_id: Option<String>,
     /// The keychain option.
@@ -181,6 +195,13 @@ impl Daemon {
             (Phase::Unlocked, None) => (locked_health("locked", "Locked".into(), None), None),
         };
         let summary = service.as_ref().and_then(|s| s.session().with_state(|st| st.summary()).ok());
+        let offloaded = service.as_ref().and_then(|s| s.session().with_state(|st| st.offloaded_totals()).ok()).map(
+            |(files, bytes)| OffloadedView {
+                files,
+                bytes,
+                error: status.as_ref().and_then(|s| s.archive_error.clone()),
+            },
+        );
         let progress = status.as_ref().and_then(|s| match s.state {
             ServiceState::Syncing { stage: Some(stage), done, total } => {
                 Some(ProgressView { stage: stage.as_str(), done, total })
@@ -215,6 +236,7 @@ impl Daemon {
             pending_uploads: summary.as_ref().map(|s| s.pending_uploads),
             missing_media: summary.as_ref().map(|s| s.missing_media),
             completed_cycles: status.as_ref().map(|s| s.completed_cycles).unwrap_or(0),
+            offloaded,
             device_id,
             keychain,
         }

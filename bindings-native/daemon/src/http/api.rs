@@ -10,6 +10,7 @@
 //! | `PUT /remember` | keeps the keys in the OS keychain, or forgets them |
 //! | `POST /sync` | a cycle now |
 //! | `GET /devices`, `DELETE /devices/{id}` | the account's devices; remove another one |
+//! | `GET /retention`, `PUT /retention` | the cloud retention chosen per data type (`{"text", "frames", "audio"}`: days or `null`), within the tier's |
 //! | `POST /delete-cloud-data` | every blob of the account in the cloud (`{"confirm": true}`) |
 //! | `POST /unlink` | this device leaves the account (`{"confirm": true}`) |
 //! | `POST /password` | a new password (the current one checked) |
@@ -58,6 +59,7 @@ pub fn router() -> Router<Daemon> {
         .route("/remember", put(remember))
         .route("/sync", post(sync_now))
         .route("/devices", get(devices))
+        .route("/retention", get(retention).put(set_retention))
         .route("/devices/{id}", delete(remove_device))
         .route("/delete-cloud-data", post(delete_cloud_data))
         .route("/unlink", post(unlink))
@@ -158,6 +160,18 @@ async fn sync_now(State(daemon): State<Daemon>) -> ApiResult<Response> {
 
 async fn devices(State(daemon): State<Daemon>) -> ApiResult<Response> {
     Ok(Json(json!({ "devices": daemon.devices().await? })).into_response())
+}
+
+async fn retention(State(daemon): State<Daemon>) -> ApiResult<Response> {
+    Ok(Json(daemon.cloud_retention().await?).into_response())
+}
+
+async fn set_retention(
+    State(daemon): State<Daemon>,
+    payload: Result<Json<sync_core::wire::RetentionPolicy>, JsonRejection>,
+) -> ApiResult<Response> {
+    let policy = body(payload)?;
+    Ok(Json(daemon.set_cloud_retention(&policy).await?).into_response())
 }
 
 async fn remove_device(State(daemon): State<Daemon>, Path(id): Path<String>) -> ApiResult<Response> {

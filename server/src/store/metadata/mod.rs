@@ -16,8 +16,8 @@ pub mod postings;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use sync_core::wire::{Envelope, RecoveryEnvelope, SyncTier};
-use sync_core::{BlobId, DeviceId, UnixMillis};
+use sync_core::wire::{Envelope, RecoveryEnvelope, RetentionPolicy, SyncTier};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
 pub use crate::domain::model::{
     AccountKeys, AccountUsage, BlobFilter, BlobMeta, BlobRecord, BlobState, CompleteOutcome, CreateKeysOutcome,
@@ -169,6 +169,21 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn delete_all_blobs(&self, user_id: i64) -> StoreResult<RemovedBlobs>;
     /// Removes up to `batch` completed blobs of users of `tier` whose `time_end` is before `cutoff`.
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
+    /// The cloud retention the account chose per blob type.
+    async fn retention_policy(&self, user_id: i64) -> StoreResult<RetentionPolicy>;
+    /// Replaces the account's chosen retention (checked by the caller against its tier).
+    async fn set_retention_policy(&self, user_id: i64, policy: RetentionPolicy) -> StoreResult<()>;
+    /// Every account's chosen retention: `(user id, blob type, days)`.
+    async fn retention_choices(&self) -> StoreResult<Vec<(i64, BlobType, u32)>>;
+    /// Removes up to `batch` completed blobs of `user_id` and `blob_type` whose `time_end` is
+    /// before `cutoff`.
+    async fn remove_expired_of_type(
+        &self,
+        user_id: i64,
+        blob_type: BlobType,
+        cutoff: UnixMillis,
+        batch: u32,
+    ) -> StoreResult<RemovedBlobs>;
     /// Removes up to `batch` pending blobs first declared before `cutoff`.
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs>;
 

@@ -128,7 +128,7 @@ pub(super) async fn remove_abandoned(pool: &Pool, cutoff: UnixMillis, batch: u32
 }
 
 /// Removes candidates `(id, user_id)` account by account; see [`remove_for_user`].
-async fn remove_candidates(
+pub(super) async fn remove_candidates(
     pool: &Pool,
     candidates: Vec<Row>,
     condition: &str,

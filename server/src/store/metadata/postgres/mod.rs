@@ -39,12 +39,13 @@ mod keys;
 pub mod migrate;
 mod postings;
 mod reads;
+mod retention;
 mod rows;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use sync_core::wire::{Envelope, RecoveryEnvelope, SyncTier};
-use sync_core::{BlobId, DeviceId, UnixMillis};
+use sync_core::wire::{Envelope, RecoveryEnvelope, RetentionPolicy, SyncTier};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
@@ -295,6 +296,32 @@ impl MetadataStore for PostgresMetadata {
 
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
         cleanup::remove_expired(&self.pool, tier, cutoff, batch).await
+    }
+
+    async fn retention_policy(&self, user_id: i64) -> StoreResult<RetentionPolicy> {
+        retention::policy(&self.pool.get().await?, user_id).await
+    }
+
+    async fn set_retention_policy(&self, user_id: i64, policy: RetentionPolicy) -> StoreResult<()> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        retention::set_policy(&tx, user_id, &policy).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retention_choices(&self) -> StoreResult<Vec<(i64, BlobType, u32)>> {
+        retention::choices(&self.pool.get().await?).await
+    }
+
+    async fn remove_expired_of_type(
+        &self,
+        user_id: i64,
+        blob_type: BlobType,
+        cutoff: UnixMillis,
+        batch: u32,
+    ) -> StoreResult<RemovedBlobs> {
+        retention::remove_expired_of_type(&self.pool, user_id, blob_type, cutoff, batch).await
     }
 
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {

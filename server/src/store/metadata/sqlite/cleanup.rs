@@ -13,14 +13,14 @@ use super::postings;
 use crate::store::{ObjectKey, StoreResult};
 
 /// A blob row to remove: `(id, user_id, blob_id, size, tokens, state, seq)`.
-type RemovalRow = (i64, i64, Vec<u8>, i64, Vec<u8>, i64, Option<i64>);
+pub(super) type RemovalRow = (i64, i64, Vec<u8>, i64, Vec<u8>, i64, Option<i64>);
 
-fn removal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemovalRow> {
+pub(super) fn removal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemovalRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
 /// Removes blob rows with their postings, and their bytes from their owners' usage.
-fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<RemovedBlobs> {
+pub(super) fn remove_blob_rows(tx: &Transaction<'_>, rows: Vec<RemovalRow>) -> StoreResult<RemovedBlobs> {
     let mut removed = RemovedBlobs::default();
     let mut indexed: std::collections::BTreeMap<i64, Vec<(i64, Vec<TokenBytes>)>> = std::collections::BTreeMap::new();
     for (id, user_id, blob_id, size, tokens, state, seq) in rows {

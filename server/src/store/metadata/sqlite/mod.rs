@@ -35,6 +35,7 @@ mod keys;
 pub mod migrate;
 mod postings;
 mod reads;
+mod retention;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -42,8 +43,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction};
-use sync_core::wire::{Envelope, RecoveryEnvelope, SyncTier};
-use sync_core::{BlobId, DeviceId, UnixMillis};
+use sync_core::wire::{Envelope, RecoveryEnvelope, RetentionPolicy, SyncTier};
+use sync_core::{BlobId, BlobType, DeviceId, UnixMillis};
 
 use super::{
     AccountKeys, BlobFilter, BlobMeta, BlobRecord, CompleteOutcome, CreateKeysOutcome, CreateUserOutcome,
@@ -314,6 +315,28 @@ impl MetadataStore for SqliteMetadata {
 
     async fn remove_expired_blobs(&self, tier: SyncTier, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {
         self.write(move |tx| cleanup::remove_expired(tx, tier, cutoff, batch)).await
+    }
+
+    async fn retention_policy(&self, user_id: i64) -> StoreResult<RetentionPolicy> {
+        self.read(move |conn| retention::policy(conn, user_id)).await
+    }
+
+    async fn set_retention_policy(&self, user_id: i64, policy: RetentionPolicy) -> StoreResult<()> {
+        self.write(move |tx| retention::set_policy(tx, user_id, &policy)).await
+    }
+
+    async fn retention_choices(&self) -> StoreResult<Vec<(i64, BlobType, u32)>> {
+        self.read(retention::choices).await
+    }
+
+    async fn remove_expired_of_type(
+        &self,
+        user_id: i64,
+        blob_type: BlobType,
+        cutoff: UnixMillis,
+        batch: u32,
+    ) -> StoreResult<RemovedBlobs> {
+        self.write(move |tx| retention::remove_expired_of_type(tx, user_id, blob_type, cutoff, batch)).await
     }
 
     async fn remove_abandoned_uploads(&self, cutoff: UnixMillis, batch: u32) -> StoreResult<RemovedBlobs> {

@@ -1,0 +1,46 @@
+//! `restore`: media files of a time range back from the cloud, at their paths.
+
+use clap::Args;
+use sync_client::SyncError;
+use sync_client::archive::{MediaKind, RestoreOptions, RestoreReport};
+use sync_client::config::SyncConfig;
+use sync_core::UnixMillis;
+
+use super::parse_time;
+use crate::global::Global;
+use crate::output::{Out, exit, human_bytes};
+
+/// What to restore.
+#[derive(Args, Debug)]
+pub(crate) struct RestoreArgs {
+    /// Files from this time on (RFC 3339 or YYYY-MM-DD; default: the beginning).
+    #[arg(long)]
+    since: Option<String>,
+    /// Files up to this time (default: now).
+    #[arg(long)]
+    until: Option<String>,
+    /// Which media: `screen`, `audio`, comma-separated.
+    #[arg(long, default_value = "screen,audio")]
+    types: String,
+}
+
+/// Runs `restore`: exit code 7 when some files could not be restored.
+pub(crate) async fn run(args: &RestoreArgs, g: &Global, config: &SyncConfig, out: Out) -> Result<u8, SyncError> {
+    let options = RestoreOptions {
+        since: args.since.as_deref().map(parse_time).transpose()?.unwrap_or(UnixMillis(0)),
+        until: args.until.as_deref().map(parse_time).transpose()?.unwrap_or(UnixMillis(i64::MAX)),
+        kinds: MediaKind::parse_list(&args.types)?,
+    };
+    let session = g.unlock(config).await?;
+    let report = session.restore(&options, g.progress()).await?;
+    out.emit(&report, || render(&report));
+    Ok(if report.skipped.is_empty() { exit::OK } else { exit::PARTIAL })
+}
+
+/// The report for people.
+fn render(r: &RestoreReport) {
+    println!("restored {} files ({}); {} were already in place", r.restored, human_bytes(r.bytes), r.already_present);
+    for s in &r.skipped {
+        eprintln!("not restored {} ({}): {}", s.path, s.reason, s.detail);
+    }
+}

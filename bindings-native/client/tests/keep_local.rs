@@ -1,0 +1,66 @@
+//! "Keep on this device" in the background service: after a cycle's push, the media older than
+//! the chosen days are offloaded once proven in the cloud (screen here; audio kept forever),
+//! the status reports the space freed, and a second cycle has nothing more to do.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use sync_client::service::{ServiceOptions, SyncInterval, SyncService};
+use sync_client::{KeepLocal, SyncSession};
+use sync_core::UnixMillis;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_offloads_media_older_than_keep_local() {
+    let server = TestServer::start().await;
+    let token = server.add_user("keep@example.com", "pro").await;
+    let dir = tempfile::tempdir().unwrap();
+    let ten_days_ago = UnixMillis((sync_server::time::now_ms().0 / 86_400_000 - 10) * 86_400_000);
+    let options = sync_fixture::FixtureOptions {
+        generation: Generation::Feb2026,
+        days: 1,
+        hours_per_day: 1,
+        monitors: 1,
+        chunk_secs: 300,
+        video_kib: 8,
+        audio_kib: 4,
+        first_day: Some(ten_days_ago),
+        seed: 41,
+        ..Default::default()
+    };
+    let summary = sync_fixture::write_fixture(dir.path(), &options, false).unwrap();
+    let cfg = device_config(dir.path(), &server.url, &token, "keeper");
+    let (session, _) = SyncSession::init(&cfg, PASSWORD).await.unwrap();
+    let keep = KeepLocal { screen: Some(7), audio: None };
+    let service = SyncService::new(
+        session.clone(),
+        ServiceOptions { interval: SyncInterval::Manual, keep_local: keep, ..ServiceOptions::default() },
+    );
+    tokio::time::timeout(Duration::from_secs(120), service.sync_now()).await.unwrap().unwrap();
+    let status = service.status();
+    assert_eq!(status.archive_error, None);
+    let report = status.last_archive.clone().expect("an offload ran");
+    assert_eq!(report.files, summary.video_chunks, "{report:?}");
+    assert!(report.skipped.is_empty(), "{report:?}");
+    let proofs = session
+        .with_state(|s| s.uploaded_proofs(&["video_chunks", "audio_chunks"], UnixMillis(0), UnixMillis(i64::MAX)))
+        .unwrap();
+    let mut freed = 0;
+    for p in &proofs {
+        let video = p.source_table == "video_chunks";
+        assert_eq!(p.path.exists(), !video, "{}", p.path.display());
+        if video {
+            freed += p.plain_size;
+        }
+    }
+    assert_eq!(report.bytes_freed, freed);
+    assert!(proofs.iter().any(|p| p.source_table == "audio_chunks"));
+    // The next cycle has nothing more to offload.
+    service.sync_now().await.unwrap();
+    let again = service.status().last_archive.unwrap();
+    assert_eq!((again.files, again.already_offloaded), (0, summary.video_chunks));
+    assert_eq!(session.with_state(|s| s.offloaded_totals()).unwrap(), (summary.video_chunks, freed));
+}
