@@ -11,6 +11,7 @@
 pub mod api;
 pub mod envelopes;
 pub mod limits;
+pub mod pair;
 pub mod values;
 
 pub use api::*;

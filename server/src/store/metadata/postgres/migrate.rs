@@ -12,10 +12,11 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_index_tokens.sql")),
     (3, include_str!("migrations/0003_postings.sql")),
+    (4, include_str!("migrations/0004_pairing.sql")),
 ];
 
 /// The version a database has once every migration ran.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Key of the advisory lock held while migrating (any constant; "spsync" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7370_7379_6e63;
@@ -75,6 +76,7 @@ mod tests {
             (1, "72d1edde8991574a4a65a911ecda2a48f82661222294461a758a31a876b75023"),
             (2, "d4692984845fc326f35b5e0079b592959f70d7aea2c22c605784de8269cd5d40"),
             (3, "3e0b16b56a0395f805e01076f5b856d98cb29d8a9dbea932209c0d55def974b8"),
+            (4, "136eb53f44712d6894f3d5c95997d4117cb6fc020c7dbe73c6c4a9e2e1ff6db6"),
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));

@@ -21,13 +21,14 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_index_tokens.sql")),
     (3, include_str!("migrations/0003_postings.sql")),
+    (4, include_str!("migrations/0004_pairing.sql")),
 ];
 
 /// The Rust steps of migrations, by version.
 const STEPS: &[(i64, Step)] = &[(3, super::postings::rebuild_from_rows)];
 
 /// The version a database has once every migration ran.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The version `conn`'s database records.
 pub fn schema_version(conn: &Connection) -> StoreResult<i64> {
@@ -64,6 +65,7 @@ mod tests {
             (1, "d08b1a1491485144fba9099fbff4320080cf7a2f773239ebf1dd7c3a08a46510"),
             (2, "db64785f479367377c794c5555adf3463e011a20710c394e38626bfe4dae94d5"),
             (3, "ceca25ab47bf3be4c66c9f144b92423ac42b26dd7c416a4cad9303e7c34989f8"),
+            (4, "898854bea478906df953ba7cf02ed8a6f2d51948b3aa207b28ec3ccb01e87aba"),
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));
