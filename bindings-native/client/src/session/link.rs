@@ -4,9 +4,11 @@
 //! keys, then persist what an unlock persists and register with `/init`).
 //!
 //! Who closes the mailbox: the joiner, when its session ends in any way (it has read
-//! everything it will read); the initiator only when no message of it is left to read (it
-//! cancels before a joiner came, or fails before its confirmation). Otherwise the server
-//! forgets the mailbox after its 10 minutes. The code, the keys and the side tokens are never
+//! everything it will read); the initiator when its session fails or is cancelled (after
+//! [`CLOSE_GRACE`] when its confirmation may still be unread: a joiner with a wrong code learns
+//! it from that message), not after it sent the keys or the refusal (the joiner reads them,
+//! then closes). A joiner whose mailbox is closed under it fails with `NOT_FOUND`: the other
+//! device ended the pairing. Otherwise the server forgets the mailbox after its 10 minutes. The code, the keys and the side tokens are never
 //! logged: `Debug` of [`Linking`] shows the mailbox and the stage.
 
 use std::time::Duration;
@@ -28,6 +30,8 @@ use crate::state::StateLock;
 
 /// How often a side asks the mailbox for its peer's messages.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a failed initiator leaves its confirmation for the joiner before closing.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// One side's end of the mailbox: its number, side token and read cursor, and the session's
 /// deadline.
@@ -146,7 +150,12 @@ impl Linking {
     /// server's `PAIR_EXPIRED`). Any failure ends the pairing.
     pub async fn wait_for_joiner(&mut self) -> Result<DeviceInfo> {
         let waited = self.wait().await;
-        if waited.is_err() && !self.confirmation_posted {
+        if waited.is_err() {
+            if self.confirmation_posted {
+                // The joiner may not have read this side's confirmation yet: it tells a joiner
+                // with a wrong code that the code was wrong.
+                tokio::time::sleep(CLOSE_GRACE).await;
+            }
             self.relay.close().await;
         }
         waited
