@@ -281,6 +281,27 @@ export class MediaPack {
   free(): void;
 }
 
+/** What `Joiner.receive` gives back: messages to post, the code confirmed, or the keys. */
+export type JoinerStep = { send: string[] } | { confirmed: true } | { keys: Keys };
+
+/**
+ * The joiner's side of device linking (docs/FORMAT.md section 12): a browser joins an account
+ * with the code a desktop shows, through the server's mailbox (`/pair/*`, relayed by the page).
+ * Every error ends the session: `pairing_failed` (a wrong code), `pairing_denied` (refused),
+ * `pairing_expired`, `pairing_replayed`, `pairing_out_of_order`, `pairing_foreign`, `tampered`.
+ */
+export class Joiner {
+  /** Starts with a typed code (or link URI), this browser's name and OS, and the time now. */
+  constructor(code: string, deviceName: string, deviceOs: string, nowMs: number);
+  /** The mailbox number (the code's first part). */
+  mailbox(): number;
+  /** Takes the desktop's next message (exact text); `minimum` is the rollback guard, as for `unlock`. */
+  receive(message: string, nowMs: number, minimum?: number | { key_version: number; key_id?: string } | null): JoinerStep;
+  /** `awaiting_initiator`, `awaiting_confirmation`, `awaiting_keys` or `ended`. */
+  stage(): string;
+  free(): void;
+}
+
 export interface NewAccount {
   envelope: Envelope;
   recoveryEnvelope: RecoveryEnvelope;

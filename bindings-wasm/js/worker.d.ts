@@ -28,6 +28,8 @@ export class SyncWorker {
     minimum?: MinimumKey,
   ): Promise<RemoteKeys>;
   terms(text: string): Promise<string[]>;
+  /** Starts joining an account with a code or link URI (device linking); the keys stay in the worker. */
+  joinStart(code: string, deviceName: string, deviceOs: string, nowMs: number): Promise<RemoteJoiner>;
   /** Opens a media pack from a whole payload decrypted elsewhere (e.g. streamed); free it when done. */
   openMediaPack(payload: Bytes): Promise<RemoteMediaPack>;
   isMediaPack(bytes: Bytes): Promise<boolean>;
@@ -75,5 +77,17 @@ export class RemoteMediaPack {
   /** The bytes of the entry named `name`, or `undefined` when the pack has none. */
   entry(name: string): Promise<Uint8Array | undefined>;
   /** Releases the pack's payload in the worker. */
+  free(): Promise<boolean>;
+}
+
+/** A `Joiner` in the worker. */
+export class RemoteJoiner {
+  readonly mailbox: number;
+  /** Takes the desktop's next message: messages to post, the code confirmed, or the keys (kept in the worker). */
+  receive(
+    message: string,
+    nowMs: number,
+    minimum?: MinimumKey,
+  ): Promise<{ send: string[] } | { confirmed: true } | { keys: RemoteKeys }>;
   free(): Promise<boolean>;
 }

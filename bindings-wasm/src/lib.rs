@@ -1,7 +1,8 @@
 //! # sync-wasm
 //!
 //! screenpipe sync's core ([`sync_core`]) for browsers and Node through wasm-bindgen: account
-//! creation and unlock, streaming blob decryption, records, media packs, search tokens. Published as an npm
+//! creation and unlock, streaming blob decryption, records, media packs, search tokens, joining
+//! an account with a short code (the joiner's side of device linking). Published as an npm
 //! package (see `README.md`). The bindings wrap the core; every byte of cryptography is the
 //! core's.
 //!
@@ -14,6 +15,7 @@ mod decryptor;
 mod error;
 mod keys;
 mod pack;
+mod pair;
 #[cfg(feature = "testing")]
 mod testing;
 
@@ -23,6 +25,7 @@ use wasm_bindgen::prelude::*;
 pub use decryptor::BlobDecryptor;
 pub use keys::{Keys, create_account, unlock, unlock_with_recovery};
 pub use pack::{MediaPack, is_media_pack, pack_header_length, pack_index};
+pub use pair::Joiner;
 #[cfg(feature = "testing")]
 pub use testing::*;
 

@@ -152,3 +152,52 @@ pub fn testing_media_pack(entries: JsValue) -> JsResult<js_sys::Uint8Array> {
     payload.extend_from_slice(&data);
     Ok(js_sys::Uint8Array::from(&payload[..]))
 }
+
+/// Randomness that replays fixed bytes (a vector's `joiner_random`), failing once spent.
+struct Replay {
+    bytes: Vec<u8>,
+    used: usize,
+}
+
+impl sync_core::RandomSource for Replay {
+    fn fill(&mut self, dest: &mut [u8]) -> sync_core::Result<()> {
+        let end = self.used + dest.len();
+        let src = self.bytes.get(self.used..end).ok_or(sync_core::Error::Random)?;
+        dest.copy_from_slice(src);
+        self.used = end;
+        Ok(())
+    }
+}
+
+/// A [`crate::pair::Joiner`] drawing `random` (base64url, a vector's `joiner_random`) instead of
+/// the system's randomness.
+#[wasm_bindgen(js_name = testingJoiner)]
+pub fn testing_joiner(
+    code: &str,
+    device_name: &str,
+    device_os: &str,
+    now_ms: f64,
+    random: &str,
+) -> JsResult<crate::pair::Joiner> {
+    let bytes = base64url::decode(random).js()?;
+    crate::pair::Joiner::make(code, device_name, device_os, now_ms, &mut Replay { bytes, used: 0 })
+}
+
+/// [`crate::pair::Joiner::receive`] with the payload as base64url bytes (`{payload}`) instead of
+/// keys, for the vectors' opaque payloads.
+#[wasm_bindgen(js_name = testingJoinerReceive)]
+pub fn testing_joiner_receive(joiner: &mut crate::pair::Joiner, message: &str, now_ms: f64) -> JsResult<JsValue> {
+    let out = Object::new();
+    match joiner.step(message, now_ms)? {
+        sync_core::pairing::JoinerEvent::Send(messages) => {
+            let list = Array::new();
+            for m in messages {
+                list.push(&JsValue::from_str(&m.into_string()));
+            }
+            convert::set(&out, "send", &list)?;
+        }
+        sync_core::pairing::JoinerEvent::Confirmed => convert::set(&out, "confirmed", &JsValue::TRUE)?,
+        sync_core::pairing::JoinerEvent::Keys(payload) => convert::set(&out, "payload", &b64(payload.expose()))?,
+    }
+    Ok(out.into())
+}

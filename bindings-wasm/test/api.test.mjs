@@ -2,6 +2,7 @@
 // errors JavaScript sees, and decryptionStream over a web ReadableStream (as a fetch() body).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as esm from '../dist/node/index.mjs';
 import init from '../dist/node/index.mjs';
@@ -21,6 +22,7 @@ const API = [
   'Keys',
   'BlobDecryptor',
   'MediaPack',
+  'Joiner',
   'isMediaPack',
   'packHeaderLength',
   'packIndex',
@@ -160,4 +162,26 @@ test('decryptionStream decrypts a ReadableStream (a fetch() body) and errors on 
   assert.equal(d.bytesOut, 65536);
   d.free();
   keys.free();
+});
+
+test('Joiner: the joiner of device linking (code or link URI), errors with codes', () => {
+  const doc = JSON.parse(readFileSync(new URL('../../tests/vectors/pairing.json', import.meta.url), 'utf8'));
+  const v = doc.vectors[0];
+  const start = Date.parse(v.start);
+  const joiner = new sync.Joiner(v.code, 'Browser', 'Chrome on Linux', start);
+  assert.equal(joiner.mailbox(), Number(v.code.split('-')[0]));
+  assert.equal(joiner.stage(), 'awaiting_initiator');
+  const step = joiner.receive(v.messages[0], start);
+  assert.equal(step.send.length, 2);
+  assert.deepEqual(JSON.parse(step.send[0]).device, { name: 'Browser', os: 'Chrome on Linux' });
+  assert.equal(JSON.parse(step.send[1]).kind, 'confirm');
+  assert.equal(joiner.stage(), 'awaiting_confirmation');
+  // The vector's message 4 confirms another joiner's transcript (other randomness): refused.
+  assert.throws(() => joiner.receive(v.messages[3], start), (e) => e.name === 'SyncError' && e.code === 'pairing_failed');
+  assert.equal(joiner.stage(), 'ended');
+  assert.throws(() => joiner.receive(v.messages[3], start), (e) => e.code === 'invalid_state');
+  assert.throws(() => new sync.Joiner('12-not-a-code', 'B', 'C', start), (e) => e.code === 'invalid_input');
+  assert.throws(() => new sync.Joiner(v.code, 'bad\u0007name', 'C', start), (e) => e.code === 'invalid_input');
+  const uri = `screenpipe-sync://link?v=1&code=${v.code}&server=https%3A%2F%2Fsync.example.com`;
+  assert.equal(new sync.Joiner(uri, 'B', 'C', start).mailbox(), joiner.mailbox());
 });

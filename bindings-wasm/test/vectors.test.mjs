@@ -17,6 +17,7 @@ const vectorsDir = path.resolve(here, '../../tests/vectors');
 const sync = require('../dist/testing/sync_wasm.js');
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
+let pairingJoinerRuns = 0;
 const unb64 = (text) => new Uint8Array(Buffer.from(text, 'base64url'));
 
 /** Runs `fn`; returns {ok: value} or {error: code}, failing on a non-SyncError. */
@@ -200,6 +201,37 @@ const runners = {
       (token) => assert.equal(token, v.token, v.comment),
     );
   },
+  // Device linking: this package implements the joiner's side only (a browser is linked from a
+  // desktop), so it runs every vector from the joiner's side: the ok vectors' messages 2 and 3
+  // made byte for byte from message 1 and `joiner_random`, message 4 accepted, then the payload
+  // (or pairing_denied); the delivery vectors of side `joiner`. The initiator's vectors are the
+  // core's (cargo test -p sync-core).
+  pairing(v) {
+    const start = Date.parse(v.start);
+    const joiner = () => sync.testingJoiner(v.joiner_code ?? v.code, v.device.name, v.device.os, start, v.joiner_random);
+    if (v.messages) {
+      const j = joiner();
+      assert.deepEqual(sync.testingJoinerReceive(j, v.messages[0], start).send, [v.messages[1], v.messages[2]], v.comment);
+      assert.deepEqual({ ...sync.testingJoinerReceive(j, v.messages[3], start) }, { confirmed: true }, v.comment);
+      const last = attempt(() => sync.testingJoinerReceive(j, v.messages[4], start));
+      if (v.approve) assert.equal(last.ok?.payload, v.payload, v.comment);
+      else assert.equal(last.error, 'pairing_denied', v.comment);
+      assert.equal(j.stage(), 'ended');
+      pairingJoinerRuns += 1;
+      return;
+    }
+    if (v.side !== 'joiner') return;
+    const j = joiner();
+    const at = v.at ? Date.parse(v.at) : start;
+    v.deliver.forEach((message, i) => {
+      if (i + 1 < v.deliver.length) {
+        sync.testingJoinerReceive(j, message, start);
+      } else {
+        expect(v, () => sync.testingJoinerReceive(j, message, at));
+      }
+    });
+    pairingJoinerRuns += 1;
+  },
   terms(v) {
     expect(
       v,
@@ -211,9 +243,7 @@ const runners = {
 
 // Vector kinds whose API this package does not expose yet, with where they are checked instead.
 // A kind missing from both lists fails the run below.
-const notInThisPackage = {
-  pairing: 'device linking is not in the wasm package yet; core/testkit (cargo test -p sync-core) checks these vectors',
-};
+const notInThisPackage = {};
 
 const files = readdirSync(vectorsDir)
   .filter((f) => f.endsWith('.json'))
@@ -242,3 +272,10 @@ for (const file of files) {
     });
   });
 }
+
+test('the pairing vectors ran from the joiner\'s side', () => {
+  const doc = JSON.parse(readFileSync(path.join(vectorsDir, 'pairing.json'), 'utf8'));
+  const expected = doc.vectors.filter((v) => v.messages || v.side === 'joiner').length;
+  assert.ok(expected >= 10, `only ${expected} joiner-side vectors`);
+  assert.equal(pairingJoinerRuns, expected);
+});

@@ -13,7 +13,8 @@
 //!   `abandoned_upload_after` without a blob row, written through a URL whose blob was removed
 //!   while the URL was still valid (the local store checks the row before writing);
 //! - staged uploads older than `abandoned_upload_after` whose blob is gone or complete: a `PUT`
-//!   through a still-valid upload URL after completion or removal (counted as orphans).
+//!   through a still-valid upload URL after completion or removal (counted as orphans);
+//! - pairing mailboxes past their deadline, with their messages.
 //!
 //! Metadata rows go first, objects after: a blob is never visible without its object.
 
@@ -40,6 +41,8 @@ pub struct CleanupReport {
     pub partial_files: u64,
     /// Objects without a blob row.
     pub orphan_objects: u64,
+    /// Pairing mailboxes past their deadline, with their messages.
+    pub expired_mailboxes: u64,
 }
 
 /// Objects listed per page by the orphan sweep.
@@ -139,6 +142,7 @@ pub async fn run_once(state: &AppState, now: UnixMillis) -> StoreResult<CleanupR
     report.partial_files = state.objects.sweep_partial_uploads(crate::time::to_system_time(cutoff)).await?;
     report.orphan_objects = sweep_orphans(state, crate::time::to_system_time(cutoff)).await?
         + sweep_staged(state, crate::time::to_system_time(cutoff)).await?;
+    report.expired_mailboxes = state.metadata.remove_expired_mailboxes(now).await?;
     Ok(report)
 }
 
@@ -158,6 +162,7 @@ pub async fn run_periodically(state: AppState, stop: impl Future<Output = ()>) {
                             abandoned_uploads = report.abandoned_uploads,
                             partial_files = report.partial_files,
                             orphan_objects = report.orphan_objects,
+                            expired_mailboxes = report.expired_mailboxes,
                             "cleanup"
                         );
                     }

@@ -1,8 +1,8 @@
 // Kotlin drives sync-native's uniffi bindings against a real sync-server on loopback.
 // Run by tests/uniffi/test.sh (compiled with kotlinc against JNA and kotlinx-coroutines, run with
 // java -Djna.library.path=<folder of libsync_native.so>). Same environment as the Python test:
-// SYNC_SERVER_URL, SYNC_SERVER_DATA, SYNC_SERVER_BIN, SYNC_FIXTURE, SYNC_EMPTY_FIXTURE, and
-// SYNC_WORK (a scratch folder). Exits non-zero on the first failed check.
+// SYNC_SERVER_URL, SYNC_SERVER_DATA, SYNC_SERVER_BIN, SYNC_CLI_BIN, SYNC_FIXTURE,
+// SYNC_EMPTY_FIXTURE, and SYNC_WORK (a scratch folder). Exits non-zero on the first failed check.
 
 import java.io.File
 import java.util.Collections
@@ -206,6 +206,45 @@ fun main() = runBlocking {
     // Viewer crypto: bad input is a typed error too.
     expect<SyncFfiException.InvalidInput>("bad envelope") { unlockEnvelope("{", PASSWORD, null, null) }
     check(searchTerms("Budget review, budget!") == listOf("budget", "review"), "terms")
+
+    // Linking: a desktop (the CLI) links, this phone (Kotlin) joins with its code, no password,
+    // then pulls with the keys it received.
+    val lDir = deviceDir("l", "SYNC_FIXTURE")
+    val cliEnv = mapOf(
+        "SCREENPIPE_SYNC_SERVER" to SERVER,
+        "SCREENPIPE_SYNC_TOKEN" to token,
+        "SCREENPIPE_SYNC_DB" to File(lDir, "db.sqlite").path,
+        "SCREENPIPE_SYNC_DATA_DIR" to File(lDir, "data").path,
+        "SCREENPIPE_SYNC_STATE_DIR" to File(lDir, "sync").path,
+        "SCREENPIPE_SYNC_PASSWORD" to PASSWORD,
+        "SCREENPIPE_SYNC_DEVICE_NAME" to "cli L",
+    )
+    fun cli(vararg args: String): Process {
+        val pb = ProcessBuilder(System.getenv("SYNC_CLI_BIN"), *args).redirectError(ProcessBuilder.Redirect.DISCARD)
+        pb.environment().putAll(cliEnv)
+        return pb.start()
+    }
+    check(cli("init").waitFor() == 0, "the CLI device unlocks")
+    val link = cli("link", "--yes")
+    val lines = link.inputStream.bufferedReader()
+    var code: String? = null
+    while (code == null) {
+        val line = lines.readLine() ?: break
+        if (line.startsWith("code: ")) code = line.removePrefix("code: ").trim()
+    }
+    check(code != null && code.split("-").size == 4, "link shows a code")
+    val k = SyncManager(config(deviceDir("k"), token, "kotlin K"))
+    val linked = k.join(code!!)
+    check(linked.keyVersion == 1U && linked.exportedKeys.contains("spsync-exported-keys") && k.isUnlocked(), "joined: ${linked.deviceId}")
+    lines.readText()
+    check(link.waitFor() == 0, "the CLI sent the keys")
+    val kPulled = k.pull(null, null)
+    check(kPulled.importedBlobs > 0UL && kPulled.failures.isEmpty(), "the linked phone pulls: $kPulled")
+    k.lock()
+    val again = SyncManager(config(File(WORK, "k"), token, "kotlin K"))
+    again.resume(linked.exportedKeys)
+    check(again.isUnlocked(), "resume with the keys join returned")
+    again.lock()
 
     a.lock()
     b.lock()

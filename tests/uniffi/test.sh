@@ -61,6 +61,7 @@ for _ in $(seq 100); do
 done
 
 export SYNC_SERVER_URL="http://127.0.0.1:$port" SYNC_SERVER_DATA="$work/server" SYNC_SERVER_BIN="$server_bin"
+export SYNC_CLI_BIN="$cli_bin"
 export SYNC_FIXTURE="$work/fixture" SYNC_EMPTY_FIXTURE="$work/empty"
 
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then

@@ -7,6 +7,7 @@ server and writes the fixtures, then passes them in the environment:
   SYNC_SERVER_URL    the server (http://127.0.0.1:PORT)
   SYNC_SERVER_DATA   its data folder (metadata.sqlite3: the quota test edits it)
   SYNC_SERVER_BIN    the sync-server binary (accounts are added with `user add`)
+  SYNC_CLI_BIN       the screenpipe-sync binary (the other side of the linking test)
   SYNC_FIXTURE       a small screenpipe folder (db.sqlite + data/) to copy for device A
   SYNC_EMPTY_FIXTURE an empty screenpipe folder to copy for the other devices
 """
@@ -337,3 +338,93 @@ def test_password_change_recovery_and_viewer_crypto(tmp_path):
     assert len(tokens) >= 4 and all(len(t) == 22 for t in tokens)
     assert sn.search_terms("Budget review, budget!") == ["budget", "review"]
     assert "QUOTA_EXCEEDED" in sn.error_codes() and "wrong_password" in sn.error_codes()
+
+
+def cli_env(d, token, name, password=False):
+    """The environment of `screenpipe-sync` on device folder d (a folder stands in for the OS
+    keychain: the debug build's SCREENPIPE_SYNC_TEST_KEYS_DIR)."""
+    env = dict(
+        os.environ,
+        SCREENPIPE_SYNC_SERVER=SERVER,
+        SCREENPIPE_SYNC_TOKEN=token,
+        SCREENPIPE_SYNC_DB=str(d / "db.sqlite"),
+        SCREENPIPE_SYNC_DATA_DIR=str(d / "data"),
+        SCREENPIPE_SYNC_STATE_DIR=str(d / "sync"),
+        SCREENPIPE_SYNC_DEVICE_NAME=name,
+        SCREENPIPE_SYNC_MEDIA_SETTLE_SECS="0",
+        SCREENPIPE_SYNC_TEST_KEYS_DIR=str(d / "keychain"),
+    )
+    env.pop("SCREENPIPE_SYNC_PASSWORD", None)
+    if password:
+        env["SCREENPIPE_SYNC_PASSWORD"] = PASSWORD
+    return env
+
+
+def test_linking_python_and_the_cli_both_ways(tmp_path):
+    _, token = add_user()
+    cli = os.environ["SYNC_CLI_BIN"]
+    a_dir = device_dir(tmp_path, "a", "SYNC_FIXTURE")
+    env_a = cli_env(a_dir, token, "cli A", password=True)
+    subprocess.run([cli, "init"], env=env_a, check=True, capture_output=True)
+    subprocess.run([cli, "push"], env=env_a, check=True, capture_output=True)
+
+    # The CLI links, Python joins with the code: no password; then pulls A's data.
+    link = subprocess.Popen([cli, "link", "--yes"], env=env_a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    code = next(line[len("code: "):].strip() for line in link.stdout if line.startswith("code: "))
+    b_dir = device_dir(tmp_path, "b")
+    b = sn.SyncManager(config(b_dir, token, "python B"))
+    joined = run(b.join(code))
+    assert joined.key_version == 1 and joined.device_id
+    assert json.loads(joined.exported_keys)["format"] == "spsync-exported-keys"
+    assert "exported_keys" not in repr(sn.LinkedDevice(name="x", os="y"))
+    assert link.wait(timeout=60) == 0, link.stderr.read()
+    assert b.is_unlocked()
+    pulled = run(b.pull(None, None))
+    assert pulled.imported_blobs > 0 and not pulled.failures
+    # The keys `join` returned unlock a fresh manager of the same device (no password).
+    b_again = sn.SyncManager(config(b_dir, token, "python B"))
+    run(b_again.resume(joined.exported_keys))
+    assert b_again.is_unlocked()
+
+    # Python links, the CLI joins; the CLI then pulls without a password.
+    session = run(b.link_start())
+    assert session.link_uri().startswith("screenpipe-sync://link?v=1&code=")
+    assert session.code().split("-")[0].isdigit() and len(session.code().split("-")) == 4
+    c_dir = device_dir(tmp_path, "c")
+    env_c = cli_env(c_dir, token, "cli C")
+    joiner = subprocess.Popen([cli, "join", session.code(), "--json"], env=env_c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    device = run(session.wait_for_joiner())
+    assert device.name == "cli C" and device.os
+    run(session.link_approve(True))
+    out, err = joiner.communicate(timeout=60)
+    assert joiner.returncode == 0, err
+    assert json.loads(out)["remembered"] is True
+    pull = subprocess.run([cli, "pull", "--json"], env=env_c, capture_output=True, text=True)
+    assert pull.returncode == 0, pull.stderr
+    with pytest.raises(sn.SyncFfiError) as ended:
+        run(session.link_approve(True))
+    assert ended.value.code == "invalid_state"
+
+    # A wrong code: both sides fail with pairing_failed; a refusal: pairing_denied.
+    d = sn.SyncManager(config(device_dir(tmp_path, "d"), token, "python D"))
+    session = run(b.link_start())
+    words = session.code().split("-")
+    words[1] = "ability" if words[1] == "abandon" else "abandon"
+
+    async def both(approve_with=None, code="-".join(words)):
+        async def initiator():
+            device = await session.wait_for_joiner()
+            if approve_with is not None:
+                await session.link_approve(approve_with)
+            return device
+        return await asyncio.gather(initiator(), d.join(code), return_exceptions=True)
+
+    waited, joined = run(both())
+    assert isinstance(waited, sn.SyncFfiError) and waited.code == "pairing_failed"
+    assert isinstance(joined, sn.SyncFfiError) and joined.code == "pairing_failed"
+    session = run(b.link_start())
+    waited, joined = run(both(approve_with=False, code=session.code()))
+    assert waited.name == "python D"
+    assert isinstance(joined, sn.SyncFfiError) and joined.code == "pairing_denied"
+    assert not d.is_unlocked()
+    assert "PAIR_TAKEN" in sn.error_codes()

@@ -10,6 +10,7 @@ import { parseDeepLink } from './dayModel';
 import { DayView } from './dayView';
 import { byId } from './dom';
 import { ImageCache } from './imageCache';
+import { linkKeys, wireLink } from './link';
 import { SearchView } from './searchView';
 import {
   accountKey,
@@ -85,6 +86,7 @@ class App {
       void this.unlock();
     });
     els.lock.addEventListener('click', () => void this.lock());
+    wireLink((code) => void this.unlock(code));
     for (const button of document.querySelectorAll<HTMLButtonElement>('nav.views button')) {
       button.addEventListener('click', () => this.show(button.dataset.view ?? 'timeline'));
     }
@@ -120,7 +122,8 @@ class App {
     els.form.toggleAttribute('aria-busy', busy);
   }
 
-  async unlock(): Promise<void> {
+  /** Unlocks with the password, or, with `linkCode`, with keys linked from a desktop (link.ts). */
+  async unlock(linkCode: string | null = null): Promise<void> {
     if (this.busy || this.session !== null) return;
     this.setError(null);
     const password = els.password.value;
@@ -138,7 +141,7 @@ class App {
       els.token.focus();
       return;
     }
-    if (password === '') {
+    if (password === '' && linkCode === null) {
       this.setError('Type the encryption password.');
       els.password.focus();
       return;
@@ -163,9 +166,15 @@ class App {
       );
       let keys: RemoteKeys;
       try {
-        keys = unlocked = await worker.unlock(init.envelope, password, init.keyring, minimumOf(guard));
+        keys = unlocked =
+          linkCode === null
+            ? await worker.unlock(init.envelope, password, init.keyring, minimumOf(guard))
+            : await linkKeys({ server, token, code: linkCode, worker, deviceName: 'Web viewer', deviceOs: deviceOs(), minimum: minimumOf(guard), onStep: (t) => this.setStep(t) });
       } catch (e) {
         throw explainUnlockError(e, guard);
+      }
+      if (keys.keyId !== init.envelope.key_id) {
+        throw new UnlockError('rollback', 'The linked keys are not the account’s current keys (the server’s envelope names another). Refusing.');
       }
       if (generation !== this.generation) return;
       const seen = { key_version: keys.keyVersion, key_id: keys.keyId };

@@ -12,7 +12,7 @@ use sync_client::config::{ConfigFile, SyncConfig};
 use sync_client::{Progress, SyncError, SyncSession};
 
 use crate::progress_bars;
-use crate::secrets::secret;
+use crate::secrets::{secret, secret_if_given};
 
 /// Options every command takes.
 #[derive(Args, Clone)]
@@ -153,8 +153,17 @@ impl Global {
         secret("SCREENPIPE_SYNC_PASSWORD", self.password_file.as_deref(), "Password: ", false)
     }
 
-    /// The account unlocked with the password.
+    /// The account unlocked: with the password when one is given (`SCREENPIPE_SYNC_PASSWORD`,
+    /// `--password-file`), else with the keys remembered for this device in the OS keychain (a
+    /// device linked with `join`, or remembered by the daemon), else with the password asked
+    /// on the terminal.
     pub(crate) async fn unlock(&self, config: &SyncConfig) -> Result<SyncSession, SyncError> {
+        if let Some(password) = secret_if_given("SCREENPIPE_SYNC_PASSWORD", self.password_file.as_deref())? {
+            return SyncSession::unlock(config, &password).await;
+        }
+        if let Some(session) = crate::remembered::resume(config).await? {
+            return Ok(session);
+        }
         SyncSession::unlock(config, &self.password()?).await
     }
 }

@@ -7,6 +7,7 @@ mod commands;
 mod global;
 mod output;
 mod progress_bars;
+mod remembered;
 mod secrets;
 
 use std::process::ExitCode;
@@ -15,8 +16,8 @@ use clap::{Parser, Subcommand};
 use sync_client::SyncError;
 
 use commands::{
-    archive, change_password, daemon, dev, devices, init, pull, push, recover, restore, retention, rotate_key, search,
-    service, status, verify,
+    archive, change_password, daemon, dev, devices, init, join, link, pull, push, recover, restore, retention,
+    rotate_key, search, service, status, verify,
 };
 use global::Global;
 use output::{Out, exit, exit_code};
@@ -62,6 +63,12 @@ enum Command {
     Recover(recover::RecoverArgs),
     /// Rotate the master key (prints the new recovery phrase once).
     RotateKey,
+    /// Link a new device: show a short code (`code: …`), wait for the device that types it,
+    /// approve it, send it the keys.
+    Link(link::LinkArgs),
+    /// Join the account on this new device with the code shown by `link` (no password); the
+    /// keys go to the OS keychain.
+    Join(join::JoinArgs),
     /// Run background sync with the settings page on 127.0.0.1 (until SIGINT or SIGTERM).
     Daemon(daemon::DaemonArgs),
     /// Start the daemon at login: install, uninstall, status.
@@ -88,6 +95,8 @@ async fn run(cli: &Cli, out: Out) -> Result<u8, SyncError> {
         Command::ChangePassword(args) => change_password::run(args, g, &config()?, out).await,
         Command::Recover(args) => recover::run(args, &config()?, out).await,
         Command::RotateKey => rotate_key::run(g, &config()?, out).await,
+        Command::Link(args) => link::run(args, g, &config()?, out).await,
+        Command::Join(args) => join::run(args, &config()?, out).await,
         Command::Daemon(args) => daemon::run(args, g, out).await,
         Command::Service(args) => service::run(args, g, out).await,
         Command::Dev(args) => dev::run(args, out).await,

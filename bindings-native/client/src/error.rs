@@ -310,6 +310,17 @@ impl SyncError {
             "untrusted_url" => Some(
                 "the server handed out a URL on another host: add its object store to object_origins if you trust it",
             ),
+            "pairing_failed" => Some(
+                "the code was wrong, or someone interfered: start a new `screenpipe-sync link` and type its new code",
+            ),
+            "pairing_denied" => Some("the other device refused this one: no key was sent"),
+            "pairing_expired" | codes::PAIR_EXPIRED => {
+                Some("the code expired (10 minutes): start a new `screenpipe-sync link`")
+            }
+            codes::PAIR_TAKEN => Some("this code was already used by a device: start a new `screenpipe-sync link`"),
+            "pairing_replayed" | "pairing_out_of_order" | "pairing_foreign" => {
+                Some("a pairing message was replayed, reordered or injected on the way: start a new link")
+            }
             _ => None,
         }
     }

@@ -1,8 +1,9 @@
 // End to end: the daemon's settings page in headless Chromium (playwright-core, Debian's
 // /usr/bin/chromium) against a real sync-server and a daemon over a fixture database. The steps
 // run in order on one stack: connect with a wrong then the right password, status and storage
-// bar, frequency, data types and "Keep on this device" persisting across a daemon restart, Sync now sending rows
-// written meanwhile, removing another device, the server going away and coming back, a foreign
+// bar, frequency, data types and "Keep on this device" persisting across a daemon restart, Sync
+// now sending rows written meanwhile, removing another device, linking a new device (code, QR
+// code, a CLI joins, approved on the page), the server going away and coming back, a foreign
 // Host and a cross-origin POST refused, unlink. Screenshots go to test-artifacts/e2e/.
 
 import assert from 'node:assert/strict';
@@ -10,6 +11,8 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { PASSWORD, query, raw, startOtherOrigin, startStack, WRONG_PASSWORD } from './stack.mjs';
 
@@ -28,6 +31,7 @@ const ARGS = [
   '--host-resolver-rules=MAP rebind.test 127.0.0.1',
 ];
 const TIMEOUT = 60_000;
+const execFileAsync = promisify(execFile);
 
 let browser;
 let stack;
@@ -228,6 +232,47 @@ describe('the daemon settings page', () => {
     await desktop.waitFor({ state: 'detached' });
     const rows = await query(stack.serverDb, "SELECT device_name FROM devices ORDER BY device_name");
     assert.deepEqual(rows.map((r) => r.device_name), ['E2E laptop']);
+  });
+
+  test('link a new device: the code and its QR code, a CLI joins, approved on the page', async () => {
+    await page.getByRole('button', { name: 'Link a new device' }).click();
+    const codeEl = page.locator('#link-code');
+    await codeEl.waitFor();
+    const code = (await codeEl.textContent()).trim();
+    assert.match(code, /^[1-9][0-9]{0,3}(-[a-z]+){3}$/);
+    const qr = page.getByRole('img', { name: 'QR code of the link' });
+    await qr.waitFor();
+    assert.ok((await qr.getAttribute('src')).startsWith('data:image/svg+xml'));
+    assert.ok((await qr.evaluate((img) => img.complete && img.naturalWidth > 0)), 'the QR code renders');
+    await screenshot('link-code');
+    // A new device (no screenpipe database needed to join): the CLI, no password.
+    const phone = path.join(stack.dir, 'phone');
+    const env = {
+      ...process.env,
+      SCREENPIPE_SYNC_SERVER: stack.serverUrl,
+      SCREENPIPE_SYNC_TOKEN: stack.token,
+      SCREENPIPE_SYNC_STATE_DIR: path.join(phone, 'sync'),
+      SCREENPIPE_SYNC_DB: path.join(phone, 'db.sqlite'),
+      SCREENPIPE_SYNC_DATA_DIR: path.join(phone, 'data'),
+      SCREENPIPE_SYNC_DEVICE_NAME: 'E2E phone',
+      SCREENPIPE_SYNC_TEST_KEYS_DIR: path.join(phone, 'keychain'),
+    };
+    delete env.SCREENPIPE_SYNC_PASSWORD;
+    const joined = execFileAsync(process.env.SCREENPIPE_SYNC_BIN, ['join', code, '--json'], { env });
+    await page.locator('#link-device').filter({ hasText: 'E2E phone' }).waitFor();
+    await screenshot('link-approve');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('#link-status').filter({ hasText: 'The keys were sent to \u201cE2E phone\u201d' }).waitFor();
+    const { stdout } = await joined;
+    const phoneJoined = JSON.parse(stdout);
+    assert.equal(phoneJoined.remembered, true);
+    const rows = await query(stack.serverDb, "SELECT device_name FROM devices ORDER BY device_name");
+    assert.deepEqual(rows.map((r) => r.device_name), ['E2E laptop', 'E2E phone']);
+    assert.deepEqual(await query(stack.serverDb, 'SELECT COUNT(*) AS n FROM pair_mailboxes'), [{ n: 0 }]);
+    await screenshot('link-sent');
+    // The phone leaves again (the later steps expect the laptop alone).
+    const removed = await execFileAsync(process.env.SCREENPIPE_SYNC_BIN, ['devices', 'remove', phoneJoined.device_id, '--json'], { env });
+    assert.equal(JSON.parse(removed.stdout).removed, true);
   });
 
   test('the daemon survives the sync server going away and coming back', async () => {

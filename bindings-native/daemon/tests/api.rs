@@ -455,3 +455,79 @@ async fn startup_password_unlocks_and_waits_for_the_server() {
     assert_eq!(s["locked"], true);
     d.stop().await;
 }
+
+/// "Link a new device" on one daemon and "Join with a code" on another: the code and its QR
+/// code, the joiner shown for approval, the keys sent and remembered; a refusal; locking ends a
+/// link in progress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_a_new_device_and_join_with_the_code() {
+    let server = TestServer::start().await;
+    let token = server.add_user("daemon-link@example.com", "pro").await;
+    let (a_dir, b_dir, c_dir) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    small_fixture(a_dir.path(), 1, 4);
+    empty_fixture(b_dir.path());
+    empty_fixture(c_dir.path());
+    let a = TestDaemon::start(options(a_dir.path(), mock_keychain(), None)).await;
+    let b_keychain = mock_keychain();
+    let b = TestDaemon::start(options(b_dir.path(), b_keychain.clone(), None)).await;
+    let c = TestDaemon::start(options(c_dir.path(), mock_keychain(), None)).await;
+    assert_eq!(a.post("/connect", connect_body(&server, &token, PASSWORD, false)).await.0, 200);
+    assert_eq!(a.get("/link").await, json!({"stage": "idle"}));
+    // Locked daemons cannot link.
+    let (status, locked) = b.post("/link/start", json!({})).await;
+    assert_eq!((status, locked["code"].as_str()), (423, Some("locked")), "{locked}");
+
+    let (status, view) = a.post("/link/start", json!({})).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["stage"], "waiting");
+    let code = view["code"].as_str().unwrap().to_owned();
+    assert!(view["qr_svg"].as_str().unwrap().contains("<svg"));
+    assert!(view["link_uri"].as_str().unwrap().contains(&code));
+    let join = b.post("/join", json!({"server": server.url, "token": token, "code": code, "remember": true}));
+    let approve = async {
+        let start = Instant::now();
+        let view = loop {
+            let view = a.get("/link").await;
+            if view["stage"] == "approve" {
+                break view;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no joiner: {view}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(view["device_name"], "laptop");
+        let (status, sent) = a.post("/link/approve", json!({"approve": true})).await;
+        assert_eq!((status, sent["stage"].as_str()), (200, Some("sent")), "{sent}");
+    };
+    let ((status, joined), ()) = tokio::join!(join, approve);
+    assert_eq!(status, 200, "{joined}");
+    assert_eq!(joined["remembered"], true);
+    let device = sync_core::DeviceId::new(joined["device_id"].as_str().unwrap()).unwrap();
+    assert!(b_keychain.holds(&device));
+    b.wait_status("unlocked", |s| s["locked"] == false).await;
+    assert_eq!(a.post("/link/approve", json!({"approve": true})).await.0, 409);
+
+    // A refusal: the joiner is told pairing_denied and stays locked.
+    let code = a.post("/link/start", json!({})).await.1["code"].as_str().unwrap().to_owned();
+    let join = c.post("/join", json!({"server": server.url, "token": token, "code": code}));
+    let refuse = async {
+        let start = Instant::now();
+        while a.get("/link").await["stage"] != "approve" {
+            assert!(start.elapsed() < Duration::from_secs(30));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(a.post("/link/approve", json!({"approve": false})).await.1["stage"], "refused");
+    };
+    let ((status, refused), ()) = tokio::join!(join, refuse);
+    assert_ne!(status, 200);
+    assert_eq!(refused["code"], "pairing_denied", "{refused}");
+    assert_eq!(c.get("/status").await["locked"], true);
+
+    // Locking ends a link in progress (it held a copy of the keys).
+    assert_eq!(a.post("/link/start", json!({})).await.1["stage"], "waiting");
+    assert_eq!(a.post("/lock", json!({})).await.0, 204);
+    assert_eq!(a.get("/link").await, json!({"stage": "idle"}));
+    for d in [a, b, c] {
+        d.stop().await;
+    }
+}

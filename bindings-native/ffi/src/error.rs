@@ -210,6 +210,11 @@ pub fn error_codes() -> Vec<String> {
         codes::TIMEOUT,
         codes::OVERLOADED,
         codes::INTERNAL,
+        codes::PAIR_EXPIRED,
+        codes::PAIR_TAKEN,
+        codes::PAIR_FULL,
+        codes::PAIR_LIMIT,
+        codes::PAIR_FORBIDDEN,
     ];
     own.iter()
         .chain(sync_core::Error::ALL_CODES)

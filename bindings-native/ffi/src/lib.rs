@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod error;
+pub mod link;
 pub mod listener;
 pub mod manager;
 pub mod media_pack;
@@ -10,6 +11,7 @@ pub mod viewer;
 
 pub use config::{ManagerConfig, SyncFrequency};
 pub use error::{FfiResult, SyncFfiError, error_codes};
+pub use link::{JoinResult, LinkSession, LinkedDevice};
 pub use listener::SyncListener;
 pub use manager::SyncManager;
 pub use media_pack::{PackEntryRecord, is_media_pack, media_pack_entries, media_pack_entry};

@@ -40,8 +40,18 @@ impl std::fmt::Debug for SyncManager {
 }
 
 impl SyncManager {
-    fn sync_config(&self) -> FfiResult<SyncConfig> {
+    pub(crate) fn sync_config(&self) -> FfiResult<SyncConfig> {
         lock(&self.config).sync_config()
+    }
+
+    /// The unlocked session (`locked` otherwise).
+    pub(crate) fn unlocked_session(&self) -> FfiResult<SyncSession> {
+        Ok(self.service()?.session())
+    }
+
+    /// Installs an unlocked session (`join`, `resume`).
+    pub(crate) async fn install_session(&self, session: SyncSession) {
+        self.install(session).await;
     }
 
     fn service(&self) -> FfiResult<Arc<SyncService>> {

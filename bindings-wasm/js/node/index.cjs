@@ -55,6 +55,7 @@ module.exports = {
   Keys: wasm.Keys,
   BlobDecryptor: wasm.BlobDecryptor,
   MediaPack: wasm.MediaPack,
+  Joiner: wasm.Joiner,
   isMediaPack: wasm.isMediaPack,
   packHeaderLength: wasm.packHeaderLength,
   packIndex: wasm.packIndex,

@@ -14,6 +14,7 @@ export const {
   Keys,
   BlobDecryptor,
   MediaPack,
+  Joiner,
   isMediaPack,
   packHeaderLength,
   packIndex,

@@ -19,6 +19,7 @@ export {
   Keys,
   BlobDecryptor,
   MediaPack,
+  Joiner,
   isMediaPack,
   packHeaderLength,
   packIndex,

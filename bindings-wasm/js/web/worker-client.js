@@ -63,6 +63,11 @@ export class SyncWorker {
     return this.call('terms', text);
   }
 
+  /** Starts joining an account with a code (the joiner of device linking), in the worker. */
+  async joinStart(code, deviceName, deviceOs, nowMs) {
+    return new RemoteJoiner(this, await this.call('joinStart', code, deviceName, deviceOs, nowMs));
+  }
+
   buildInfo() {
     return this.call('buildInfo');
   }
@@ -176,6 +181,25 @@ export class RemoteMediaPack {
   }
 
   /** Releases the pack's payload in the worker. */
+  free() {
+    return this.client.call('free', this.handle);
+  }
+}
+
+/** A `Joiner` in the worker: the keys it receives stay there (`{keys: RemoteKeys}`). */
+export class RemoteJoiner {
+  constructor(client, { handle, mailbox }) {
+    this.client = client;
+    this.handle = handle;
+    this.mailbox = mailbox;
+  }
+
+  /** `{send: [messages]}`, `{confirmed: true}` or `{keys: RemoteKeys}`. */
+  async receive(message, nowMs, minimum) {
+    const out = await this.client.call('joinReceive', this.handle, message, nowMs, minimum);
+    return out.keys ? { keys: new RemoteKeys(this.client, out.keys) } : out;
+  }
+
   free() {
     return this.client.call('free', this.handle);
   }

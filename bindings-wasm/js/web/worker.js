@@ -60,6 +60,14 @@ const ops = {
   blobDecryptor: (handle, context) => keep(get(handle).blobDecryptor(context)),
   push: (handle, chunk) => get(handle).push(chunk),
   finish: (handle) => get(handle).finish(),
+  joinStart(code, deviceName, deviceOs, nowMs) {
+    const joiner = new sync.Joiner(code, deviceName, deviceOs, nowMs);
+    return { handle: keep(joiner), mailbox: joiner.mailbox() };
+  },
+  joinReceive(handle, message, nowMs, minimum) {
+    const step = get(handle).receive(message, nowMs, minimum);
+    return step.keys ? { keys: describeKeys(step.keys) } : { ...step };
+  },
   terms: (text) => sync.terms(text),
   buildInfo: () => sync.buildInfo(),
   free(handle) {

@@ -12,7 +12,7 @@ use crate::encoding::base64url;
 use crate::error::{Error, Result};
 
 /// Longest message accepted, in bytes.
-pub const MAX_MESSAGE_LEN: usize = 393_216;
+pub const MAX_MESSAGE_LEN: usize = crate::wire::limits::MAX_PAIR_MESSAGE_LEN;
 /// The message format version.
 pub const MESSAGE_VERSION: u32 = 1;
 /// Length of a SPAKE2 message: a side byte and a compressed point.

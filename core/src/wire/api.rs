@@ -62,6 +62,17 @@ pub mod codes {
     pub const OVERLOADED: &str = "OVERLOADED";
     /// A server fault (500).
     pub const INTERNAL: &str = "INTERNAL";
+    /// The pairing mailbox is past its deadline (410): start a new pairing.
+    pub const PAIR_EXPIRED: &str = "PAIR_EXPIRED";
+    /// The pairing mailbox already has its joiner: one joiner per code (409).
+    pub const PAIR_TAKEN: &str = "PAIR_TAKEN";
+    /// The pairing mailbox holds as many messages as it may (409).
+    pub const PAIR_FULL: &str = "PAIR_FULL";
+    /// The account has as many open pairing mailboxes as it may (409): close one or wait for
+    /// it to expire.
+    pub const PAIR_LIMIT: &str = "PAIR_LIMIT";
+    /// The side token does not name a side of this mailbox (403).
+    pub const PAIR_FORBIDDEN: &str = "PAIR_FORBIDDEN";
 }
 
 /// Every error response: `{"error": message, "code": CODE}`.

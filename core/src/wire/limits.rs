@@ -24,6 +24,9 @@ pub const MAX_DEVICE_NAME_LEN: usize = 128;
 pub const MAX_APP_VERSION_LEN: usize = 64;
 /// Largest blob the API accepts, in bytes of ciphertext (a media chunk of 1 GiB plus overhead).
 pub const MAX_BLOB_SIZE: u64 = (1 << 30) + (1 << 24);
+/// Longest pairing message, in bytes (docs/FORMAT.md, "Messages"): the core refuses a longer one
+/// and the server's mailbox does not store it.
+pub const MAX_PAIR_MESSAGE_LEN: usize = 393_216;
 /// Search tokens a blob may carry whatever its size (see [`max_tokens_for_size`]).
 pub const MIN_TOKENS_PER_BLOB: usize = 64;
 

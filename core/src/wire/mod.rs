@@ -12,6 +12,7 @@
 pub mod api;
 pub mod envelopes;
 pub mod limits;
+pub mod pair;
 pub mod retention;
 pub mod values;
 

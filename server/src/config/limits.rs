@@ -62,6 +62,18 @@ pub struct LimitSettings {
     /// example x-forwarded-for. Default: none (the peer's address).
     #[arg(long, env = "SYNC_SERVER_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+    /// Seconds a pairing mailbox lives (docs/FORMAT.md 12.5). Default: 600. Shorter only for
+    /// tests.
+    #[arg(long, env = "SYNC_SERVER_PAIR_TTL_SECS")]
+    pub pair_ttl_secs: Option<u64>,
+    /// Pairing mailboxes opened or joined per account and minute (0: no limit); each join is
+    /// one guess of a code. Default: 10.
+    #[arg(long, env = "SYNC_SERVER_PAIR_STARTS_PER_MINUTE_PER_ACCOUNT")]
+    pub pair_starts_per_minute_per_account: Option<u32>,
+    /// Other pairing calls (post, poll, close) per account and minute (0: no limit). Default:
+    /// 600.
+    #[arg(long, env = "SYNC_SERVER_PAIR_CALLS_PER_MINUTE_PER_ACCOUNT")]
+    pub pair_calls_per_minute_per_account: Option<u32>,
 }
 
 /// The resolved limits.
@@ -92,6 +104,12 @@ pub struct Limits {
     pub init_per_minute_per_account: u32,
     /// The header naming the client's address (set by a trusted reverse proxy).
     pub client_ip_header: Option<HeaderName>,
+    /// Seconds a pairing mailbox lives.
+    pub pair_ttl_secs: u64,
+    /// Pairing mailboxes opened or joined per account and minute (0: no limit).
+    pub pair_starts_per_minute_per_account: u32,
+    /// Pairing posts, polls and closes per account and minute (0: no limit).
+    pub pair_calls_per_minute_per_account: u32,
 }
 
 impl Limits {
@@ -116,6 +134,9 @@ impl Default for Limits {
             init_per_minute_per_address: 600,
             init_per_minute_per_account: 300,
             client_ip_header: None,
+            pair_ttl_secs: crate::domain::pairing::DEFAULT_TTL_SECS,
+            pair_starts_per_minute_per_account: 10,
+            pair_calls_per_minute_per_account: 600,
         }
     }
 }
@@ -202,6 +223,19 @@ pub fn resolve(over: LimitSettings, file: LimitSettings) -> Result<Limits, Confi
                 }
             })?),
         },
+        pair_ttl_secs: at_least_one(
+            "pair_ttl_secs",
+            over.pair_ttl_secs.or(file.pair_ttl_secs),
+            defaults.pair_ttl_secs,
+        )?,
+        pair_starts_per_minute_per_account: over
+            .pair_starts_per_minute_per_account
+            .or(file.pair_starts_per_minute_per_account)
+            .unwrap_or(defaults.pair_starts_per_minute_per_account),
+        pair_calls_per_minute_per_account: over
+            .pair_calls_per_minute_per_account
+            .or(file.pair_calls_per_minute_per_account)
+            .unwrap_or(defaults.pair_calls_per_minute_per_account),
     })
 }
 
@@ -232,5 +266,12 @@ mod tests {
         let zero = LimitSettings { max_pending_bytes: Some(0), ..LimitSettings::default() };
         assert!(resolve(zero, LimitSettings::default()).is_err());
         assert!(toml::from_str::<LimitSettings>("max_pending = 1").is_err());
+        let pairing: LimitSettings =
+            toml::from_str("pair_ttl_secs = 3\npair_starts_per_minute_per_account = 0").unwrap();
+        let limits = resolve(LimitSettings::default(), pairing).unwrap();
+        assert_eq!((limits.pair_ttl_secs, limits.pair_starts_per_minute_per_account), (3, 0));
+        assert_eq!(Limits::default().pair_ttl_secs, 600);
+        let zero_ttl = LimitSettings { pair_ttl_secs: Some(0), ..LimitSettings::default() };
+        assert!(resolve(zero_ttl, LimitSettings::default()).is_err());
     }
 }

@@ -14,11 +14,13 @@
 //! - [`retention`]: what the cleanup job removes (expired blobs, abandoned uploads).
 //! - [`subscriptions`]: which Stripe events change a tier.
 //! - [`search`]: how matches are filtered and ranked.
+//! - [`pairing`]: the pairing mailbox: numbers, one joiner, sides, message bounds, expiry.
 
 pub mod accounts;
 pub mod devices;
 pub mod keys;
 pub mod model;
+pub mod pairing;
 pub mod quota;
 pub mod retention;
 pub mod search;

@@ -12,6 +12,7 @@ use sync_core::wire::ErrorBody;
 use sync_core::wire::api::codes;
 
 use crate::domain::keys::KeyRuleError;
+use crate::domain::pairing::PairRefusal;
 use crate::store::StoreError;
 
 /// The cause of an internal fault.
@@ -111,6 +112,9 @@ pub enum ApiError {
         /// Seconds to wait (`Retry-After`).
         retry_after: u64,
     },
+    /// A pairing mailbox call refused by its rules ([`PairRefusal`]: 404, 410, 403 or 409).
+    #[error("{0}")]
+    Pair(#[from] PairRefusal),
     /// A server fault; the cause is logged, not answered (500).
     #[error("internal server error")]
     Internal(#[source] Cause),
@@ -140,6 +144,12 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Pair(refusal) => match refusal {
+                PairRefusal::NotFound => StatusCode::NOT_FOUND,
+                PairRefusal::Expired => StatusCode::GONE,
+                PairRefusal::Forbidden => StatusCode::FORBIDDEN,
+                PairRefusal::Taken | PairRefusal::Full | PairRefusal::Limit => StatusCode::CONFLICT,
+            },
         }
     }
 
@@ -167,6 +177,14 @@ impl ApiError {
             ApiError::RateLimited { .. } => codes::RATE_LIMITED,
             ApiError::Overloaded { .. } => codes::OVERLOADED,
             ApiError::Internal(_) => codes::INTERNAL,
+            ApiError::Pair(refusal) => match refusal {
+                PairRefusal::NotFound => codes::NOT_FOUND,
+                PairRefusal::Expired => codes::PAIR_EXPIRED,
+                PairRefusal::Forbidden => codes::PAIR_FORBIDDEN,
+                PairRefusal::Taken => codes::PAIR_TAKEN,
+                PairRefusal::Full => codes::PAIR_FULL,
+                PairRefusal::Limit => codes::PAIR_LIMIT,
+            },
         }
     }
 

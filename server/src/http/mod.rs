@@ -18,6 +18,7 @@
 //! | `rate_limit` | failed bearer tokens and `/init` per client address and account |
 //! | `headers` | security headers: `nosniff` everywhere, the viewer's policy, objects as downloads |
 //! | `init`, `upload`, `complete`, `download`, `search`, `keys`, `account`, `retention`, `webhooks` | the API routes |
+//! | `pair` | the pairing mailbox (`/pair/*`): relays a pairing's opaque messages |
 //! | `objects` | `PUT`/`GET` of the local store's signed URLs |
 //! | `site` | `/openapi.yaml`, the static viewer, unknown routes and methods |
 
@@ -32,6 +33,7 @@ pub mod init;
 pub mod keys;
 pub mod limits;
 pub mod objects;
+pub mod pair;
 pub mod rate_limit;
 pub mod request_id;
 pub mod retention;
@@ -92,6 +94,7 @@ fn api(state: &AppState) -> Router<AppState> {
         .merge(retention::router())
         .merge(keys::router())
         .merge(webhooks::router())
+        .merge(pair::router())
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::deadline));
     json.merge(objects::router()).fallback(site::not_found).method_not_allowed_fallback(site::method_not_allowed)

@@ -4,7 +4,9 @@
 //!   spent its allowance, every request it makes with a bearer token is refused until the
 //!   allowance refills, before the token is even looked up (tokens are 256-bit, so this saves
 //!   logs and CPU rather than guesses; clients behind one NAT share an allowance);
-//! - `/init` per client address and per account (it registers devices and can create keys).
+//! - `/init` per client address and per account (it registers devices and can create keys);
+//! - the pairing mailbox per account: opening and joining (each join is one guess of a code),
+//!   and the other calls (`/pair/*`).
 //!
 //! Each limit is a token bucket per key (a client address, an account): `per_minute` requests,
 //! in bursts of as many, refilled continuously. The state is this process's memory: behind a
@@ -112,6 +114,10 @@ pub struct RateLimits {
     pub init_per_address: KeyedLimit<IpAddr>,
     /// `/init` calls per account.
     pub init_per_account: KeyedLimit<i64>,
+    /// Pairing mailboxes opened or joined per account (each join is one guess of a code).
+    pub pair_starts: KeyedLimit<i64>,
+    /// Other pairing calls per account.
+    pub pair_calls: KeyedLimit<i64>,
     /// The header naming the client's address, set by a trusted reverse proxy.
     pub client_ip_header: Option<axum::http::HeaderName>,
 }
@@ -123,6 +129,8 @@ impl RateLimits {
             auth_failures: KeyedLimit::new(limits.auth_failures_per_minute),
             init_per_address: KeyedLimit::new(limits.init_per_minute_per_address),
             init_per_account: KeyedLimit::new(limits.init_per_minute_per_account),
+            pair_starts: KeyedLimit::new(limits.pair_starts_per_minute_per_account),
+            pair_calls: KeyedLimit::new(limits.pair_calls_per_minute_per_account),
             client_ip_header: limits.client_ip_header.clone(),
         }
     }

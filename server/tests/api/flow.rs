@@ -154,6 +154,14 @@ async fn whole_flow_and_openapi_coverage() {
     assert_eq!(hook["result"], "applied");
     assert_eq!(phone.get("/status").await.ok()["quota"]["sync_tier"], "pro");
 
+    // Link a device through a pairing mailbox (the messages are opaque to the server).
+    let (pa, pb) = (crate::pair::Pair::new(&ts, &token), crate::pair::Pair::new(&ts, &token));
+    let (mailbox, side_a) = pa.open().await;
+    let side_b = pb.join(mailbox).await.ok()["side_token"].as_str().unwrap().to_owned();
+    assert_eq!(pa.post(mailbox, &side_a, "{}").await.ok()["seq"], 1);
+    assert_eq!(pb.read(mailbox, &side_b, 0).await.ok()["messages"][0]["message"], "{}");
+    assert_eq!(pb.close(mailbox, &side_b).await.status, 204);
+
     // Remove a device; it is then unknown.
     let removed = laptop.delete("/devices?device_id=phone-1").await.ok();
     assert_eq!(removed["removed"], true);

@@ -16,6 +16,7 @@ mod flow;
 mod keys;
 mod limits;
 mod objects;
+mod pair;
 mod requests;
 mod site;
 mod stripe;

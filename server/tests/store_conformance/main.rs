@@ -6,7 +6,8 @@
 //! Modules: `accounts` (users and tokens, devices under a limit, keys and revisions, Stripe
 //! bookkeeping), `blobs` (declare, re-declare, complete, quota; listing with a cursor; search;
 //! usage), `cleanup` (deleting an account's data or the account, retention, abandoned uploads,
-//! orphans), `retention` (the retention an account chooses per type), `schema` (the migrations and databases created before them).
+//! orphans), `pairing` (the pairing mailboxes), `retention` (the retention an account chooses per
+//! type), `schema` (the migrations and databases created before them).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -16,6 +17,7 @@ mod common;
 mod accounts;
 mod blobs;
 mod cleanup;
+mod pairing;
 mod retention;
 mod schema;
 

@@ -7,6 +7,8 @@ pub(crate) mod daemon;
 pub(crate) mod dev;
 pub(crate) mod devices;
 pub(crate) mod init;
+pub(crate) mod join;
+pub(crate) mod link;
 pub(crate) mod pull;
 pub(crate) mod push;
 pub(crate) mod recover;

@@ -12,12 +12,14 @@
 //! - [`options`]: timeouts, retries, bandwidth limit, trusted origins; the API base of a server
 //!   address.
 //! - [`pages`]: following `next_cursor`, never in a cycle.
+//! - [`pair`]: the pairing mailbox (`/pair/*`).
 //! - [`origins`]: HTTPS except to loopback addresses; object URLs only on the API's origin and
 //!   the configured object-store origins, never redirected.
 
 pub mod options;
 pub mod origins;
 pub mod pages;
+pub mod pair;
 mod retry;
 pub mod routes;
 pub mod throttle;

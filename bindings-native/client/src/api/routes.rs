@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use reqwest::Method;
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sync_core::DeviceId;
@@ -29,12 +29,27 @@ impl SyncClient {
         path: &str,
         body: Option<&Req>,
     ) -> Result<Resp> {
-        let url = format!("{}{}", self.base, path);
-        let headers = self.headers()?;
         let body = match body {
             Some(b) => Some(Bytes::from(serde_json::to_vec(b).map_err(|source| SyncError::Encode { source })?)),
             None => None,
         };
+        let bytes = self.request(method, path, HeaderMap::new(), body).await?;
+        serde_json::from_slice::<Resp>(&bytes)
+            .map_err(|source| SyncError::UndecodableResponse { route: path.to_owned(), source })
+    }
+
+    /// One route with `extra` headers and a JSON `body` (if any) of exact bytes: the answer's
+    /// bytes (at most [`MAX_JSON_RESPONSE`]), retried on network errors and 5xx.
+    pub(super) async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        extra: HeaderMap,
+        body: Option<Bytes>,
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}{}", self.base, path);
+        let mut headers = self.headers()?;
+        headers.extend(extra);
         self.with_retries(path, || {
             let mut req =
                 self.http.request(method.clone(), &url).headers(headers.clone()).timeout(self.options.request_timeout);
@@ -50,13 +65,9 @@ impl SyncClient {
                 if !status.is_success() {
                     return error_of(status, response).await;
                 }
-                let bytes = match read_limited(&mut response, MAX_JSON_RESPONSE).await {
-                    Ok(b) => b,
-                    Err(failed) => return failed,
-                };
-                match serde_json::from_slice::<Resp>(&bytes) {
-                    Ok(v) => Attempt::Done(v),
-                    Err(source) => Attempt::Fail(SyncError::UndecodableResponse { route: path.to_owned(), source }),
+                match read_limited(&mut response, MAX_JSON_RESPONSE).await {
+                    Ok(b) => Attempt::Done(b),
+                    Err(failed) => failed,
                 }
             }
         })

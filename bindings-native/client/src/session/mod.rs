@@ -4,6 +4,7 @@
 //! - [`pull`]: download, decrypt and import other devices' data (with the snapshots of their
 //!   frames, from media packs: `snapshots`);
 //! - [`account`]: status, devices, device removal, unlinking this device (no keys needed);
+//! - [`link`]: linking a new device with a short code (`link_start` here, `join` there);
 //! - `refresh`: the account's keys fetched again when a push starts or the server answers
 //!   `KEY_ROTATED` (a rotation elsewhere asks for an unlock, never seals under the old key).
 //!
@@ -15,6 +16,7 @@
 pub mod account;
 mod batch;
 pub mod keys;
+pub mod link;
 pub mod pull;
 pub mod push;
 mod refresh;
@@ -30,6 +32,7 @@ use sync_core::wire::{Envelope, InitRequest};
 
 pub use account::{StatusReport, devices, remove_device, retention, set_retention, status, unlink};
 pub use keys::InitOutcome;
+pub use link::{JoinStep, Linking};
 pub use pull::{MAX_TEXT_BLOB, PullFailure, PullReport};
 pub use push::PushReport;
 

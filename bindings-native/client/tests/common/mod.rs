@@ -38,8 +38,15 @@ pub fn server_config(dir: &Path) -> Config {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server with adjusted settings (a short pairing mailbox life, ...).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let server = start(server_config(dir.path())).await.unwrap();
+        let mut config = server_config(dir.path());
+        adjust(&mut config);
+        let server = start(config).await.unwrap();
         let url = format!("http://{}", server.addr);
         TestServer { dir, server, url }
     }

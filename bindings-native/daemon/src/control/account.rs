@@ -75,7 +75,7 @@ pub(crate) fn device_of(config: &SyncConfig) -> Option<DeviceId> {
 
 impl Daemon {
     /// The settings with the sign-in form's server and token over them.
-    fn config_with(&self, place: &AccountPlace) -> SyncConfig {
+    pub(crate) fn config_with(&self, place: &AccountPlace) -> SyncConfig {
         let mut config = self.config();
         if let Some(server) = non_empty(&place.server) {
             config.server = Some(server.to_owned());
@@ -87,7 +87,7 @@ impl Daemon {
     }
 
     /// Saves the server and token that just worked.
-    fn save_place(&self, place: &AccountPlace) -> Result<()> {
+    pub(crate) fn save_place(&self, place: &AccountPlace) -> Result<()> {
         let mut file = self.read_file()?;
         let before = file.clone();
         if let Some(server) = non_empty(&place.server) {
@@ -103,7 +103,7 @@ impl Daemon {
     }
 
     /// Remembers the session's keys in the keychain, or forgets them.
-    fn remember(&self, session: &SyncSession, remember: bool) -> Result<bool> {
+    pub(crate) fn remember(&self, session: &SyncSession, remember: bool) -> Result<bool> {
         let keychain = &self.shared.options.keychain;
         if remember {
             keychain.save(session.device_id(), &session.keys().export())?;

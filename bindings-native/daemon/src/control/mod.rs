@@ -7,9 +7,11 @@
 //! - [`account`]: connect (create or unlock), recover, unlock at start (password or keychain,
 //!   retried while the server is unreachable), lock, remember, devices, delete cloud data,
 //!   unlink, change password, sync now;
-//! - [`status`]: the status the page shows, and the service listener that signals changes.
+//! - [`status`]: the status the page shows, and the service listener that signals changes;
+//! - [`link`]: linking a new device with a short code, and joining with one.
 
 pub mod account;
+pub mod link;
 pub mod retention;
 pub mod settings;
 pub mod status;
@@ -80,6 +82,8 @@ pub(crate) struct Shared {
     pub(crate) api_key: Option<ApiKey>,
     /// Bundles decrypted for searches (memory only; emptied when the account closes).
     pub(crate) search_cache: Arc<BundleCache>,
+    /// The link in progress ("Link a new device").
+    pub(crate) link: Mutex<link::LinkState>,
 }
 
 /// The daemon's state, cheap to clone (shared).
@@ -130,6 +134,7 @@ impl Daemon {
                 closing,
                 api_key,
                 search_cache: Arc::new(BundleCache::new(CACHE_MAX_ENTRIES, CACHE_MAX_BYTES)),
+                link: Mutex::new(link::LinkState::default()),
             }),
         })
     }
@@ -237,8 +242,10 @@ impl Daemon {
             service.set_listener(None);
         }
         *lock(&self.shared.account) = None;
-        // Plaintext decrypted for searches leaves memory with the keys.
+        // Plaintext decrypted for searches leaves memory with the keys, and so does a link in
+        // progress (it holds a copy of the keys).
         self.shared.search_cache.clear();
+        self.link_cancel().await;
     }
 
     /// Fetches the account's status (storage, tier, devices) in the background.

@@ -14,6 +14,8 @@
 //! | `POST /delete-cloud-data` | every blob of the account in the cloud (`{"confirm": true}`) |
 //! | `POST /unlink` | this device leaves the account (`{"confirm": true}`) |
 //! | `POST /password` | a new password (the current one checked) |
+//! | `POST /link/start`, `GET /link`, `POST /link/approve`, `POST /link/cancel` | link a new device: the code and its QR code, the device that typed it, `{"approve": bool}` ([`LinkView`](crate::control::link::LinkView)) |
+//! | `POST /join` | server, token, code, remember: this device takes the keys from another one (no password) |
 //! | `GET /search-api` | screenpipe's search API on this address: `{"required", "key"}` (the key clients send as `Authorization: Bearer KEY`; `required: false` with `--no-api-key`) |
 //!
 //! Errors are `{"error", "code", "hint"}` with the status of [`DaemonError::http_status`].
@@ -65,6 +67,58 @@ pub fn router() -> Router<Daemon> {
         .route("/unlink", post(unlink))
         .route("/password", post(change_password))
         .route("/search-api", get(search_api))
+        .route("/link", get(link_view))
+        .route("/link/start", post(link_start))
+        .route("/link/approve", post(link_approve))
+        .route("/link/cancel", post(link_cancel))
+        .route("/join", post(join))
+}
+
+async fn link_view(State(daemon): State<Daemon>) -> Response {
+    Json(daemon.link_view()).into_response()
+}
+
+async fn link_start(State(daemon): State<Daemon>) -> ApiResult<Response> {
+    Ok(Json(daemon.link_start().await?).into_response())
+}
+
+/// `POST /link/approve`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApproveBody {
+    approve: bool,
+}
+
+async fn link_approve(
+    State(daemon): State<Daemon>,
+    payload: Result<Json<ApproveBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let b = body(payload)?;
+    Ok(Json(daemon.link_answer(b.approve).await?).into_response())
+}
+
+async fn link_cancel(State(daemon): State<Daemon>) -> Response {
+    daemon.link_cancel().await;
+    Json(daemon.link_view()).into_response()
+}
+
+/// `POST /join`. No `Debug`: it holds the code and the token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    #[serde(default)]
+    server: Option<String>,
+    #[serde(default)]
+    token: Option<Zeroizing<String>>,
+    code: Zeroizing<String>,
+    #[serde(default)]
+    remember: bool,
+}
+
+async fn join(State(daemon): State<Daemon>, payload: Result<Json<JoinBody>, JsonRejection>) -> ApiResult<Response> {
+    let b = body(payload)?;
+    let place = AccountPlace { server: b.server, token: b.token };
+    Ok(Json(daemon.join(&place, &b.code, b.remember).await?).into_response())
 }
 
 async fn search_api(State(daemon): State<Daemon>) -> Response {

@@ -1,4 +1,4 @@
-//! The settings page, embedded in the binary (`page/index.html`, `app.js`, `style.css`; no CDN,
+//! The settings page, embedded in the binary (`page/index.html`, `app.js`, `link.js`, `style.css`; no CDN,
 //! nothing fetched from elsewhere). The HTML carries the per-daemon token in a `<meta>` tag for
 //! the page's changes; another site cannot read it (no CORS, and the `Host` check stops DNS
 //! rebinding).
@@ -12,6 +12,7 @@ use crate::control::Daemon;
 
 const INDEX: &str = include_str!("../../page/index.html");
 const APP_JS: &str = include_str!("../../page/app.js");
+const LINK_JS: &str = include_str!("../../page/link.js");
 const STYLE_CSS: &str = include_str!("../../page/style.css");
 
 /// Where the token goes in the HTML.
@@ -23,6 +24,7 @@ pub fn router(daemon: Daemon) -> Router {
     Router::new()
         .route("/", get(move || async move { Html(html) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/link.js", get(|| async { asset("text/javascript; charset=utf-8", LINK_JS) }))
         .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
 }
 
@@ -35,7 +37,7 @@ mod tests {
     #[test]
     fn the_page_has_one_token_slot_and_no_remote_resource() {
         assert_eq!(super::INDEX.matches(super::TOKEN_PLACEHOLDER).count(), 1);
-        for text in [super::INDEX, super::APP_JS, super::STYLE_CSS] {
+        for text in [super::INDEX, super::APP_JS, super::LINK_JS, super::STYLE_CSS] {
             assert!(!text.contains("https://"), "no CDN");
             assert!(!text.contains("http://"), "nothing remote");
         }

@@ -11,6 +11,7 @@
 //! `server/tests/store_conformance` runs one story against both implementations.
 
 mod columns;
+pub mod pairing;
 pub mod postgres;
 pub mod postings;
 pub mod sqlite;
@@ -29,9 +30,12 @@ pub use crate::domain::model::{
 use super::objects::ObjectDigest;
 use super::{ObjectKey, StoreError, StoreResult};
 
-/// Accounts, devices, keys, the blob index and search, Stripe bookkeeping.
+pub use pairing::{PairMailboxes, PairResult};
+
+/// Accounts, devices, keys, the blob index and search, Stripe bookkeeping; the pairing
+/// mailboxes ([`PairMailboxes`]).
 #[async_trait]
-pub trait MetadataStore: Send + Sync + 'static {
+pub trait MetadataStore: PairMailboxes + Send + Sync + 'static {
     /// The secret that signs local object URLs, created on first use and shared by every
     /// server process on this store.
     async fn url_signing_secret(&self) -> StoreResult<[u8; 32]>;

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("migrations/0002_index_tokens.sql")),
     (3, include_str!("migrations/0003_postings.sql")),
     (4, include_str!("migrations/0004_retention_choices.sql")),
+    (5, include_str!("migrations/0005_pairing.sql")),
 ];
 
 /// The version a database has once every migration ran.
@@ -77,6 +78,7 @@ mod tests {
             (2, "d4692984845fc326f35b5e0079b592959f70d7aea2c22c605784de8269cd5d40"),
             (3, "3e0b16b56a0395f805e01076f5b856d98cb29d8a9dbea932209c0d55def974b8"),
             (4, "2ba62c00b904bdce9303ea33f2d7f82db6473efc45d7e363a47a2e265fe70ec5"),
+            (5, "136eb53f44712d6894f3d5c95997d4117cb6fc020c7dbe73c6c4a9e2e1ff6db6"),
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));

@@ -30,6 +30,7 @@
 //! | `postings` | the posting lists: read, append, remove, build from the old index |
 //! | `reads` | listings by ids and by time, search, usage |
 //! | `cleanup` | removing blobs (an account's, expired, abandoned) and finding orphans |
+//! | `pairing` | the pairing mailboxes and their messages |
 
 mod accounts;
 mod blobs;
@@ -37,6 +38,7 @@ mod cleanup;
 mod devices;
 mod keys;
 pub mod migrate;
+mod pairing;
 mod postings;
 mod reads;
 mod retention;

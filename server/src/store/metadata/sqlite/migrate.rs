@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_index_tokens.sql")),
     (3, include_str!("migrations/0003_postings.sql")),
     (4, include_str!("migrations/0004_retention_choices.sql")),
+    (5, include_str!("migrations/0005_pairing.sql")),
 ];
 
 /// The Rust steps of migrations, by version.
@@ -66,6 +67,7 @@ mod tests {
             (2, "db64785f479367377c794c5555adf3463e011a20710c394e38626bfe4dae94d5"),
             (3, "ceca25ab47bf3be4c66c9f144b92423ac42b26dd7c416a4cad9303e7c34989f8"),
             (4, "c73d6585830e8ecabaeed22f34c634fba76a3ea684f86af845dd264a7fa46c73"),
+            (5, "898854bea478906df953ba7cf02ed8a6f2d51948b3aa207b28ec3ccb01e87aba"),
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));

@@ -26,6 +26,7 @@
 //! | `blobs` | declaring and completing blobs, one blob, bulk import |
 //! | `reads` | listings by ids and by time, search, usage |
 //! | `cleanup` | removing blobs (an account's, expired, abandoned) and finding orphans |
+//! | `pairing` | the pairing mailboxes and their messages |
 
 mod accounts;
 mod blobs;
@@ -33,6 +34,7 @@ mod cleanup;
 mod devices;
 mod keys;
 pub mod migrate;
+mod pairing;
 mod postings;
 mod reads;
 mod retention;
