@@ -17,7 +17,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
 ];
 
 /// The version a database has once every migration ran.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Key of the advisory lock held while migrating (any constant; "spsync" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7370_7379_6e63;

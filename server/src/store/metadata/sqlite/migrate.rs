@@ -29,7 +29,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 const STEPS: &[(i64, Step)] = &[(3, super::postings::rebuild_from_rows)];
 
 /// The version a database has once every migration ran.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The version `conn`'s database records.
 pub fn schema_version(conn: &Connection) -> StoreResult<i64> {
