@@ -99,8 +99,15 @@ async fn run(generation: Generation) {
     let state_db = cfg.state_path();
     sql(
         &state_db,
-        &format!("DELETE FROM file_proofs WHERE source_table = 'audio_chunks' AND row_id = {}", legacy.row_id),
+        &format!(
+            "DELETE FROM file_proofs WHERE source_table = '{}' AND row_id = {};
+             DELETE FROM blob_checksums WHERE blob_id = '{}';",
+            legacy.source_table,
+            legacy.row_id,
+            legacy.blob_id.to_hex()
+        ),
     );
+    assert_eq!(a.with_state(|s| s.blob_seal(&legacy.blob_id)).unwrap(), None);
 
     let all = vec![MediaKind::Screen, MediaKind::Audio];
     let opts = |dry_run, read_back| ArchiveOptions { before: cutoff, kinds: all.clone(), dry_run, read_back };
@@ -120,6 +127,9 @@ async fn run(generation: Generation) {
     assert_eq!(skipped_reason(&report.skipped, gone), Some("read_back_failed"));
     assert_eq!(skipped_reason(&report.skipped, modified), Some("changed_since_push"));
     assert_eq!(skipped_reason(&report.skipped, legacy), None, "read back, the legacy file is proven");
+    let seal = a.with_state(|s| s.blob_seal(&legacy.blob_id)).unwrap().expect("its seal recorded once read back");
+    let synced = a.with_state(|s| s.synced_blobs()).unwrap();
+    assert_eq!(Some(seal.size_bytes), synced.iter().find(|b| b.blob_id == legacy.blob_id).map(|b| b.size_bytes));
     let kept = [incomplete, corrupted, gone, modified];
     let mut freed = 0;
     for p in &proofs {

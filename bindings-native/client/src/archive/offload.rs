@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use super::lock_ev;
 use crate::pack::{repush_blob_id, seal_media_file};
 use crate::session::{SyncSession, blocking};
-use crate::state::{FileProof, PendingUpload, Plan, StateLock};
+use crate::state::{BlobSeal, FileProof, PendingUpload, Plan, StateLock};
 
 /// How long `archive` waits for another process holding the state folder.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -186,6 +186,11 @@ impl SyncSession {
             if let Some(c) = self.prove(&ev, proof, &listing, options, &scratch, &mut report, progress.as_ref()).await?
             {
                 if !options.dry_run {
+                    // Read back whole: its listed size and checksum are the ones sealed.
+                    if let Some(b) = listing.get(&c.proof.blob_id) {
+                        let seal = BlobSeal { size_bytes: b.size_bytes, checksum: b.checksum };
+                        self.with_state(|s| s.record_seal(&c.proof.blob_id, &seal))?;
+                    }
                     self.with_state(|s| s.add_proof(&c.proof))?;
                 }
                 candidates.push(c);

@@ -206,6 +206,12 @@ impl StateDb {
         Ok(found.is_some())
     }
 
+    /// Records a blob's ciphertext size and checksum after the fact (a blob sealed before they
+    /// were recorded, downloaded with these and opened whole: its listing is now proven).
+    pub fn record_seal(&self, blob_id: &BlobId, seal: &BlobSeal) -> Result<()> {
+        write_seal(&self.conn, blob_id, seal)
+    }
+
     /// Records a proof alone (a file sealed before proofs existed, proven by reading its blob
     /// back).
     pub fn add_proof(&mut self, proof: &FileProof) -> Result<()> {
