@@ -12,6 +12,7 @@
 //! - [`options`]: timeouts, retries, bandwidth limit, trusted origins; the API base of a server
 //!   address.
 //! - [`pages`]: following `next_cursor`, never in a cycle.
+//! - [`window`]: the adaptive in-flight window of object transfers (push and pull).
 //! - [`origins`]: HTTPS except to loopback addresses; object URLs only on the API's origin and
 //!   the configured object-store origins, never redirected.
 
@@ -22,6 +23,7 @@ mod retry;
 pub mod routes;
 pub mod throttle;
 pub mod transfer;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ pub use origins::{insecure_warning, is_loopback};
 pub(crate) use retry::item_error;
 pub use routes::MAX_JSON_RESPONSE;
 pub use throttle::{RateLimiter, parse_rate};
+pub use window::{Signal, TransferWindow};
 
 use crate::error::{Result, SyncError};
 use crate::redact::Redacted;
