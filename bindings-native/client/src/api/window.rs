@@ -14,6 +14,7 @@
 //! finish; [`TransferWindow::ordered`] answers in the list's order (the pull imports in order
 //! while later blobs download).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -185,17 +186,44 @@ impl TransferWindow {
         R: 'a,
         Fut: Future<Output = (R, Signal)> + 'a,
     {
-        let state = (items.into_iter(), FuturesOrdered::new(), transfer);
-        futures::stream::unfold(state, move |(mut items, mut running, mut transfer)| async move {
+        self.ordered_within(items, |_| 0, 0, transfer)
+    }
+
+    /// [`Self::ordered`], with at most `budget` of `weight` in flight (the bytes a transfer holds
+    /// in memory until it is answered; one item is always let through, whatever its weight).
+    pub fn ordered_within<'a, T, R, Fut>(
+        &'a self,
+        items: impl IntoIterator<Item = T> + 'a,
+        weight: impl Fn(&T) -> u64 + 'a,
+        budget: u64,
+        transfer: impl FnMut(T) -> Fut + 'a,
+    ) -> impl Stream<Item = R> + 'a
+    where
+        T: 'a,
+        R: 'a,
+        Fut: Future<Output = (R, Signal)> + 'a,
+    {
+        let items = items.into_iter().peekable();
+        let state = (items, FuturesOrdered::new(), VecDeque::<u64>::new(), transfer);
+        futures::stream::unfold(state, move |(mut items, mut running, mut weights, mut transfer)| {
+            // Admission is synchronous: only the wait for the next answer is async.
             while running.len() < self.size() {
-                match items.next() {
-                    Some(item) => running.push_back(transfer(item)),
-                    None => break,
+                let Some(next) = items.peek() else { break };
+                let w = weight(next);
+                let held: u64 = weights.iter().sum();
+                if !weights.is_empty() && budget > 0 && held.saturating_add(w) > budget {
+                    break;
                 }
+                let Some(item) = items.next() else { break };
+                weights.push_back(w);
+                running.push_back(transfer(item));
             }
-            let (answer, signal) = running.next().await?;
-            self.record(signal);
-            Some((answer, (items, running, transfer)))
+            async move {
+                let (answer, signal) = running.next().await?;
+                weights.pop_front();
+                self.record(signal);
+                Some((answer, (items, running, weights, transfer)))
+            }
         })
     }
 }
@@ -306,6 +334,25 @@ mod tests {
         let ordered: Vec<u64> = window.ordered(0..10u64, transfer).collect().await;
         assert_eq!(ordered, (0..10).collect::<Vec<_>>());
         assert_eq!(most.load(Ordering::SeqCst), 3, "never more than the setting in flight");
+
+        // A byte budget: never more than 25 in flight, but one always goes.
+        let window = TransferWindow::new(8);
+        let held = AtomicUsize::new(0);
+        let most_held = AtomicUsize::new(0);
+        let weighed = |i: u64| {
+            let (held, most_held) = (&held, &most_held);
+            async move {
+                let w = if i == 3 { 40 } else { 10 };
+                most_held.fetch_max(held.fetch_add(w, Ordering::SeqCst) + w, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                held.fetch_sub(w, Ordering::SeqCst);
+                (i, Signal::Done(1))
+            }
+        };
+        let weight = |i: &u64| if *i == 3 { 40 } else { 10 };
+        let got: Vec<u64> = window.ordered_within(0..8u64, weight, 25, weighed).collect().await;
+        assert_eq!(got, (0..8).collect::<Vec<_>>());
+        assert_eq!(most_held.load(Ordering::SeqCst), 40, "two of 10, or the heavy one alone");
 
         let window = TransferWindow::new(8);
         let mut unordered: Vec<u64> = window.unordered(0..10u64, transfer).collect().await;

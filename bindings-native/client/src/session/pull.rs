@@ -28,6 +28,11 @@ use crate::unpack::{Unpacker, media_dest};
 /// adaptive window, `download_concurrency`).
 const MEDIA_IN_FLIGHT: usize = 4;
 
+/// Most ciphertext bytes of text bundles in flight in a pull (downloaded, opened or waiting
+/// for their import; one bundle always goes, whatever its size): with their plaintext, the
+/// pull's memory stays near twice this, whatever the backlog.
+const PULL_BUDGET: u64 = 64 << 20;
+
 /// One lock per media blob being fetched by a pull: two bundles in flight may name the same
 /// chunk; the second waits for the first and finds the file in place.
 #[derive(Default)]
@@ -156,14 +161,19 @@ impl SyncSession {
             }
             // Several blobs download (with their media) through the window while the earlier
             // ones import, one at a time and in the listing's order.
-            let fetched = window.ordered(todo, |blob| {
-                let (progress, locks) = (progress.clone(), &locks);
-                async move {
-                    let outcome = self.prefetch(&blob, locks, progress.as_ref()).await;
-                    let signal = Signal::of(&outcome, blob.size_bytes);
-                    ((blob, outcome), signal)
-                }
-            });
+            let fetched = window.ordered_within(
+                todo,
+                |b| b.size_bytes,
+                PULL_BUDGET,
+                |blob| {
+                    let (progress, locks) = (progress.clone(), &locks);
+                    async move {
+                        let outcome = self.prefetch(&blob, locks, progress.as_ref()).await;
+                        let signal = Signal::of(&outcome, blob.size_bytes);
+                        ((blob, outcome), signal)
+                    }
+                },
+            );
             let mut fetched = std::pin::pin!(fetched);
             while let Some((blob, outcome)) = fetched.next().await {
                 let imported = match outcome {
