@@ -32,6 +32,10 @@ trap cleanup EXIT
 export SCREENPIPE_SYNC_PASSWORD="violet harbor engine 1987 plum" SCREENPIPE_SYNC_MEDIA_SETTLE_SECS=0
 unset SCREENPIPE_SYNC_CONFIG SCREENPIPE_SYNC_BANDWIDTH_LIMIT
 
+# Peak resident memory of a command (KiB, into the file $1) where GNU time is installed.
+if [ -x /usr/bin/time ]; then RSS="/usr/bin/time -f %M -o"; else RSS="rss_unknown"; fi
+rss_unknown() { echo 0 >"$1"; shift; "$@"; }
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start_server NAME PORT PUBLIC_URL: a server with its own data folder.
@@ -76,12 +80,12 @@ sync_run() {
   device "$run/a"
   "$BIN/screenpipe-sync" init --json >/dev/null
   local t0 t1
-  t0=$(date +%s.%N); "$BIN/screenpipe-sync" push --json >"$run/push.json"; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); $RSS "$run/push.rss" "$BIN/screenpipe-sync" push --json >"$run/push.json"; t1=$(date +%s.%N)
   echo "$t0 $t1" >"$run/push.time"
   "$BIN/screenpipe-sync" dev fixture --generation "$gen" --out "$run/b" --days 0 --json >/dev/null
   device "$run/b"
   "$BIN/screenpipe-sync" init --json >/dev/null
-  t0=$(date +%s.%N); "$BIN/screenpipe-sync" pull --json >"$run/pull.json"; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); $RSS "$run/pull.rss" "$BIN/screenpipe-sync" pull --json >"$run/pull.json"; t1=$(date +%s.%N)
   echo "$t0 $t1" >"$run/pull.time"
   python3 - "$label" "$gen" "$run" "$rtt" "$mbit" "$WORK/fixture-$gen-$hours" <<'PY'
 import json, os, sys
@@ -92,9 +96,10 @@ mb = push["uploaded_bytes"] / 1e6
 for what, rep in (("push", push), ("pull", pull)):
     t0, t1 = map(float, open(f"{run}/{what}.time").read().split())
     wall = rep["wall_seconds"]
+    rss = int(open(f"{run}/{what}.rss").read().split()[-1]) / 1024
     line = (f"{label:<22} {what}: {mb:7.1f} MB, {files:5d} files, {push['uploaded_blobs']:4d} blobs in "
             f"{wall:6.2f} s ({t1 - t0:6.2f} s with process start and unlock): "
-            f"{mb / wall:6.1f} MB/s, {files / wall:6.0f} files/s")
+            f"{mb / wall:6.1f} MB/s, {files / wall:6.0f} files/s, peak RSS {rss:5.0f} MiB")
     if mbit > 0:
         ideal = push["uploaded_bytes"] * 8 / (mbit * 1e6) + 2
         line += f"; ideal {ideal:5.2f} s, ratio {wall / ideal:4.2f}x ({'within' if wall <= 2 * ideal else 'MISSES'} 2x)"
