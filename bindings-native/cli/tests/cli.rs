@@ -1,6 +1,7 @@
 //! The `screenpipe-sync` binary against a real server on loopback: `kill -9` at random points
 //! of a push then resume (at least 20 runs: nothing missing, nothing duplicated, server and
-//! state consistent), quota exceeded and device limit as clear errors, a wrong password, a
+//! state consistent), the same for a pull (rows and media bytes equal to the pushing device's),
+//! quota exceeded and device limit as clear errors, a wrong password, a
 //! missing media file reported and skipped, the fixture command, status and devices.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -249,6 +250,96 @@ async fn kill_runs(options: &sync_fixture::FixtureOptions, runs: u64, min_kills:
         killed_mid_push >= min_kills || runs < min_kills,
         "at least {min_kills} pushes killed mid-way ({killed_mid_push})"
     );
+}
+
+/// Files a pull writes only while it runs (temporary names of atomic writes), under `dir`.
+fn temporary_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            out.extend(temporary_files(&path));
+        } else if name.ends_with(".part") || name.ends_with(".sealed") {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+/// `kill -9` at random points of a pull (several blobs and media files in flight), then a pull
+/// that runs to the end: the pulling device holds exactly the rows and media bytes of the
+/// pushing one (nothing missing, nothing twice), and a further pull imports nothing. Both
+/// generations (video chunks; snapshots in media packs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_during_pull_then_resume() {
+    let runs: u64 = std::env::var("KILL_RUNS_PULL").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
+    for (generation, seed) in [(sync_fixture::Generation::Feb2026, 31), (sync_fixture::Generation::V0_4_50, 32)] {
+        let server = TestServer::start().await;
+        let token = server.add_user(&format!("pull{seed}@example.com"), "team").await;
+        let a_dir = tempfile::tempdir().unwrap();
+        small_fixture_of(a_dir.path(), 1, seed, generation);
+        assert!(run(cli(a_dir.path(), &server.url, &token, &["init"]).arg("--quiet")).status.success());
+        let out = run(&mut cli(a_dir.path(), &server.url, &token, &["push", "--json"]));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let a_id = json_of(&run(&mut cli(a_dir.path(), &server.url, &token, &["status", "--json"])))["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let a_dump = dump(&a_dir.path().join("db.sqlite"), &a_id, None);
+
+        // B, initialised once (one device), copied fresh for every run.
+        let template = tempfile::tempdir().unwrap();
+        empty_fixture_of(template.path(), generation);
+        assert!(run(cli(template.path(), &server.url, &token, &["init"]).arg("--quiet")).status.success());
+        let b_id = json_of(&run(&mut cli(template.path(), &server.url, &token, &["status", "--json"])))["device_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Calibrate: a whole pull here.
+        let calib = tempfile::tempdir().unwrap();
+        copy_dir(template.path(), calib.path());
+        let started = Instant::now();
+        let out = run(&mut cli(calib.path(), &server.url, &token, &["pull", "--json"]));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let full_ms = started.elapsed().as_millis() as u64;
+        assert_eq!(dump(&calib.path().join("db.sqlite"), &b_id, None), a_dump, "{generation:?}: a whole pull");
+
+        let mut killed_mid_pull = 0;
+        for i in 0..runs {
+            let dir = tempfile::tempdir().unwrap();
+            copy_dir(template.path(), dir.path());
+            for k in 0..1 + (i % 3) {
+                let mut child = cli(dir.path(), &server.url, &token, &["pull", "--json"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(delay_for(seed * 100 + i * 7 + k, full_ms)));
+                if child.try_wait().unwrap().is_none() {
+                    killed_mid_pull += 1;
+                }
+                child.kill().ok(); // SIGKILL
+                child.wait().unwrap();
+            }
+            let out = run(&mut cli(dir.path(), &server.url, &token, &["pull", "--json"]));
+            assert!(out.status.success(), "resume failed: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                json_of(&out)["failures"].as_array().unwrap().is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let b_dump = dump(&dir.path().join("db.sqlite"), &b_id, None);
+            assert_eq!(b_dump.len(), a_dump.len(), "{generation:?} run {i}: as many rows");
+            assert_eq!(b_dump, a_dump, "{generation:?} run {i}: every row and media byte equal");
+            assert_eq!(temporary_files(&dir.path().join("data")), Vec::<String>::new(), "run {i}: no temporary file");
+            let again = json_of(&run(&mut cli(dir.path(), &server.url, &token, &["pull", "--json"])));
+            assert_eq!((again["imported_blobs"].as_u64(), again["media_written"].as_u64()), (Some(0), Some(0)));
+        }
+        assert!(killed_mid_pull >= runs / 2, "{generation:?}: most kills land inside a pull ({killed_mid_pull})");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,8 +32,11 @@ pub struct SyncConfig {
     pub search_tokens: bool,
     /// Length of the time window of one `text` bundle.
     pub window: Duration,
-    /// Uploads in flight at once.
+    /// Most uploads in flight at once: the adaptive window (`api/window.rs`) starts at 4 and
+    /// grows up to this while throughput grows.
     pub upload_concurrency: usize,
+    /// Most downloads in flight at once during a pull (the same adaptive window).
+    pub download_concurrency: usize,
     /// A media file is packaged once it has not been modified for this long (screenpipe is
     /// done writing it).
     pub media_settle: Duration,
@@ -108,7 +111,8 @@ impl Default for SyncConfig {
             device_name: default_device_name(),
             search_tokens: true,
             window: Duration::from_secs(5 * 60),
-            upload_concurrency: 4,
+            upload_concurrency: 16,
+            download_concurrency: 16,
             media_settle: Duration::from_secs(120),
             max_rows_per_pass: 50_000,
             client: ClientOptions::default(),
@@ -193,7 +197,10 @@ impl SyncConfig {
             self.window = Duration::from_secs(u64::from(v.clamp(1, 24 * 60)) * 60);
         }
         if let Some(v) = file.upload_concurrency {
-            self.upload_concurrency = v.clamp(1, 32);
+            self.upload_concurrency = v.clamp(1, 64);
+        }
+        if let Some(v) = file.download_concurrency {
+            self.download_concurrency = v.clamp(1, 64);
         }
         if let Some(v) = file.media_settle_secs {
             self.media_settle = Duration::from_secs(v);
@@ -241,8 +248,10 @@ pub struct ConfigFile {
     pub search_tokens: Option<bool>,
     /// Bundle window, minutes (1 to 1440).
     pub window_minutes: Option<u32>,
-    /// Uploads in flight (1 to 32).
+    /// Most uploads in flight (1 to 64; default 16).
     pub upload_concurrency: Option<usize>,
+    /// Most downloads in flight during a pull (1 to 64; default 16).
+    pub download_concurrency: Option<usize>,
     /// Seconds a media file must be unmodified before it is packaged.
     pub media_settle_secs: Option<u64>,
     /// Bytes per second.
@@ -333,6 +342,7 @@ impl std::fmt::Debug for SyncConfig {
             .field("search_tokens", &self.search_tokens)
             .field("window", &self.window)
             .field("upload_concurrency", &self.upload_concurrency)
+            .field("download_concurrency", &self.download_concurrency)
             .field("media_settle", &self.media_settle)
             .field("max_rows_per_pass", &self.max_rows_per_pass)
             .field("client", &self.client)
@@ -353,6 +363,7 @@ impl std::fmt::Debug for ConfigFile {
             .field("search_tokens", &self.search_tokens)
             .field("window_minutes", &self.window_minutes)
             .field("upload_concurrency", &self.upload_concurrency)
+            .field("download_concurrency", &self.download_concurrency)
             .field("media_settle_secs", &self.media_settle_secs)
             .field("bandwidth_limit", &self.bandwidth_limit)
             .field("retries", &self.retries)
@@ -396,7 +407,7 @@ mod tests {
             debug,
             "ConfigFile { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db: None, data_dir: None, \
              state_dir: None, device_name: None, search_tokens: None, window_minutes: None, upload_concurrency: None, \
-             media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
+             download_concurrency: None, media_settle_secs: None, bandwidth_limit: None, retries: Some(2), timeout_secs: None, sync_enabled: None, \
              sync_interval: None, pull: None, allow_insecure_http: None, object_origins: None, data_types: None, keep_local: None }"
         );
 
@@ -409,7 +420,7 @@ mod tests {
             debug,
             "SyncConfig { server: Some(\"http://127.0.0.1:1\"), token: Some(<redacted>), db_path: \"/sp/db.sqlite\", \
              data_dir: \"/sp/data\", state_dir: \"/sp/sync\", device_name: \"laptop\", search_tokens: true, \
-             window: 300s, upload_concurrency: 4, media_settle: 120s, max_rows_per_pass: 50000, \
+             window: 300s, upload_concurrency: 16, download_concurrency: 16, media_settle: 120s, max_rows_per_pass: 50000, \
              client: ClientOptions { connect_timeout: 10s, request_timeout: 60s, read_timeout: 60s, max_retries: 2, \
              backoff_base: 250ms, backoff_max: 15s, bandwidth_limit: None, user_agent: \"ua\", max_retry_after: 60s, \
              allow_insecure_http: false, object_origins: [], max_object_bytes: 1090519040 }, \

@@ -3,12 +3,17 @@
 //! (an empty database) through `GET /search` on loopback, cold (empty cache) and warm.
 //!
 //! `cargo test -p sync-daemon --test search_bench -- --ignored --nocapture`
-//! (numbers in docs/PERFORMANCE.md; a debug build unless `--release`).
+//! (numbers in docs/PERFORMANCE.md; a debug build unless `--release`). With `BENCH_RTT_MS=50`
+//! every request and object transfer crosses the delay proxy of `bindings-native/bench-wan.sh`
+//! (run in process, no bandwidth cap unless `BENCH_MBIT`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[path = "../../client/tests/common/mod.rs"]
 mod common;
+#[path = "../../client/examples/delay_proxy/proxy.rs"]
+#[allow(dead_code)]
+mod proxy;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +28,22 @@ use sync_fixture::{FixtureOptions, write_fixture};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: a month of pushed text, minutes"]
 async fn cloud_only_query_over_a_month() {
-    let server = TestServer::start().await;
+    let rtt_ms: u64 = std::env::var("BENCH_RTT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mbit: f64 = std::env::var("BENCH_MBIT").ok().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let (server, url) = if rtt_ms > 0 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+        let server = TestServer::start_behind(&proxy_url).await;
+        let upstream = server.server.addr.to_string();
+        let rtt = Duration::from_millis(rtt_ms);
+        tokio::spawn(proxy::serve(listener, upstream, rtt, mbit * 1e6 / 8.0));
+        eprintln!("through the delay proxy: {rtt_ms} ms RTT, {mbit} Mbit/s (0: no cap)");
+        (server, proxy_url)
+    } else {
+        let server = TestServer::start().await;
+        let url = server.url.clone();
+        (server, url)
+    };
     let token = server.add_user("bench@example.com", "pro").await;
 
     let a_dir = tempfile::tempdir().unwrap();
@@ -41,7 +61,7 @@ async fn cloud_only_query_over_a_month() {
         ..FixtureOptions::default()
     };
     write_fixture(a_dir.path(), &options, false).unwrap();
-    let mut a_config = device_config(a_dir.path(), &server.url, &token, "A");
+    let mut a_config = device_config(a_dir.path(), &url, &token, "A");
     a_config.data_types = DataTypes { frames: false, audio: false, text: true };
     let (a, _) = SyncSession::init(&a_config, PASSWORD).await.unwrap();
     let report = a.push(no_progress()).await.unwrap();
@@ -53,9 +73,9 @@ async fn cloud_only_query_over_a_month() {
     std::fs::create_dir_all(b_dir.path().join("sync")).unwrap();
     std::fs::write(b_dir.path().join("sync").join("config.toml"), "pull = false\nsync_interval = \"manual\"\n")
         .unwrap();
-    let (_b, _) = SyncSession::init(&device_config(b_dir.path(), &server.url, &token, "B"), PASSWORD).await.unwrap();
+    let (_b, _) = SyncSession::init(&device_config(b_dir.path(), &url, &token, "B"), PASSWORD).await.unwrap();
     let dir = b_dir.path().to_owned();
-    let server_url = server.url.clone();
+    let server_url = url.clone();
     let token2 = token.clone();
     let loader: ConfigLoader = Arc::new(move || {
         let mut c: SyncConfig = device_config(&dir, &server_url, &token2, "B");
@@ -84,8 +104,9 @@ async fn cloud_only_query_over_a_month() {
                 body["data"].as_array().unwrap().iter().filter_map(|i| i["source"].as_str()).collect();
             assert!(sources.iter().all(|s| *s == "cloud"));
             eprintln!(
-                "q={q:<14} {round}: {ms:8.1} ms  total={} page={} warning={}",
+                "q={q:<14} {round}: {ms:8.1} ms  total={} (lower bound: {}) page={} warning={}",
                 body["pagination"]["total"],
+                body["total_is_lower_bound"],
                 sources.len(),
                 body["warning"]
             );

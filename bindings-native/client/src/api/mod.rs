@@ -13,6 +13,7 @@
 //!   address.
 //! - [`pages`]: following `next_cursor`, never in a cycle.
 //! - [`pair`]: the pairing mailbox (`/pair/*`).
+//! - [`window`]: the adaptive in-flight window of object transfers (push and pull).
 //! - [`origins`]: HTTPS except to loopback addresses; object URLs only on the API's origin and
 //!   the configured object-store origins, never redirected.
 
@@ -24,6 +25,7 @@ mod retry;
 pub mod routes;
 pub mod throttle;
 pub mod transfer;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -36,6 +38,7 @@ pub use origins::{insecure_warning, is_loopback};
 pub(crate) use retry::item_error;
 pub use routes::MAX_JSON_RESPONSE;
 pub use throttle::{RateLimiter, parse_rate};
+pub use window::{Signal, TransferWindow};
 
 use crate::error::{Result, SyncError};
 use crate::redact::Redacted;

@@ -61,6 +61,11 @@ impl BundleCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// True when `id` is cached (its place in the order unchanged).
+    pub fn contains(&self, id: &BlobId) -> bool {
+        self.lock().entries.contains_key(id)
+    }
+
     /// The bundle of `id`, if cached (it becomes the most recently used).
     pub fn get(&self, id: &BlobId) -> Option<CachedBundle> {
         let mut inner = self.lock();

@@ -4,37 +4,52 @@
 //! verified and decrypted, and only the records holding every term within the range kept (the
 //! server's matches are only candidates).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 use sync_core::records::{FrameRecord, RecordsBundle, find_hits, tables};
 use sync_core::search::{query_tokens, terms};
 use sync_core::wire::limits::{MAX_IDS_PER_DOWNLOAD, MAX_PAGE_LIMIT, MAX_TOKENS_PER_SEARCH};
-use sync_core::wire::{DownloadRequest, SearchRequest, TimeRange};
+use sync_core::wire::{BlobDownload, DownloadRequest, SearchRequest, TimeRange};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
-use super::CloudQuery;
 use super::cache::CachedBundle;
 use super::items::{AudioView, FrameView, MemoryView, SearchItem};
+use super::{CloudQuery, SearchFilter};
 use crate::error::Result;
 use crate::progress::NoProgress;
 use crate::unpack::{media_dest, snapshot_dest};
 
 /// Candidate bundles downloaded and decrypted at once.
-const OPEN_CONCURRENCY: usize = 8;
+const OPEN_CONCURRENCY: usize = 16;
+/// Candidates opened in the first wave (a first page of 20 items from recent bundles needs
+/// one wave: one round of downloads).
+const FIRST_WAVE: usize = 16;
+
+/// How many distinct items of `items` that `filter` accepts are newer than `boundary` (the
+/// newest instant a candidate left unopened may hold): those are certain to rank before
+/// anything still unopened.
+fn certain(items: &[SearchItem], filter: &SearchFilter, boundary: UnixMillis) -> usize {
+    items
+        .iter()
+        .filter(|i| i.time > boundary && filter.accepts(i))
+        .map(SearchItem::identity)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
 
 impl CloudQuery<'_> {
-    /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first, at
-    /// most `max`: the server's token matches, or (tokens off, no keywords) every blob of the
-    /// range.
+    /// The text blobs that may hold records of `keywords` in `[start, end]`, newest first (by
+    /// their last instant, returned with them), at most `max`: the server's token matches, or
+    /// (tokens off, no keywords) every blob of the range.
     async fn candidate_blobs(
         &self,
         start: UnixMillis,
         end: UnixMillis,
         keywords: &str,
         max: usize,
-    ) -> Result<Vec<BlobId>> {
+    ) -> Result<Vec<(BlobId, UnixMillis)>> {
         let s = self.session;
         let wanted = terms(keywords);
         let mut found: BTreeMap<BlobId, UnixMillis> = BTreeMap::new();
@@ -100,36 +115,58 @@ impl CloudQuery<'_> {
         let mut ids: Vec<(BlobId, UnixMillis)> = found.into_iter().collect();
         ids.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ids.truncate(max);
-        Ok(ids.into_iter().map(|(id, _)| id).collect())
+        Ok(ids)
     }
 
     /// The cloud records in `[start, end]` holding every term of `keywords`, newest first,
-    /// from at most `max` candidate blobs (each downloaded, verified and decrypted).
+    /// from at most `max` candidate blobs (each downloaded, verified and decrypted), and whether
+    /// they are all (every candidate opened, and fewer than `max` of them).
+    ///
+    /// Candidates are opened newest first in waves ([`FIRST_WAVE`], then twice as many each
+    /// time, [`OPEN_CONCURRENCY`] at a time, every download URL listed in one `/download`). With
+    /// `enough` (a count and the filter that counts), opening stops once that many distinct
+    /// accepted items are newer than every candidate left unopened: the first page is then
+    /// certain, and the items found are fewer than all (the second value is false).
     pub(super) async fn fetch_cloud(
         &self,
         start: UnixMillis,
         end: UnixMillis,
         keywords: &str,
         max: usize,
-    ) -> Result<Vec<SearchItem>> {
-        let ids = self.candidate_blobs(start, end, keywords, max).await?;
+        enough: Option<(usize, &SearchFilter)>,
+    ) -> Result<(Vec<SearchItem>, bool)> {
+        let candidates = self.candidate_blobs(start, end, keywords, max).await?;
         let mut items = Vec::new();
-        let mut missing = Vec::new();
-        for id in ids {
-            match self.cache.and_then(|c| c.get(&id)) {
-                Some(hit) => items.extend(self.items_of(&hit.device_id, &hit.bundle, keywords, start, end)?),
-                None => missing.push(id),
-            }
-        }
+        let missing: Vec<BlobId> =
+            candidates.iter().map(|(id, _)| *id).filter(|id| self.cache.is_none_or(|c| !c.contains(id))).collect();
+        let mut listed: HashMap<BlobId, BlobDownload> = HashMap::new();
         for batch in missing.chunks(MAX_IDS_PER_DOWNLOAD) {
-            let listed = self
-                .session
-                .client()
-                .download(&DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() })
-                .await?;
+            let request = DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() };
+            listed.extend(self.session.client().download(&request).await?.blobs.into_iter().map(|b| (b.blob_id, b)));
+        }
+        let mut next = 0;
+        let mut wave = FIRST_WAVE;
+        while next < candidates.len() {
+            let this = &candidates[next..(next + wave).min(candidates.len())];
+            next += this.len();
+            wave = wave.saturating_mul(2);
+            let mut to_open = Vec::new();
+            let mut unlisted = Vec::new();
+            for (id, _) in this {
+                match (self.cache.and_then(|c| c.get(id)), listed.remove(id)) {
+                    (Some(hit), _) => items.extend(self.items_of(&hit.device_id, &hit.bundle, keywords, start, end)?),
+                    (None, Some(blob)) => to_open.push(blob),
+                    // Dropped from the cache since the listing: listed now.
+                    (None, None) => unlisted.push(*id),
+                }
+            }
+            for batch in unlisted.chunks(MAX_IDS_PER_DOWNLOAD) {
+                let request = DownloadRequest { blob_ids: Some(batch.to_vec()), ..Default::default() };
+                to_open.extend(self.session.client().download(&request).await?.blobs);
+            }
             // Downloaded and decrypted a few at a time (the order does not matter: the items
             // are sorted after).
-            let opened: Vec<_> = stream::iter(listed.blobs)
+            let opened: Vec<_> = stream::iter(to_open)
                 .map(|blob| async move {
                     let bundle = self.session.open_text_blob(&blob, &NoProgress).await;
                     (blob, bundle)
@@ -149,9 +186,16 @@ impl CloudQuery<'_> {
                     Err(e) => tracing::warn!(blob = %blob.blob_id, error = %e, "cloud blob rejected"),
                 }
             }
+            if let (Some((want, filter)), Some((_, newest_left))) = (enough, candidates.get(next))
+                && certain(&items, filter, *newest_left) >= want
+            {
+                items.sort_by_key(|i| std::cmp::Reverse(i.time));
+                return Ok((items, false));
+            }
         }
         items.sort_by_key(|i| std::cmp::Reverse(i.time));
-        Ok(items)
+        // `max` candidates: there may have been more.
+        Ok((items, candidates.len() < max))
     }
 
     /// A frame's fields: where its media lands when pulled (the snapshot, else the video

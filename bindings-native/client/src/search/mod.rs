@@ -77,10 +77,14 @@ impl Default for SearchOptions {
 pub struct SearchPage {
     /// The items of the page, newest first.
     pub items: Vec<SearchItem>,
-    /// Every item that matched, local and cloud, deduplicated. Exact when the local FTS found
-    /// fewer rows than it reads at most (`max(limit + offset, 1000) x 4`) and the cloud fewer
-    /// candidate blobs than `max_cloud_blobs`; otherwise a lower bound.
+    /// Every item that matched, local and cloud, deduplicated. Exact when the local search
+    /// found fewer items than it reads at most (`max(limit + offset, 1000)`) and the cloud part
+    /// is complete (fewer candidate blobs than `max_cloud_blobs`, and every one opened: a query
+    /// stops opening them once its page is certain); otherwise a lower bound
+    /// ([`SearchPage::total_exact`]).
     pub total: usize,
+    /// False when `total` is a lower bound (more may match).
+    pub total_exact: bool,
     /// Why part of the answer is missing (the cloud could not be reached, ...).
     pub warning: Option<String>,
 }
@@ -94,7 +98,7 @@ pub fn merge_page(items: Vec<SearchItem>, options: &SearchOptions) -> SearchPage
     items.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.identity().cmp(&b.identity())));
     let total = items.len();
     let items = items.into_iter().skip(options.offset).take(options.limit).collect();
-    SearchPage { items, total, warning: None }
+    SearchPage { items, total, total_exact: true, warning: None }
 }
 
 /// The range searched: `[start, end]` of the options (default: the beginning, and a day from
@@ -120,7 +124,9 @@ pub fn local_page(
 ) -> Result<SearchPage> {
     let (start, end) = range(options);
     let conn = crate::screenpipe::open_read_only(db_path)?;
-    Ok(merge_page(search_local(&conn, own_device, query, start, end, local_max(options))?, options))
+    let local = search_local(&conn, own_device, query, start, end, local_max(options))?;
+    let exact = local.len() < local_max(options);
+    Ok(SearchPage { total_exact: exact, ..merge_page(local, options) })
 }
 
 /// Search over an unlocked session.
@@ -159,7 +165,7 @@ impl<'a> CloudQuery<'a> {
         end: UnixMillis,
         keywords: &str,
     ) -> Result<Vec<SearchItem>> {
-        self.fetch_cloud(start, end, keywords, SearchOptions::default().max_cloud_blobs).await
+        Ok(self.fetch_cloud(start, end, keywords, SearchOptions::default().max_cloud_blobs, None).await?.0)
     }
 
     /// Local results from screenpipe's own FTS tables, filtered with the same term rule as the
@@ -173,7 +179,7 @@ impl<'a> CloudQuery<'a> {
     /// first, then `offset` and `limit`. A cloud failure is an error.
     pub async fn query_all(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
         let mut items = self.local_items(query, options).await?;
-        items.extend(self.cloud_items(query, options).await?);
+        items.extend(self.cloud_items(query, options).await?.0);
         Ok(merge_page(items, options).items)
     }
 
@@ -181,17 +187,20 @@ impl<'a> CloudQuery<'a> {
     /// results with a warning.
     pub async fn query_page(&self, query: &str, options: &SearchOptions) -> Result<SearchPage> {
         let mut items = self.local_items(query, options).await?;
+        let mut exact = items.len() < local_max(options);
         let warning = match self.cloud_items(query, options).await {
-            Ok(cloud) => {
+            Ok((cloud, complete)) => {
                 items.extend(cloud);
+                exact &= complete;
                 None
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cloud search failed: local results only");
+                exact = false;
                 Some(format!("cloud results missing ({}): {e}", e.code()))
             }
         };
-        Ok(SearchPage { warning, ..merge_page(items, options) })
+        Ok(SearchPage { warning, total_exact: exact, ..merge_page(items, options) })
     }
 
     /// The local results, read on a blocking thread (SQLite).
@@ -211,9 +220,11 @@ impl<'a> CloudQuery<'a> {
         .await
     }
 
-    async fn cloud_items(&self, query: &str, options: &SearchOptions) -> Result<Vec<SearchItem>> {
+    /// The cloud's items for the page of `options` (and whether they are all of them: opening
+    /// candidates stops once `offset + limit` items are certain).
+    async fn cloud_items(&self, query: &str, options: &SearchOptions) -> Result<(Vec<SearchItem>, bool)> {
         if !options.cloud || options.filter.content_type.unsupported() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), true));
         }
         let (start, end) = range(options);
         // Without an explicit start, search the cloud from its oldest data only (the query
@@ -223,8 +234,9 @@ impl<'a> CloudQuery<'a> {
             None => self.session.client().status().await?.stats.oldest_data.unwrap_or(start).max(start),
         };
         if start > end {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), true));
         }
-        self.fetch_cloud(start, end, query, options.max_cloud_blobs).await
+        let page_end = options.offset.saturating_add(options.limit);
+        self.fetch_cloud(start, end, query, options.max_cloud_blobs, Some((page_end, &options.filter))).await
     }
 }

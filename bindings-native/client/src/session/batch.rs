@@ -1,6 +1,7 @@
 //! Batched uploads: many pending blobs declared in one `/upload` and completed in one
 //! `/upload/complete` ({"blobs": [...]} and {"blob_ids": [...]}, docs/openapi.yaml), their files
-//! sent `upload_concurrency` at a time in between. Round trips, not bytes, set the pace of small
+//! sent in between through the push's adaptive window (`api/window.rs`: from 4 up to
+//! `upload_concurrency` in flight). Round trips, not bytes, set the pace of small
 //! blobs (snapshot packs, text bundles) over a slow link: a batch costs two round trips plus its
 //! transfers instead of three round trips per blob.
 //!
@@ -19,7 +20,7 @@ use sync_core::BlobId;
 use sync_core::wire::{CompleteBatchRequest, ErrorBody, UploadBatchItem, UploadBatchRequest, codes};
 
 use super::SyncSession;
-use crate::api::item_error;
+use crate::api::{Signal, TransferWindow, item_error};
 use crate::error::{Result, SyncError};
 use crate::progress::{Progress, Stage};
 use crate::state::PendingUpload;
@@ -64,6 +65,7 @@ impl SyncSession {
         &self,
         batch: Vec<PendingUpload>,
         progress: &Arc<dyn Progress>,
+        window: &TransferWindow,
     ) -> Vec<(PendingUpload, Result<bool>)> {
         let request = UploadBatchRequest { blobs: batch.iter().map(|p| self.upload_request(p)).collect() };
         let declared = match self.client.upload_batch(&request).await {
@@ -74,22 +76,25 @@ impl SyncSession {
             }
             Err(e) if batches_refused(&e) => {
                 tracing::info!(error = %e, "the server refused a batched /upload: one blob at a time");
-                return self.one_by_one(batch, progress).await;
+                return self.one_by_one(batch, progress, window).await;
             }
             Err(e) => return fail_all(batch, &e),
         };
 
-        // The files, `upload_concurrency` at a time.
-        let concurrency = self.config.upload_concurrency.max(1);
-        let sent: Vec<(PendingUpload, Result<Sent>)> =
-            futures::stream::iter(batch.into_iter().zip(declared).map(|(p, item)| {
+        // The files, through the window.
+        let sent: Vec<(PendingUpload, Result<Sent>)> = window
+            .unordered(batch.into_iter().zip(declared), |(p, item)| {
                 let progress = progress.clone();
                 async move {
                     let outcome = self.send(&p, item, progress.as_ref()).await;
-                    (p, outcome)
+                    let signal = match &outcome {
+                        Ok(Sent::Put) => Signal::Done(p.size_bytes),
+                        Ok(Sent::Already) => Signal::Neutral,
+                        Err(_) => Signal::of(&outcome, 0),
+                    };
+                    ((p, outcome), signal)
                 }
-            }))
-            .buffer_unordered(concurrency)
+            })
             .collect()
             .await;
 
@@ -151,18 +156,19 @@ impl SyncSession {
         &self,
         batch: Vec<PendingUpload>,
         progress: &Arc<dyn Progress>,
+        window: &TransferWindow,
     ) -> Vec<(PendingUpload, Result<bool>)> {
-        let concurrency = self.config.upload_concurrency.max(1);
-        futures::stream::iter(batch.into_iter().map(|p| {
-            let progress = progress.clone();
-            async move {
-                let outcome = self.upload_one(&p, progress.as_ref()).await;
-                (p, outcome)
-            }
-        }))
-        .buffer_unordered(concurrency)
-        .collect()
-        .await
+        window
+            .unordered(batch, |p| {
+                let progress = progress.clone();
+                async move {
+                    let outcome = self.upload_one(&p, progress.as_ref()).await;
+                    let signal = Signal::of(&outcome, p.size_bytes);
+                    ((p, outcome), signal)
+                }
+            })
+            .collect()
+            .await
     }
 }
 

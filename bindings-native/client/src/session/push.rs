@@ -13,10 +13,16 @@ use sync_core::wire::limits::max_tokens_for_size;
 use sync_core::wire::{CompleteRequest, SearchToken, UploadRequest, codes};
 
 use super::{LOCK_WAIT, SyncSession, blocking, lock_state};
+use crate::api::TransferWindow;
 use crate::error::{IoContext, Result, SyncError};
 use crate::pack::Packager;
 use crate::progress::{Progress, Stage};
 use crate::state::{PendingUpload, StateLock};
+
+/// Media rows of one table staged per packaging pass before they are uploaded: a pass costs two
+/// round trips (one batched `/upload`, one `/upload/complete`) plus its transfers, and its
+/// staged files are the push's disk bound (this many media files per table).
+const MEDIA_PER_PASS: usize = 64;
 
 /// What a push did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -90,13 +96,15 @@ impl SyncSession {
         // Blobs staged under an older key before a rotation was learnt: sealed again first.
         self.reseal_pending().await?;
         let mut report = PushReport { schema, ..PushReport::default() };
-        self.upload_pending(&progress, &mut report).await?;
+        // One adaptive window for every transfer of this push (api/window.rs).
+        let window = TransferWindow::new(self.config.upload_concurrency);
+        self.upload_pending(&progress, &mut report, &window).await?;
         loop {
             let (config, keys, device, state, p) =
                 (self.config.clone(), self.keys.clone(), self.device_id.clone(), self.state.clone(), progress.clone());
             let pass = blocking(move || {
                 let packager = Packager::new(&config, &keys, &device)?;
-                packager.plan_media(&mut lock_state(&state), 16, p.as_ref())
+                packager.plan_media(&mut lock_state(&state), MEDIA_PER_PASS, p.as_ref())
             })
             .await?;
             report.media_files += pass.files;
@@ -106,7 +114,7 @@ impl SyncSession {
             let done = pass.staged == 0 && pass.missing.is_empty() && pass.skipped.is_empty();
             report.missing_media.extend(pass.missing);
             report.missing_media.extend(pass.skipped);
-            self.upload_pending(&progress, &mut report).await?;
+            self.upload_pending(&progress, &mut report, &window).await?;
             if done {
                 break;
             }
@@ -125,7 +133,7 @@ impl SyncSession {
             report.rows += pass.rows;
             report.text_json_bytes += pass.json_bytes;
             report.skipped_rows.extend(pass.bad_rows);
-            self.upload_pending(&progress, &mut report).await?;
+            self.upload_pending(&progress, &mut report, &window).await?;
             text = pass.more;
         }
         progress.finish(Stage::Packaging);
@@ -136,9 +144,14 @@ impl SyncSession {
     }
 
     /// Uploads every pending blob, in batches (one `/upload` and one `/upload/complete` per batch,
-    /// `upload_concurrency` transfers at a time). Fails with the first error after the others
-    /// have had their chance (they stay pending for the next run).
-    async fn upload_pending(&self, progress: &Arc<dyn Progress>, report: &mut PushReport) -> Result<()> {
+    /// transfers through the push's adaptive `window`). Fails with the first error after the
+    /// others have had their chance (they stay pending for the next run).
+    async fn upload_pending(
+        &self,
+        progress: &Arc<dyn Progress>,
+        report: &mut PushReport,
+        window: &TransferWindow,
+    ) -> Result<()> {
         let pending = lock_state(&self.state).pending()?;
         if pending.is_empty() {
             return Ok(());
@@ -146,7 +159,7 @@ impl SyncSession {
         progress.add_total(Stage::Uploading, pending.iter().map(|p| p.size_bytes).sum());
         let mut first_error: Option<SyncError> = None;
         'batches: for batch in super::batch::batches(pending) {
-            for (p, outcome) in self.upload_batch(batch, progress).await {
+            for (p, outcome) in self.upload_batch(batch, progress, window).await {
                 match outcome {
                     Ok(already) => {
                         report.uploaded_blobs += 1;

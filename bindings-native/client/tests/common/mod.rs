@@ -51,6 +51,16 @@ impl TestServer {
         TestServer { dir, server, url }
     }
 
+    /// A server whose signed URLs name `public_url` (a proxy in front of it).
+    pub async fn start_behind(public_url: &str) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = server_config(dir.path());
+        config.public_url = Some(public_url.to_owned());
+        let server = start(config).await.unwrap();
+        let url = format!("http://{}", server.addr);
+        TestServer { dir, server, url }
+    }
+
     /// `sync-server user add EMAIL --tier TIER`: the bearer token.
     pub async fn add_user(&self, email: &str, tier: &str) -> String {
         let mut out = Vec::new();

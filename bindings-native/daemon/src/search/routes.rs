@@ -143,7 +143,7 @@ impl SearchApi {
                         .await
                         .map_err(|e| DaemonError::Serve { source: std::io::Error::other(e) })??
                 } else {
-                    SearchPage { items: Vec::new(), total: 0, warning: None }
+                    SearchPage { items: Vec::new(), total: 0, total_exact: true, warning: None }
                 }
             }
         };
@@ -155,10 +155,14 @@ impl SearchApi {
             "data": page.items,
             "pagination": { "limit": options.limit, "offset": options.offset, "total": page.total },
         });
-        if !warnings.is_empty()
-            && let Some(map) = body.as_object_mut()
-        {
-            map.insert("warning".into(), Value::String(warnings.join("; ")));
+        if let Some(map) = body.as_object_mut() {
+            if !warnings.is_empty() {
+                map.insert("warning".into(), Value::String(warnings.join("; ")));
+            }
+            // An extra field old clients ignore: `total` counts what was found, more may match.
+            if !page.total_exact {
+                map.insert("total_is_lower_bound".into(), Value::Bool(true));
+            }
         }
         Ok(body)
     }
