@@ -8,6 +8,7 @@
 
 #[path = "../../client/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,20 +20,9 @@ use sync_client::session::SyncSession;
 use sync_core::UnixMillis;
 use sync_core::wire::{DownloadRequest, TimeRange};
 
-const BIN: &str = env!("CARGO_BIN_EXE_screenpipe-sync");
-
 fn cli(dir: &Path, server: &str, token: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env("SCREENPIPE_SYNC_SERVER", server)
-        .env("SCREENPIPE_SYNC_TOKEN", token)
-        .env("SCREENPIPE_SYNC_DB", dir.join("db.sqlite"))
-        .env("SCREENPIPE_SYNC_DATA_DIR", dir.join("data"))
-        .env("SCREENPIPE_SYNC_STATE_DIR", dir.join("sync"))
-        .env("SCREENPIPE_SYNC_PASSWORD", PASSWORD)
-        .env("SCREENPIPE_SYNC_MEDIA_SETTLE_SECS", "0")
-        .env_remove("SCREENPIPE_SYNC_CONFIG")
-        .stdin(Stdio::null());
+    let mut cmd = support::device_command(dir, server, token, args);
+    cmd.env("SCREENPIPE_SYNC_PASSWORD", PASSWORD);
     cmd
 }
 

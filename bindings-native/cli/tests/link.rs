@@ -8,6 +8,7 @@
 
 #[path = "../../client/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -18,24 +19,11 @@ use std::time::Duration;
 use common::*;
 use sync_client::session::SyncSession;
 
-const BIN: &str = env!("CARGO_BIN_EXE_screenpipe-sync");
-
 /// The CLI on device folder `dir`, with a folder standing in for the OS keychain and no
 /// password unless `with_password`.
 fn cli(dir: &Path, server: &str, token: &str, args: &[&str], with_password: bool) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env("SCREENPIPE_SYNC_SERVER", server)
-        .env("SCREENPIPE_SYNC_TOKEN", token)
-        .env("SCREENPIPE_SYNC_DB", dir.join("db.sqlite"))
-        .env("SCREENPIPE_SYNC_DATA_DIR", dir.join("data"))
-        .env("SCREENPIPE_SYNC_STATE_DIR", dir.join("sync"))
-        .env("SCREENPIPE_SYNC_TEST_KEYS_DIR", dir.join("keychain"))
-        .env("SCREENPIPE_SYNC_MEDIA_SETTLE_SECS", "0")
-        .env_remove("SCREENPIPE_SYNC_PASSWORD")
-        .env_remove("SCREENPIPE_SYNC_PASSWORD_FILE")
-        .env_remove("SCREENPIPE_SYNC_CONFIG")
-        .stdin(Stdio::null());
+    let mut cmd = support::device_command(dir, server, token, args);
+    cmd.env("SCREENPIPE_SYNC_TEST_KEYS_DIR", dir.join("keychain"));
     if with_password {
         cmd.env("SCREENPIPE_SYNC_PASSWORD", PASSWORD);
     }

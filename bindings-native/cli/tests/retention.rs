@@ -5,27 +5,15 @@
 
 #[path = "../../client/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_screenpipe-sync");
-
 fn cli(dir: &Path, server: &str, token: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("SCREENPIPE_SYNC_SERVER", server)
-        .env("SCREENPIPE_SYNC_TOKEN", token)
-        .env("SCREENPIPE_SYNC_DB", dir.join("db.sqlite"))
-        .env("SCREENPIPE_SYNC_DATA_DIR", dir.join("data"))
-        .env("SCREENPIPE_SYNC_STATE_DIR", dir.join("sync"))
-        .env("SCREENPIPE_SYNC_PASSWORD", PASSWORD)
-        .env_remove("SCREENPIPE_SYNC_CONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    support::device_command(dir, server, token, args).env("SCREENPIPE_SYNC_PASSWORD", PASSWORD).output().unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from './browser';
+import { CHROMIUM, CHROMIUM_ARGS, openBlobList } from './browser';
 import { PASSWORD, startStack, type Stack } from './stack';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -82,6 +82,8 @@ describe('Link this browser', () => {
     await page.getByRole('button', { name: 'Link this browser' }).click();
     await page.locator('#app').waitFor({ state: 'visible', timeout: 60_000 });
     expect(await link.done).toBe(0);
+    // The linked page reads the account's blobs: the day view's details panel lists them.
+    await openBlobList(page);
     await page.locator('#timeline-results button.blob').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'link-01-linked.png'), fullPage: true });
     // Nothing of the keys in the page's storage.
