@@ -40,7 +40,9 @@ pub use restore::{RestoreOptions, RestoreReport};
 pub use verify::{VerifyOptions, VerifyReport};
 
 use crate::error::{IoContext, Result, SyncError};
+use crate::progress::Progress;
 use crate::session::SyncSession;
+use crate::state::FileProof;
 
 /// A kind of media the archive handles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -115,6 +117,21 @@ pub struct Skipped {
     pub reason: &'static str,
     /// Details.
     pub detail: String,
+}
+
+impl Skipped {
+    /// The file `proof` names, left alone for `reason`; said on `progress` as `what` (`not
+    /// offloaded`, `not restored`) with the path, the reason and `detail`.
+    fn warned(what: &str, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) -> Self {
+        progress.warn(&format!("{what}: {} ({reason}): {detail}", proof.path.display()));
+        Skipped {
+            table: proof.source_table.clone(),
+            row_id: proof.row_id,
+            path: proof.path.display().to_string(),
+            reason,
+            detail,
+        }
+    }
 }
 
 /// This device's complete blobs of the media types starting at or before `until` (every one:

@@ -76,14 +76,7 @@ struct Candidate {
 
 impl ArchiveReport {
     fn skip(&mut self, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) {
-        progress.warn(&format!("not offloaded: {} ({reason}): {detail}", proof.path.display()));
-        self.skipped.push(Skipped {
-            table: proof.source_table.clone(),
-            row_id: proof.row_id,
-            path: proof.path.display().to_string(),
-            reason,
-            detail,
-        });
+        self.skipped.push(Skipped::warned("not offloaded", proof, reason, detail, progress));
     }
 
     fn offloaded(&mut self, proof: &FileProof) {

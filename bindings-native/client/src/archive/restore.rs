@@ -57,14 +57,7 @@ pub struct RestoreReport {
 
 impl RestoreReport {
     fn skip(&mut self, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) {
-        progress.warn(&format!("not restored: {} ({reason}): {detail}", proof.path.display()));
-        self.skipped.push(Skipped {
-            table: proof.source_table.clone(),
-            row_id: proof.row_id,
-            path: proof.path.display().to_string(),
-            reason,
-            detail,
-        });
+        self.skipped.push(Skipped::warned("not restored", proof, reason, detail, progress));
     }
 }
 
