@@ -249,3 +249,61 @@ async fn run(generation: Generation) {
     assert_eq!(back.restored, third.files, "{back:?}");
     assert_eq!(std::fs::read(&modified.path).unwrap(), changed, "the new bytes come back");
 }
+
+/// A snapshot (a media pack's entry) changed after its push is kept and sealed again alone, as a
+/// media pack of one entry; the next push uploads it, then it is offloaded, verified as a pack
+/// and restored with its new bytes (0.4.50: the generation with snapshots).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_snapshot_is_sealed_again() {
+    let server = TestServer::start().await;
+    let token = server.add_user("snapshot@example.com", "pro").await;
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture_of(dir.path(), 1, 31, Generation::V0_4_50);
+    let cfg = device_config(dir.path(), &server.url, &token, "snapper");
+    let (a, _) = SyncSession::init(&cfg, PASSWORD).await.unwrap();
+    a.push(no_progress()).await.unwrap();
+    let proofs = all_proofs(&a);
+    let snap = proofs.iter().find(|p| p.entry.is_some()).expect("a snapshot in a media pack").clone();
+    let old_blob = snap.blob_id;
+    let mut changed = std::fs::read(&snap.path).unwrap();
+    changed.extend_from_slice(b"edited after the push");
+    std::fs::write(&snap.path, &changed).unwrap();
+
+    let opts = ArchiveOptions {
+        before: UnixMillis(snap.time.0 + 1),
+        kinds: vec![MediaKind::Screen],
+        dry_run: false,
+        read_back: true,
+    };
+    let report = a.archive(&opts, no_progress()).await.unwrap();
+    assert_eq!(skipped_reason(&report.skipped, &snap), Some("changed_since_push"), "{report:?}");
+    assert_eq!(report.repushed, 1, "{report:?}");
+    assert_eq!(std::fs::read(&snap.path).unwrap(), changed, "the changed snapshot is kept");
+    let resealed = a.with_state(|s| s.file_proof("frames", snap.row_id)).unwrap().unwrap();
+    assert_ne!(resealed.blob_id, old_blob, "its proof names a new blob");
+    assert_eq!(resealed.entry, snap.entry, "under the same entry name");
+    assert_eq!((resealed.plain_size, resealed.plain_sha256), (changed.len() as u64, sync_core_sha(&changed)));
+    assert!(a.with_state(|s| s.is_pack(&resealed.blob_id)).unwrap(), "the new blob is a media pack");
+    // Not uploaded yet: not offloaded by another run.
+    let again = a.archive(&opts, no_progress()).await.unwrap();
+    assert!(snap.path.exists(), "{again:?}");
+
+    let pushed = a.push(no_progress()).await.unwrap();
+    assert_eq!(pushed.uploaded_blobs, 1, "{pushed:?}");
+    let third = a.archive(&opts, no_progress()).await.unwrap();
+    assert_eq!(skipped_reason(&third.skipped, &snap), None, "{third:?}");
+    assert!(!snap.path.exists(), "proven with its new bytes, offloaded");
+    let v = a.verify(&VerifyOptions { read_data: true, ..Default::default() }, no_progress()).await.unwrap();
+    assert!(v.mismatches.is_empty(), "{v:?}");
+    assert_eq!(v.read, v.checked);
+
+    let ropts = RestoreOptions { since: UnixMillis(0), until: UnixMillis(i64::MAX), kinds: vec![MediaKind::Screen] };
+    let back = a.restore(&ropts, no_progress()).await.unwrap();
+    assert!(back.skipped.is_empty(), "{back:?}");
+    assert_eq!(std::fs::read(&snap.path).unwrap(), changed, "the new bytes come back");
+}
+
+fn sync_core_sha(bytes: &[u8]) -> sync_core::wire::Checksum {
+    use sha2::Digest;
+    sync_core::wire::Checksum(sha2::Sha256::digest(bytes).into())
+}
