@@ -61,6 +61,8 @@ cargo build -q -p sync-server -p screenpipe-sync
 SYNC_BIN_DIR="$CARGO_TARGET_DIR/debug" bash tests/screenpipe/live_push.sh
 log "daemon's GET /search against the real screenpipe's search --json on the same database (contract)"
 bash tests/screenpipe/search_contract.sh
+log "the real screenpipe's own search after archive (its snapshots offloaded) and after restore"
+SYNC_BIN_DIR="$CARGO_TARGET_DIR/debug" bash tests/screenpipe/archive_search.sh
 log "native bindings: error mapping (the Python and Kotlin tests run below)"
 cargo test -p sync-native
 

@@ -134,6 +134,16 @@ fun main() = runBlocking {
 
     // Device A: a new account, a push with progress events through the callback.
     val aDir = deviceDir("a", "SYNC_FIXTURE")
+    // The fixture's rows name its files in the shared folder: this copy archives and restores
+    // them, so they point at its own files.
+    val fx = System.getenv("SYNC_FIXTURE").replace("'", "''")
+    val own = aDir.path.replace("'", "''")
+    sh(
+        "sqlite3", File(aDir, "db.sqlite").path,
+        "UPDATE video_chunks SET file_path = replace(file_path, '$fx', '$own'); " +
+            "UPDATE audio_chunks SET file_path = replace(file_path, '$fx', '$own'); " +
+            "UPDATE frames SET snapshot_path = replace(snapshot_path, '$fx', '$own');",
+    )
     val a = SyncManager(config(aDir, token, "desktop A"))
     val recorder = Recorder()
     a.setListener(recorder)
@@ -168,6 +178,17 @@ fun main() = runBlocking {
 
     val devices = a.listDevices()
     check(devices.map { it.deviceName }.toSet() == setOf("desktop A", "phone B", "tablet C"), "devices: $devices")
+
+    // Archive A's media (a dry run, then for real), verify the cloud copy, restore it all.
+    val tomorrow = System.currentTimeMillis() + 86_400_000L
+    val dry = a.archive(tomorrow, listOf(), true, false)
+    check(dry.dryRun && dry.files > 0UL && dry.skipped.isEmpty(), "archive dry run: $dry")
+    val archived = a.archive(tomorrow, listOf("screen", "audio"), false, false)
+    check(archived.files == dry.files && archived.bytesFreed > 0UL, "archive: $archived")
+    val verified = a.verify(true, null, null)
+    check(verified.mismatches.isEmpty() && verified.read == verified.checked, "verify: $verified")
+    val restored = a.restore(null, null, listOf(), true)
+    check(restored.complete && restored.restored == archived.files && restored.bytes == archived.bytesFreed, "restore: $restored")
 
     // A viewer app: unlock from POST /init's envelope, open a text blob of the pushed 0.4.50
     // fixture (records bundle v2), then the media pack its first snapshot names, and read the

@@ -428,3 +428,90 @@ def test_linking_python_and_the_cli_both_ways(tmp_path):
     assert isinstance(joined, sn.SyncFfiError) and joined.code == "pairing_denied"
     assert not d.is_unlocked()
     assert "PAIR_TAKEN" in sn.error_codes()
+
+
+# The fixture's rows name its files by absolute path, in the shared fixture folder: a copy that
+# archives and restores points them at its own files first (in a child process, see above).
+REBASE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=10)
+with conn:
+    for table, column in (("video_chunks", "file_path"), ("audio_chunks", "file_path"), ("frames", "snapshot_path")):
+        conn.execute(f"UPDATE {table} SET {column} = replace({column}, ?, ?)", (sys.argv[2], sys.argv[3]))
+conn.close()
+"""
+
+
+def rebase_media_paths(d, fixture="SYNC_FIXTURE"):
+    subprocess.run([sys.executable, "-c", REBASE, str(d / "db.sqlite"), os.environ[fixture], str(d)], check=True)
+
+
+def media_files(data_dir):
+    """Every file under a data folder, by path, with its bytes."""
+    out = {}
+    for root, _, names in os.walk(data_dir):
+        for n in names:
+            p = os.path.join(root, n)
+            with open(p, "rb") as f:
+                out[p] = f.read()
+    return out
+
+
+def test_archive_restore_verify_with_reports_and_progress(tmp_path):
+    _, token = add_user()
+    a_dir = device_dir(tmp_path, "a", "SYNC_FIXTURE")
+    rebase_media_paths(a_dir)
+    a = sn.SyncManager(config(a_dir, token, "desktop A"))
+    listener = Listener()
+    a.set_listener(listener)
+    with pytest.raises(sn.SyncFfiError.Locked):
+        run(a.archive(0, [], True, False))
+    run(a.init(PASSWORD))
+    pushed = run(a.push())
+    assert pushed.media_files > 0
+    before = media_files(a_dir / "data")
+    assert before
+    tomorrow = int((time.time() + 86400) * 1000)
+
+    # An unknown media type is a typed error; a dry run reports and changes nothing.
+    with pytest.raises(sn.SyncFfiError) as bad:
+        run(a.archive(tomorrow, ["text"], True, False))
+    assert bad.value.code == "config"
+    dry = run(a.archive(tomorrow, [], True, False))
+    assert dry.dry_run and dry.files == pushed.media_files and not dry.skipped, dry
+    assert media_files(a_dir / "data") == before
+
+    # The real run, each blob read back first: every pushed file is offloaded, with progress.
+    listener.progress.clear()
+    done = run(a.archive(tomorrow, ["screen", "audio"], False, True))
+    assert not done.dry_run and done.files == dry.files and done.read_back == done.files, done
+    assert done.screen_files + done.audio_files == done.files and done.audio_files > 0
+    assert done.bytes_freed > 0 and "evicted_at" in done.schema
+    left = media_files(a_dir / "data")
+    assert len(before) - len(left) == done.files
+    assert sum(len(b) for p, b in before.items() if p not in left) == done.bytes_freed
+    assert any(e.stage == sn.ProgressStage.DOWNLOADING for e in listener.progress)
+
+    # verify: every uploaded blob listed as sealed; read back whole.
+    checked = run(a.verify(False, None, None))
+    assert checked.checked == pushed.uploaded_blobs and not checked.mismatches and checked.read == 0
+    read = run(a.verify(True, None, None))
+    assert read.read == read.checked == pushed.uploaded_blobs and not read.mismatches
+
+    # restore: this device's files back byte for byte; twice changes nothing.
+    listener.progress.clear()
+    back = run(a.restore(None, None, [], True))
+    assert back.complete and back.restored == done.files and back.bytes == done.bytes_freed, back
+    assert back.other_devices is None
+    assert media_files(a_dir / "data") == before
+    assert any(e.stage == sn.ProgressStage.IMPORTING for e in listener.progress)
+    again = run(a.restore(None, None, [], True))
+    assert again.restored == 0 and again.already_present == done.files
+
+    # Another device of the account restores A's rows and files of the range.
+    b = sn.SyncManager(config(device_dir(tmp_path, "b"), token, "phone B"))
+    run(b.init(PASSWORD))
+    other = run(b.restore(None, None, [], False))
+    assert other.complete and other.restored == 0, other
+    assert other.other_devices.imported_blobs > 0 and other.other_devices.media_written > 0
+    assert other.other_devices.rows_inserted > 0 and not other.other_devices.failures

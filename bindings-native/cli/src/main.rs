@@ -45,7 +45,8 @@ enum Command {
     /// Free the disk: delete local media files older than a cutoff once proven in the cloud
     /// (marked offloaded in screenpipe's database where it can say so).
     Archive(archive::ArchiveArgs),
-    /// Download, decrypt and put back this device's offloaded media files of a time range.
+    /// Download, decrypt and put back this device's offloaded media files of a time range, and
+    /// the other devices' rows and files of it (where `pull` puts them).
     Restore(restore::RestoreArgs),
     /// Check that every uploaded blob is in the cloud as sealed (`--read-data`: decrypt it).
     Verify(verify::VerifyArgs),

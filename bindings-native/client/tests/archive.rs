@@ -209,7 +209,8 @@ async fn run(generation: Generation) {
     }
 
     // restore brings every file back byte for byte and clears the mark; twice is a no-op.
-    let ropts = RestoreOptions { since: UnixMillis(0), until: UnixMillis(i64::MAX), kinds: all.clone() };
+    let ropts =
+        RestoreOptions { since: UnixMillis(0), until: UnixMillis(i64::MAX), kinds: all.clone(), other_devices: false };
     let restored = a.restore(&ropts, no_progress()).await.unwrap();
     assert_eq!(restored.restored, report.files, "{restored:?}");
     assert_eq!(restored.bytes, freed);
@@ -248,4 +249,140 @@ async fn run(generation: Generation) {
     let back = a.restore(&ropts, no_progress()).await.unwrap();
     assert_eq!(back.restored, third.files, "{back:?}");
     assert_eq!(std::fs::read(&modified.path).unwrap(), changed, "the new bytes come back");
+}
+
+/// A snapshot (a media pack's entry) changed after its push is kept and sealed again alone, as a
+/// media pack of one entry; the next push uploads it, then it is offloaded, verified as a pack
+/// and restored with its new bytes (0.4.50: the generation with snapshots).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_snapshot_is_sealed_again() {
+    let server = TestServer::start().await;
+    let token = server.add_user("snapshot@example.com", "pro").await;
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture_of(dir.path(), 1, 31, Generation::V0_4_50);
+    let cfg = device_config(dir.path(), &server.url, &token, "snapper");
+    let (a, _) = SyncSession::init(&cfg, PASSWORD).await.unwrap();
+    a.push(no_progress()).await.unwrap();
+    let proofs = all_proofs(&a);
+    let snap = proofs.iter().find(|p| p.entry.is_some()).expect("a snapshot in a media pack").clone();
+    let old_blob = snap.blob_id;
+    let mut changed = std::fs::read(&snap.path).unwrap();
+    changed.extend_from_slice(b"edited after the push");
+    std::fs::write(&snap.path, &changed).unwrap();
+
+    let opts = ArchiveOptions {
+        before: UnixMillis(snap.time.0 + 1),
+        kinds: vec![MediaKind::Screen],
+        dry_run: false,
+        read_back: true,
+    };
+    let report = a.archive(&opts, no_progress()).await.unwrap();
+    assert_eq!(skipped_reason(&report.skipped, &snap), Some("changed_since_push"), "{report:?}");
+    assert_eq!(report.repushed, 1, "{report:?}");
+    assert_eq!(std::fs::read(&snap.path).unwrap(), changed, "the changed snapshot is kept");
+    let resealed = a.with_state(|s| s.file_proof("frames", snap.row_id)).unwrap().unwrap();
+    assert_ne!(resealed.blob_id, old_blob, "its proof names a new blob");
+    assert_eq!(resealed.entry, snap.entry, "under the same entry name");
+    assert_eq!((resealed.plain_size, resealed.plain_sha256), (changed.len() as u64, sync_core_sha(&changed)));
+    assert!(a.with_state(|s| s.is_pack(&resealed.blob_id)).unwrap(), "the new blob is a media pack");
+    // Not uploaded yet: not offloaded by another run.
+    let again = a.archive(&opts, no_progress()).await.unwrap();
+    assert!(snap.path.exists(), "{again:?}");
+
+    let pushed = a.push(no_progress()).await.unwrap();
+    assert_eq!(pushed.uploaded_blobs, 1, "{pushed:?}");
+    let third = a.archive(&opts, no_progress()).await.unwrap();
+    assert_eq!(skipped_reason(&third.skipped, &snap), None, "{third:?}");
+    assert!(!snap.path.exists(), "proven with its new bytes, offloaded");
+    let v = a.verify(&VerifyOptions { read_data: true, ..Default::default() }, no_progress()).await.unwrap();
+    assert!(v.mismatches.is_empty(), "{v:?}");
+    assert_eq!(v.read, v.checked);
+
+    let ropts = RestoreOptions {
+        since: UnixMillis(0),
+        until: UnixMillis(i64::MAX),
+        kinds: vec![MediaKind::Screen],
+        other_devices: false,
+    };
+    let back = a.restore(&ropts, no_progress()).await.unwrap();
+    assert!(back.skipped.is_empty(), "{back:?}");
+    assert_eq!(std::fs::read(&snap.path).unwrap(), changed, "the new bytes come back");
+}
+
+fn sync_core_sha(bytes: &[u8]) -> sync_core::wire::Checksum {
+    use sha2::Digest;
+    sync_core::wire::Checksum(sha2::Sha256::digest(bytes).into())
+}
+
+/// Restore on another device of the account: device A pushes, then frees its disk; device B, a
+/// new device unlocked with the password, runs `restore` over all time and gets A's rows and
+/// files at the paths `pull` writes, byte for byte (the same rows and media bytes as A had
+/// before its archive); restoring again changes nothing. Device C restores only the later half:
+/// part of A's rows, its media rows with A's bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_on_another_device() {
+    let server = TestServer::start().await;
+    let token = server.add_user("two@example.com", "pro").await;
+    let a_dir = tempfile::tempdir().unwrap();
+    let summary = small_fixture_of(a_dir.path(), 1, 32, Generation::V0_4_50);
+    let a_cfg = device_config(a_dir.path(), &server.url, &token, "laptop");
+    let (a, _) = SyncSession::init(&a_cfg, PASSWORD).await.unwrap();
+    a.push(no_progress()).await.unwrap();
+    let a_id = a.device_id().to_string();
+    let a_dump = dump(&a_cfg.db_path, &a_id, None);
+    let proofs = all_proofs(&a);
+    let mut times: Vec<i64> = proofs.iter().map(|p| p.time.0).collect();
+    times.sort_unstable();
+    let cutoff = UnixMillis(times[times.len() / 2]);
+    let all = vec![MediaKind::Screen, MediaKind::Audio];
+    let archived = a
+        .archive(
+            &ArchiveOptions { before: UnixMillis(i64::MAX), kinds: all.clone(), dry_run: false, read_back: false },
+            no_progress(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(archived.files, summary.media_files, "A's disk freed: {archived:?}");
+
+    let new_device = |dir: &Path, name: &str| {
+        empty_fixture_of(dir, Generation::V0_4_50);
+        device_config(dir, &server.url, &token, name)
+    };
+    let range = |since, until| RestoreOptions { since, until, kinds: all.clone(), other_devices: true };
+
+    // Device C restores the later half: some of A's rows, not all, its media rows with A's bytes.
+    let c_dir = tempfile::tempdir().unwrap();
+    let c_cfg = new_device(c_dir.path(), "tablet");
+    let (c, _) = SyncSession::init(&c_cfg, PASSWORD).await.unwrap();
+    let later = c.restore(&range(cutoff, UnixMillis(i64::MAX)), no_progress()).await.unwrap();
+    let pulled = later.other_devices.as_ref().expect("the other devices' part ran");
+    assert!(later.complete() && pulled.imported_blobs > 0 && pulled.media_written > 0, "{later:?}");
+    assert_eq!((later.restored, later.already_present), (0, 0), "C has no files of its own");
+    let partial = dump(&c_cfg.db_path, c.device_id().as_str(), None);
+    assert!(!partial.is_empty() && partial.len() < a_dump.len(), "{} of {}", partial.len(), a_dump.len());
+    let media = partial.iter().filter(|(_, c)| c.contains_key("file_path") || c.contains_key("snapshot_path"));
+    assert!(media.clone().count() > 0);
+    for (key, row) in media {
+        assert_eq!(a_dump.get(key), Some(row), "{key:?}: as on A, media bytes included");
+    }
+
+    // Device B restores everything: every row and media byte as A had them before its archive.
+    let b_dir = tempfile::tempdir().unwrap();
+    let b_cfg = new_device(b_dir.path(), "desktop");
+    let (b, _) = SyncSession::init(&b_cfg, PASSWORD).await.unwrap();
+    let b_id = b.device_id().to_string();
+    let rest = b.restore(&range(UnixMillis(0), UnixMillis(i64::MAX)), no_progress()).await.unwrap();
+    assert!(rest.complete(), "{rest:?}");
+    let b_dump = dump(&b_cfg.db_path, &b_id, None);
+    assert_eq!(b_dump, a_dump, "every row and media byte of A");
+    assert!(b_dump.values().filter(|c| c.contains_key("file_path")).all(|c| c["file_path"] != "file missing"));
+    for p in &proofs {
+        assert!(!p.path.exists(), "A's files stay offloaded: {}", p.path.display());
+    }
+
+    // Again: nothing new.
+    let again = b.restore(&range(UnixMillis(0), UnixMillis(i64::MAX)), no_progress()).await.unwrap();
+    let twice = again.other_devices.unwrap();
+    assert_eq!((twice.imported_blobs, twice.rows_inserted, twice.media_written), (0, 0, 0), "{twice:?}");
+    assert_eq!(dump(&b_cfg.db_path, &b_id, None), b_dump);
 }

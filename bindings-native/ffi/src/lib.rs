@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod archive;
 pub mod config;
 pub mod error;
 pub mod link;
@@ -9,6 +10,7 @@ pub mod media_pack;
 pub mod records;
 pub mod viewer;
 
+pub use archive::{ArchiveResult, BlobMismatch, RestoreResult, SkippedFile, VerifyResult};
 pub use config::{ManagerConfig, SyncFrequency};
 pub use error::{FfiResult, SyncFfiError, error_codes};
 pub use link::{JoinResult, LinkSession, LinkedDevice};

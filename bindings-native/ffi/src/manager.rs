@@ -69,7 +69,8 @@ impl SyncManager {
         }
     }
 
-    fn progress(&self) -> Arc<dyn Progress> {
+    /// The listener's progress bridge for one explicit operation.
+    pub(crate) fn progress(&self) -> Arc<dyn Progress> {
         Arc::new(ProgressBridge { listener: self.listener.clone(), counters: ProgressCounters::default() })
     }
 }

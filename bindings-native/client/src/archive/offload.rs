@@ -18,9 +18,9 @@ use crate::screenpipe::evictions::Evictions;
 use std::sync::Mutex;
 
 use super::lock_ev;
-use crate::pack::{repush_blob_id, seal_media_file};
+use crate::pack::{Staged, repush_blob_id, seal_media_file, seal_snapshot_pack};
 use crate::session::{SyncSession, blocking};
-use crate::state::{BlobSeal, FileProof, PendingUpload, Plan, StateLock};
+use crate::state::{BlobSeal, FileProof, PendingUpload, Plan, SnapshotEntry, StateLock};
 
 /// How long `archive` waits for another process holding the state folder.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -283,7 +283,7 @@ impl SyncSession {
                     "now {size} bytes, sealed {} bytes: not deleted (its cloud copy is the older content)",
                     proof.plain_size
                 );
-                if !options.dry_run && proof.entry.is_none() {
+                if !options.dry_run {
                     let blob = self.stage_repush(&proof, listed).await?;
                     report.repushed += 1;
                     detail.push_str(&format!("; sealed again as blob {blob}, uploaded by the next push"));
@@ -309,18 +309,19 @@ impl SyncSession {
         Ok(Some(Candidate { proof }))
     }
 
-    /// Seals a chunk file that changed after its push again, as a new blob (id
+    /// Seals a media file that changed after its push again, as a new blob (id
     /// [`repush_blob_id`]: the row and the new bytes' SHA-256), staged for the next push with its
-    /// new proof, in one plan commit; the old blob stays in the cloud (other devices keep what
-    /// they pulled). Until the new blob is uploaded the file has no uploaded proof: nothing
-    /// offloads or restores it.
+    /// new proof, in one plan commit: a chunk file as a whole-file blob, a frame's snapshot as a
+    /// media pack of one entry (its entry name kept; the frame's `snapshots` row names the new
+    /// pack). The old blob stays in the cloud (other devices keep what they pulled). Until the
+    /// new blob is uploaded the file has no uploaded proof: nothing offloads or restores it.
     async fn stage_repush(&self, proof: &FileProof, listed: Option<&BlobDownload>) -> Result<BlobId> {
         let (session, proof, listed) = (self.clone(), proof.clone(), listed.cloned());
         blocking(move || {
             let blob_type = match proof.source_table.as_str() {
-                "video_chunks" => BlobType::Frames,
+                "video_chunks" | "frames" => BlobType::Frames,
                 "audio_chunks" => BlobType::Audio,
-                other => return Err(SyncError::State(format!("{other} files are not sealed alone"))),
+                other => return Err(SyncError::State(format!("{other} holds no media file"))),
             };
             let Some((_, sum)) = super::hash_file(&proof.path)? else {
                 return Err(SyncError::State(format!("{} vanished", proof.path.display())));
@@ -336,7 +337,18 @@ impl SyncSession {
                 time_end: end,
             };
             let staging = session.config().staging_dir();
-            let staged = seal_media_file(keys, &ctx, &proof.path, &staging, &crate::progress::NoProgress)?;
+            let (staged, media, snapshots) = match &proof.entry {
+                None => {
+                    let staged = seal_media_file(keys, &ctx, &proof.path, &staging, &crate::progress::NoProgress)?;
+                    (staged, Some((proof.source_table.clone(), proof.row_id)), Vec::new())
+                }
+                Some(entry) => {
+                    let (staged, plain) = seal_snapshot_pack(keys, &ctx, &proof.path, entry, proof.time, &staging)?;
+                    let snapshot =
+                        SnapshotEntry { frame_row_id: proof.row_id, blob_id: Some(blob_id), entry: entry.clone() };
+                    (Staged { plain, ..staged }, None, vec![snapshot])
+                }
+            };
             crate::os::sync_dir(&staging)?;
             let pending = PendingUpload {
                 blob_id,
@@ -349,7 +361,7 @@ impl SyncSession {
                 tokens: Vec::new(),
                 staging_file: staged.path,
                 records: 1,
-                media: Some((proof.source_table.clone(), proof.row_id)),
+                media,
             };
             let new_proof =
                 FileProof { blob_id, plain_size: staged.plain.0, plain_sha256: staged.plain.1, ..proof.clone() };
@@ -357,6 +369,7 @@ impl SyncSession {
                 s.commit_plan(&Plan {
                     pending: std::slice::from_ref(&pending),
                     proofs: std::slice::from_ref(&new_proof),
+                    snapshots: &snapshots,
                     ..Plan::default()
                 })
             })?;

@@ -7,8 +7,12 @@
 //! already in place with the sealed bytes is left alone; a file in place with other bytes is
 //! never overwritten. A media pack is downloaded once for all its entries.
 //!
-//! On another device of the account, the other devices' media files are where `pull` writes
-//! them: `pull` fetches every missing one of the bundles it imports.
+//! With [`RestoreOptions::other_devices`], the other devices' rows and files of the range come
+//! back too, where `pull` puts them (`DATA_DIR/<origin device>/...`, byte for byte): restore runs
+//! the pull of the range after this device's own files. That is how a new device of the account
+//! (unlocked with the password, or joined with a code) gets another device's history of a
+//! period. A bundle imported before is not imported again; its media files are the ones `pull`
+//! wrote or keeps pending.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +29,7 @@ use crate::screenpipe::evictions::Evictions;
 use std::sync::Mutex;
 
 use super::lock_ev;
-use crate::session::{SyncSession, blocking};
+use crate::session::{PullReport, SyncSession, blocking};
 use crate::state::{FileProof, StateLock};
 
 /// What `restore` is asked to do.
@@ -35,8 +39,11 @@ pub struct RestoreOptions {
     pub since: UnixMillis,
     /// Files whose time is at or before this.
     pub until: UnixMillis,
-    /// Which media.
+    /// Which media (of this device's files).
     pub kinds: Vec<MediaKind>,
+    /// Also the other devices' rows and files of the range (the pull of the range: their text
+    /// bundles imported, with the media files the device's data types take).
+    pub other_devices: bool,
 }
 
 /// What `restore` did.
@@ -51,11 +58,19 @@ pub struct RestoreReport {
     /// Files not restored, with the reason (`not_in_cloud`, `changed_locally`,
     /// `read_back_failed`).
     pub skipped: Vec<Skipped>,
+    /// With `other_devices`: what the pull of the range did (bundles imported, rows, media
+    /// files written, failures).
+    pub other_devices: Option<PullReport>,
     /// Wall time, seconds.
     pub wall_seconds: f64,
 }
 
 impl RestoreReport {
+    /// True when everything asked for came back (nothing skipped, no pull failure).
+    pub fn complete(&self) -> bool {
+        self.skipped.is_empty() && self.other_devices.as_ref().is_none_or(|p| p.failures.is_empty())
+    }
+
     fn skip(&mut self, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) {
         self.skipped.push(Skipped::warned("not restored", proof, reason, detail, progress));
     }
@@ -85,9 +100,24 @@ fn write_part(part: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 impl SyncSession {
-    /// Restores this device's media files of `options` from the cloud (see
+    /// Restores this device's media files of `options` from the cloud and, with
+    /// `other_devices`, the other devices' rows and files of the range (see
     /// [`crate::archive::restore`]).
     pub async fn restore(&self, options: &RestoreOptions, progress: Arc<dyn Progress>) -> Result<RestoreReport> {
+        let started = Instant::now();
+        let mut report = self.restore_own(options, progress.clone()).await?;
+        if options.other_devices {
+            // After this device's files: the pull takes the state lock itself.
+            let far = UnixMillis(crate::os::now_ms().0.saturating_add(10 * 366 * 86_400_000));
+            let (since, until) = (options.since.max(UnixMillis(0)), options.until.min(far));
+            report.other_devices = Some(self.pull(Some(since), Some(until), progress).await?);
+        }
+        report.wall_seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// This device's media files of `options`, back in place.
+    async fn restore_own(&self, options: &RestoreOptions, progress: Arc<dyn Progress>) -> Result<RestoreReport> {
         let started = Instant::now();
         let state_dir = self.config().state_dir.clone();
         let _lock = blocking(move || StateLock::acquire(&state_dir, std::time::Duration::from_secs(30))).await?;

@@ -37,7 +37,8 @@ pub mod media;
 pub mod snapshots;
 mod staging;
 
-pub(crate) use staging::{reseal_staged, seal_media_file, sha256_of};
+pub(crate) use snapshots::seal_snapshot_pack;
+pub(crate) use staging::{Staged, reseal_staged, seal_media_file, sha256_of};
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -18,13 +18,15 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use sync_core::blob::BlobContext;
+use sync_core::keys::KeySet;
 use sync_core::pack::{PackEntry, PackIndex};
 use sync_core::records::parse_timestamp;
+use sync_core::wire::Checksum;
 use sync_core::{BlobType, UnixMillis};
 
 use super::ids::pack_blob_id;
 use super::media::MediaPass;
-use super::staging::{seal_media_bytes, sha256_of};
+use super::staging::{Staged, seal_media_bytes, sha256_of};
 use super::{Packager, mtime_ms};
 use crate::error::{IoContext, Result};
 use crate::progress::{Progress, Stage};
@@ -87,6 +89,30 @@ fn content_type(name: &str) -> &'static str {
 
 fn base_name(path: &str) -> String {
     Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Seals one snapshot file alone as a media pack of one entry named `entry` at `time` (a
+/// snapshot changed after its push, sealed again by `archive`) into the staging folder: the
+/// staged blob, and the file's size and SHA-256.
+pub(crate) fn seal_snapshot_pack(
+    keys: &KeySet,
+    ctx: &BlobContext,
+    path: &Path,
+    entry: &str,
+    time: UnixMillis,
+    staging: &Path,
+) -> Result<(Staged, (u64, Checksum))> {
+    let bytes = std::fs::read(path).io_ctx(|| format!("read {}", path.display()))?;
+    let plain = (bytes.len() as u64, sha256_of(&bytes));
+    let index = vec![PackEntry {
+        name: entry.to_owned(),
+        size: bytes.len() as u64,
+        time,
+        content_type: content_type(entry).to_owned(),
+    }];
+    let mut payload = PackIndex::new(index)?.encode_header()?;
+    payload.extend_from_slice(&bytes);
+    Ok((seal_media_bytes(keys, ctx, &payload, staging)?, plain))
 }
 
 impl Packager<'_> {
