@@ -26,6 +26,7 @@
 pub mod offload;
 pub mod prove;
 pub mod restore;
+pub mod text_proof;
 pub mod verify;
 
 use std::collections::HashMap;
@@ -37,6 +38,7 @@ use sync_core::{BlobId, BlobType, UnixMillis};
 
 pub use offload::{ArchiveOptions, ArchiveReport};
 pub use restore::{RestoreOptions, RestoreReport};
+pub use text_proof::{KeptText, TextDropReport};
 pub use verify::{VerifyOptions, VerifyReport};
 
 use crate::error::{IoContext, Result, SyncError};
