@@ -23,6 +23,7 @@
 //! and no later `archive` deletes a file whose cloud copy is known damaged until a read
 //! succeeds.
 
+pub mod drop_text;
 pub mod offload;
 pub mod prove;
 pub mod restore;
@@ -36,6 +37,7 @@ use std::path::Path;
 use sync_core::wire::{BlobDownload, Checksum, DownloadRequest, TimeRange};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
+pub use drop_text::TextRestoreReport;
 pub use offload::{ArchiveOptions, ArchiveReport};
 pub use restore::{RestoreOptions, RestoreReport};
 pub use text_proof::{KeptText, TextDropReport};
