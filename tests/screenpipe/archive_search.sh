@@ -4,7 +4,9 @@
 # loopback, archive every media file, and ask the real `screenpipe search --json` (the query code
 # of its `GET /search`, SCHEMA.md section d) for each frame's word: the same items as before the
 # archive (the archived frames' text is still found; only the JPEGs left the disk). Then
-# `restore`: every JPEG back byte for byte, the same search answers again.
+# `restore`: every JPEG back byte for byte, the same search answers again. Then
+# `archive --drop-text`: the frames' text leaves screenpipe's database (its search finds none of
+# the words), and `restore` writes it back: the same search answers once more.
 #
 #   bash tests/screenpipe/archive_search.sh     (installs screenpipe with sp_install; builds the
 #                                                CLI and the server unless SYNC_BIN_DIR is set)
@@ -61,6 +63,10 @@ hashes >"$WORK/archived.sha"
 sync restore --json >"$WORK/restore.json"
 search_all "$WORK/restored.jsonl"
 hashes >"$WORK/restored.sha"
+sync archive --before 2100-01-01 --drop-text --json >"$WORK/drop.json"
+search_all "$WORK/dropped.jsonl"
+sync restore --json >"$WORK/restore2.json"
+search_all "$WORK/restored2.jsonl"
 
 python3 - "$WORK" "${#WORDS[@]}" <<'PY'
 import json, sys
@@ -83,5 +89,17 @@ assert back["restored"] == report["files"] and not back["skipped"], back
 assert open(f"{work}/restored.sha").read() == open(f"{work}/before.sha").read(), "the JPEGs come back byte for byte"
 assert restored == before, (restored, before)
 print(f"after restore: {back['restored']} JPEGs back byte for byte, the same search answers")
+drop = json.load(open(f"{work}/drop.json"))
+text = drop["text"]
+assert not text["dry_run"] and not text["kept"] and not text["not_restorable"], text
+assert text["rows"].get("frames") == len(frames), text
+dropped = items("dropped")
+assert dropped == [], f"after --drop-text screenpipe's search still finds the old text: {dropped}"
+print(f"after archive --drop-text: {text['rows']} rows dropped, screenpipe's search finds none of the words")
+back2 = json.load(open(f"{work}/restore2.json"))
+assert back2["text"]["frames"] == len(frames) and not back2["text"]["failed"], back2
+restored2 = items("restored2")
+assert restored2 == before, (restored2, before)
+print(f"after restore: {back2['text']['frames']} frames' text written back, the same search answers")
 PY
 echo "archive search: passed"

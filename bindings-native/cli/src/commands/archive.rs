@@ -1,8 +1,10 @@
-//! `archive`: offload media files already proven in the cloud, to free the disk.
+//! `archive`: offload media files already proven in the cloud, to free the disk; with
+//! `--drop-text`, also drop this device's old text rows proven in the cloud (`restore` writes
+//! them back).
 
 use clap::Args;
 use sync_client::SyncError;
-use sync_client::archive::{ArchiveOptions, ArchiveReport, MediaKind};
+use sync_client::archive::{ArchiveOptions, ArchiveReport, MediaKind, TextDropReport};
 use sync_client::config::SyncConfig;
 use sync_core::UnixMillis;
 
@@ -29,6 +31,20 @@ pub(crate) struct ArchiveArgs {
     /// to offload files pushed before proofs were recorded).
     #[arg(long)]
     verify_read: bool,
+    /// Also drop this device's text rows older than the cutoff (screen text, UI elements,
+    /// transcriptions) once each is proven in the cloud: its bundle is downloaded, decrypted and
+    /// compared row by row first. `restore` of the range writes them back with the same ids.
+    #[arg(long)]
+    drop_text: bool,
+}
+
+/// The JSON report: the media's fields, and `text` with `--drop-text`.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    media: &'a ArchiveReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a TextDropReport>,
 }
 
 /// Runs `archive`.
@@ -52,8 +68,42 @@ pub(crate) async fn run(args: &ArchiveArgs, g: &Global, config: &SyncConfig, out
     };
     let session = g.unlock(config).await?;
     let report = session.archive(&options, g.progress()).await?;
-    out.emit(&report, || render(&report));
+    let text = if args.drop_text { Some(session.drop_text(before, args.dry_run, g.progress()).await?) } else { None };
+    out.emit(&Report { media: &report, text: text.as_ref() }, || {
+        render(&report);
+        if let Some(t) = &text {
+            render_text(t);
+        }
+    });
     Ok(exit::OK)
+}
+
+/// The text part of the report for people (rows kept on stderr).
+fn render_text(t: &TextDropReport) {
+    let verb = if t.dry_run { "would drop" } else { "dropped" };
+    println!(
+        "text: {verb} {} rows (about {}) of {} bundles proven in the cloud ({} bundles before the cutoff)",
+        t.total_rows(),
+        human_bytes(t.text_bytes),
+        t.bundles_proven,
+        t.bundles
+    );
+    for (table, n) in &t.rows {
+        println!("  {table}: {n} rows");
+    }
+    for (table, n) in &t.not_droppable {
+        println!("  {table}: {n} rows kept (this screenpipe's rows of that table are not dropped)");
+    }
+    if t.already_absent > 0 {
+        println!("  {} rows were dropped before", t.already_absent);
+    }
+    for k in &t.kept {
+        let row = k.row_id.map(|r| format!("#{r}")).unwrap_or_default();
+        eprintln!("kept text {}{row} (bundle {}, {}): {}", k.table, k.blob_id, k.reason, k.detail);
+    }
+    for r in &t.not_restorable {
+        eprintln!("kept text {r} (not_restorable): its bundle cannot give every column back");
+    }
 }
 
 /// The report for people (files left alone on stderr).

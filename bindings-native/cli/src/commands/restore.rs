@@ -50,6 +50,16 @@ fn render(r: &RestoreReport) {
     for s in &r.skipped {
         eprintln!("not restored {} ({}): {}", s.path, s.reason, s.detail);
     }
+    let t = &r.text;
+    if t.rows() > 0 || t.skipped > 0 || !t.failed.is_empty() {
+        println!(
+            "dropped text written back: {} frames' text, {} elements, {} transcriptions from {} bundles ({} already there)",
+            t.frames, t.elements, t.transcriptions, t.bundles, t.skipped
+        );
+    }
+    for f in &t.failed {
+        eprintln!("dropped text not restored: {f}");
+    }
     if let Some(p) = &r.other_devices {
         println!(
             "other devices: {} bundles imported ({} rows), {} already here, {} media files written, {} pending",

@@ -23,9 +23,11 @@
 //! and no later `archive` deletes a file whose cloud copy is known damaged until a read
 //! succeeds.
 
+pub mod drop_text;
 pub mod offload;
 pub mod prove;
 pub mod restore;
+pub mod text_proof;
 pub mod verify;
 
 use std::collections::HashMap;
@@ -35,8 +37,10 @@ use std::path::Path;
 use sync_core::wire::{BlobDownload, Checksum, DownloadRequest, TimeRange};
 use sync_core::{BlobId, BlobType, UnixMillis};
 
+pub use drop_text::TextRestoreReport;
 pub use offload::{ArchiveOptions, ArchiveReport};
 pub use restore::{RestoreOptions, RestoreReport};
+pub use text_proof::{KeptText, TextDropReport};
 pub use verify::{VerifyOptions, VerifyReport};
 
 use crate::error::{IoContext, Result, SyncError};

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use sync_core::BlobId;
 use sync_core::blob::{BlobOpener, open_blob};
 use sync_core::pack::PackIndex;
 use sync_core::wire::{BlobDownload, Checksum};
@@ -31,18 +32,27 @@ pub(crate) fn check_listing(
     seal: Option<BlobSeal>,
     listed: Option<&BlobDownload>,
 ) -> std::result::Result<(), Refusal> {
+    check_blob(&proof.blob_id, seal, listed)
+}
+
+/// (1) for any blob (a media file's, a text bundle's): the server lists `blob_id` complete,
+/// with the size and checksum recorded when it was sealed.
+pub(crate) fn check_blob(
+    blob_id: &BlobId,
+    seal: Option<BlobSeal>,
+    listed: Option<&BlobDownload>,
+) -> std::result::Result<(), Refusal> {
     let Some(listed) = listed else {
-        return Err(("not_in_cloud", format!("the server does not list blob {} as complete", proof.blob_id)));
+        return Err(("not_in_cloud", format!("the server does not list blob {blob_id} as complete")));
     };
     let Some(seal) = seal else {
-        return Err(("no_proof_recorded", format!("no checksum was recorded when blob {} was sealed", proof.blob_id)));
+        return Err(("no_proof_recorded", format!("no checksum was recorded when blob {blob_id} was sealed")));
     };
     if listed.size_bytes != seal.size_bytes || listed.checksum != seal.checksum {
         return Err((
             "cloud_copy_differs",
             format!(
-                "blob {}: the server lists {} bytes, checksum {}; sealed {} bytes, checksum {}",
-                proof.blob_id,
+                "blob {blob_id}: the server lists {} bytes, checksum {}; sealed {} bytes, checksum {}",
                 listed.size_bytes,
                 listed.checksum.to_hex(),
                 seal.size_bytes,
@@ -206,7 +216,7 @@ pub(crate) async fn read_back(
 
 #[cfg(test)]
 mod tests {
-    use sync_core::{BlobId, BlobType, DeviceId, KeyId, UnixMillis};
+    use sync_core::{BlobType, DeviceId, KeyId, UnixMillis};
 
     use super::*;
 

@@ -7,6 +7,9 @@
 //! already in place with the sealed bytes is left alone; a file in place with other bytes is
 //! never overwritten. A media pack is downloaded once for all its entries.
 //!
+//! This device's text rows that `archive --drop-text` dropped come back too, from their bundles
+//! (see [`super::drop_text`]), whatever `kinds` says.
+//!
 //! With [`RestoreOptions::other_devices`], the other devices' rows and files of the range come
 //! back too, where `pull` puts them (`DATA_DIR/<origin device>/...`, byte for byte): restore runs
 //! the pull of the range after this device's own files. That is how a new device of the account
@@ -58,6 +61,9 @@ pub struct RestoreReport {
     /// Files not restored, with the reason (`not_in_cloud`, `changed_locally`,
     /// `read_back_failed`).
     pub skipped: Vec<Skipped>,
+    /// This device's text rows dropped by `archive --drop-text` whose bundle meets the range,
+    /// written back (same ids, same text).
+    pub text: super::TextRestoreReport,
     /// With `other_devices`: what the pull of the range did (bundles imported, rows, media
     /// files written, failures).
     pub other_devices: Option<PullReport>,
@@ -68,7 +74,9 @@ pub struct RestoreReport {
 impl RestoreReport {
     /// True when everything asked for came back (nothing skipped, no pull failure).
     pub fn complete(&self) -> bool {
-        self.skipped.is_empty() && self.other_devices.as_ref().is_none_or(|p| p.failures.is_empty())
+        self.skipped.is_empty()
+            && self.text.failed.is_empty()
+            && self.other_devices.as_ref().is_none_or(|p| p.failures.is_empty())
     }
 
     fn skip(&mut self, proof: &FileProof, reason: &'static str, detail: String, progress: &dyn Progress) {
@@ -106,6 +114,7 @@ impl SyncSession {
     pub async fn restore(&self, options: &RestoreOptions, progress: Arc<dyn Progress>) -> Result<RestoreReport> {
         let started = Instant::now();
         let mut report = self.restore_own(options, progress.clone()).await?;
+        report.text = self.restore_text(options.since, options.until, progress.as_ref()).await?;
         if options.other_devices {
             // After this device's files: the pull takes the state lock itself.
             let far = UnixMillis(crate::os::now_ms().0.saturating_add(10 * 366 * 86_400_000));

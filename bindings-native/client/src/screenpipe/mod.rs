@@ -13,6 +13,7 @@
 //!   snapshot, per generation.
 //! - [`unpacker_writes`]: the writes the unpacker needs (rows, FTS entries where no trigger
 //!   fills them, the row id mapping), one transaction per bundle.
+//! - [`text_drops`]: `archive --drop-text`'s drops of proven text rows and `restore`'s writing back.
 //! - [`evictions`]: the offloaded mark (`evicted_at`) that `archive` sets and `restore` clears.
 //! - [`local_search`]: the local search's FTS queries and the oldest record time.
 //! - [`imports`]: the client's own table in screenpipe's database, [`IMPORTS_TABLE`]: which
@@ -30,6 +31,7 @@ pub(crate) mod local_search;
 pub mod open;
 pub(crate) mod reads;
 pub mod tables;
+pub(crate) mod text_drops;
 pub(crate) mod unpacker_writes;
 pub(crate) mod values;
 

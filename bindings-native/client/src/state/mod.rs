@@ -37,6 +37,7 @@ pub mod pulls;
 mod schema;
 pub mod snapshots;
 pub mod summary;
+pub mod text_drops;
 pub mod uploads;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +51,7 @@ pub use lock::StateLock;
 pub use proofs::{BlobSeal, FileProof};
 pub use snapshots::SnapshotEntry;
 pub use summary::StateSummary;
+pub use text_drops::DroppedText;
 pub use uploads::{PendingUpload, Plan, SyncedBlob};
 
 use crate::config::SyncConfig;

@@ -93,6 +93,15 @@ CREATE TABLE IF NOT EXISTS cloud_damage (
     detail TEXT NOT NULL,
     seen_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS text_drops (
+    source_table TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    time_start INTEGER NOT NULL,
+    time_end INTEGER NOT NULL,
+    PRIMARY KEY (source_table, row_id)
+);
+CREATE INDEX IF NOT EXISTS text_drops_time ON text_drops(time_start, time_end);
 CREATE TABLE IF NOT EXISTS pending_media (
     blob_id TEXT PRIMARY KEY,
     dest_path TEXT NOT NULL,
