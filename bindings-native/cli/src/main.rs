@@ -109,7 +109,11 @@ fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
     let out = Out { json: cli.global.json };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // At most 8 blocking threads (file reads and writes, SQLite, sealing): glibc's malloc gives
+    // each thread an arena of its own and keeps what is freed there, so tokio's default (up to
+    // 512) let a push of a day of snapshots whose live heap peaked at 68 MB hold 530 MB
+    // resident (docs/PERFORMANCE.md, issue 15).
+    let runtime = match tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

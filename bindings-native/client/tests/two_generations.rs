@@ -257,6 +257,15 @@ async fn the_recorded_database_syncs() {
     let b_dump = dump(&b_cfg.db_path, b.device_id().as_str(), Some(a.device_id().as_str()));
     assert_eq!(a_dump, b_dump);
     assert!(b_dump.keys().any(|(_, t, _)| t == "elements"));
+    // The elements went in as multi-row statements with ids chosen in the transaction: the FTS
+    // index agrees with its table, and AUTOINCREMENT's counter covers every id given.
+    for fts in ["elements_fts", "frames_fts"] {
+        sql(&b_cfg.db_path, &format!("INSERT INTO {fts}({fts}) VALUES('integrity-check');"));
+    }
+    assert!(
+        one_i64(&b_cfg.db_path, "SELECT seq FROM sqlite_sequence WHERE name = 'elements'")
+            >= one_i64(&b_cfg.db_path, "SELECT MAX(id) FROM elements")
+    );
     if let Some(bin) = real_screenpipe() {
         let hits = screenpipe_search(&bin, b_dir.path(), "zanzibar", "ocr");
         assert_eq!(hits.len(), 1, "{hits:?}");

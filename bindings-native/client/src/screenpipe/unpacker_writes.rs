@@ -21,6 +21,12 @@ use super::tables::Tables;
 use super::values::Value;
 use crate::error::{DbContext, Result, SyncError};
 
+/// A row for [`ImportTx::insert_many`]: its id and its columns.
+pub(crate) type IdRow = (i64, Vec<(String, Value)>);
+
+/// Rows per multi-row `INSERT` of [`ImportTx::insert_many`].
+const ROWS_PER_STATEMENT: usize = 500;
+
 /// screenpipe's database, open for importing.
 #[derive(Debug)]
 pub(crate) struct ImportTarget {
@@ -127,6 +133,71 @@ impl ImportTx<'_> {
             self.index_fts(table, id, &cols)?;
         }
         Ok(Some(id))
+    }
+
+    /// The ids the next `n` rows of `table` get: above every id it holds and (for an
+    /// `AUTOINCREMENT` table) every id it ever gave, as SQLite itself would assign them. The
+    /// transaction holds the write lock, so nobody takes them before [`Self::insert_many`].
+    pub(crate) fn next_ids(&self, table: &str, n: usize) -> Result<std::ops::Range<i64>> {
+        let max: i64 =
+            self.tx.query_row(&format!("SELECT COALESCE(MAX(rowid), 0) FROM {table}"), [], |r| r.get(0)).ctx(table)?;
+        let seq: i64 = self
+            .tx
+            .query_row("SELECT seq FROM sqlite_sequence WHERE name = ?1", [table], |r| r.get(0))
+            .optional()
+            .unwrap_or(None)
+            .unwrap_or(0);
+        let first = max.max(seq).saturating_add(1);
+        let n = i64::try_from(n).map_err(|_| SyncError::State(format!("too many rows for {table}")))?;
+        Ok(first..first.saturating_add(n))
+    }
+
+    /// Inserts many rows of `table`, each with its `id` given (from [`Self::next_ids`]), as
+    /// multi-row statements of up to [`ROWS_PER_STATEMENT`] rows. screenpipe's FTS triggers
+    /// make every statement of a transaction open a savepoint, at which FTS5 writes its pending
+    /// terms out as a new segment: one row per statement wrote (and then merged) a segment per
+    /// row, most of a 0.4.50 pull's time (docs/PERFORMANCE.md). Columns as [`Self::insert`];
+    /// rows are grouped by the columns they keep.
+    pub(crate) fn insert_many(&self, table: &str, rows: Vec<IdRow>) -> Result<()> {
+        let mut groups: Vec<(Vec<String>, Vec<IdRow>)> = Vec::new();
+        for (id, cols) in rows {
+            let cols: Vec<(String, Value)> = cols
+                .into_iter()
+                .filter(|(c, v)| self.tables.has(table, c) && !(*v == Value::Null && self.tables.is_not_null(table, c)))
+                .collect();
+            let names: Vec<String> = cols.iter().map(|(c, _)| c.clone()).collect();
+            match groups.last_mut() {
+                Some((n, g)) if *n == names => g.push((id, cols)),
+                _ => groups.push((names, vec![(id, cols)])),
+            }
+        }
+        for (names, rows) in groups {
+            let quoted: Vec<String> =
+                std::iter::once("\"id\"".to_owned()).chain(names.iter().map(|c| format!("\"{c}\""))).collect();
+            let per_row = quoted.len();
+            for chunk in rows.chunks(ROWS_PER_STATEMENT.min((30_000 / per_row).max(1))) {
+                let mut marks = Vec::with_capacity(chunk.len());
+                let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * per_row);
+                for (i, (id, cols)) in chunk.iter().enumerate() {
+                    let row: Vec<String> = (1..=per_row).map(|j| format!("?{}", i * per_row + j)).collect();
+                    marks.push(format!("({})", row.join(", ")));
+                    values.push(Value::Integer(*id));
+                    values.extend(cols.iter().map(|(_, v)| v.clone()));
+                }
+                let sql = format!("INSERT INTO {table} ({}) VALUES {}", quoted.join(", "), marks.join(", "));
+                self.tx
+                    .prepare_cached(&sql)
+                    .ctx(table)?
+                    .execute(rusqlite::params_from_iter(values.iter()))
+                    .map_err(|e| SyncError::db(format!("insert into {table}"), e))?;
+                if self.manual_fts && !self.tables.has_insert_trigger(table) {
+                    for (id, cols) in chunk {
+                        self.index_fts(table, *id, cols)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Updates the named columns of row `id` of `table` (those present locally).

@@ -213,10 +213,12 @@ fn write_elements(
     inserted: &HashMap<i64, i64>,
     counts: &mut ImportCounts,
 ) -> Result<()> {
-    let mut mapped: HashMap<i64, i64> = HashMap::new();
     let mut elements: Vec<_> = b.elements.iter().collect();
     elements.sort_by_key(|e| e.row_id);
     let mut skipped = 0;
+    // The elements to write, each with its frame; their ids are chosen up front, so that a
+    // child names its parent's and the rows go in a few statements (`ImportTx::insert_many`).
+    let mut taken = Vec::new();
     for e in elements {
         let Some(frame) = inserted.get(&e.frame_row_id) else {
             if tx.lookup(tables::FRAMES, e.frame_row_id)?.is_some() {
@@ -230,27 +232,39 @@ fn write_elements(
             skipped += 1;
             continue;
         }
-        let bound = |i: usize| real(e.bounds.map(|b| b[i]));
-        let cols = vec![
-            ("frame_id".into(), Value::Integer(*frame)),
-            ("source".into(), Value::Text(e.source.clone())),
-            ("role".into(), Value::Text(e.role.clone())),
-            ("text".into(), text(&e.text)),
-            ("parent_id".into(), int(e.parent_row_id.and_then(|p| mapped.get(&p).copied()))),
-            ("depth".into(), Value::Integer(e.depth)),
-            ("left_bound".into(), bound(0)),
-            ("top_bound".into(), bound(1)),
-            ("width_bound".into(), bound(2)),
-            ("height_bound".into(), bound(3)),
-            ("confidence".into(), real(e.confidence)),
-            ("sort_order".into(), Value::Integer(e.sort_order)),
-            ("properties".into(), text(&e.properties)),
-            ("on_screen".into(), boolean(e.on_screen)),
-        ];
-        if let Some(id) = tx.insert(tables::ELEMENTS, None, cols, false)? {
-            counts.inserted(tables::ELEMENTS);
-            mapped.insert(e.row_id, id);
-        }
+        taken.push((e, *frame));
+    }
+    if !taken.is_empty() {
+        let ids = tx.next_ids(tables::ELEMENTS, taken.len())?;
+        let mapped: HashMap<i64, i64> = taken.iter().zip(ids.clone()).map(|((e, _), id)| (e.row_id, id)).collect();
+        let rows = taken
+            .iter()
+            .zip(ids)
+            .map(|((e, frame), id)| {
+                let bound = |i: usize| real(e.bounds.map(|b| b[i]));
+                // A parent later in the bundle than its child (never seen): no parent, as before.
+                let parent = e.parent_row_id.and_then(|p| mapped.get(&p).copied()).filter(|p| *p < id);
+                let cols = vec![
+                    ("frame_id".into(), Value::Integer(*frame)),
+                    ("source".into(), Value::Text(e.source.clone())),
+                    ("role".into(), Value::Text(e.role.clone())),
+                    ("text".into(), text(&e.text)),
+                    ("parent_id".into(), int(parent)),
+                    ("depth".into(), Value::Integer(e.depth)),
+                    ("left_bound".into(), bound(0)),
+                    ("top_bound".into(), bound(1)),
+                    ("width_bound".into(), bound(2)),
+                    ("height_bound".into(), bound(3)),
+                    ("confidence".into(), real(e.confidence)),
+                    ("sort_order".into(), Value::Integer(e.sort_order)),
+                    ("properties".into(), text(&e.properties)),
+                    ("on_screen".into(), boolean(e.on_screen)),
+                ];
+                (id, cols)
+            })
+            .collect();
+        tx.insert_many(tables::ELEMENTS, rows)?;
+        counts.inserted_many(tables::ELEMENTS, taken.len() as u64);
     }
     counts.not_representable(tables::ELEMENTS, skipped);
     Ok(())

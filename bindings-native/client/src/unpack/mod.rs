@@ -61,7 +61,12 @@ impl ImportCounts {
 
     /// Counts a row inserted into `table`.
     fn inserted(&mut self, table: &str) {
-        *self.inserted.entry(table.to_owned()).or_default() += 1;
+        self.inserted_many(table, 1);
+    }
+
+    /// Counts `n` rows of `table` inserted.
+    fn inserted_many(&mut self, table: &str, n: u64) {
+        *self.inserted.entry(table.to_owned()).or_default() += n;
     }
 
     /// Counts `n` records of `table` the target cannot hold.
