@@ -26,7 +26,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use sync_core::records::{ElementRecord, FrameRecord, TranscriptionRecord};
 
 use super::generation::{Generation, Schema, detect};
-use super::values::{Value, boolean, int, real, text};
+use super::values::{Value, boolean, element_columns, int, real, text};
 use crate::error::{DbContext, Result, SyncError};
 
 /// A 0.4 frame's text columns that a drop clears.
@@ -237,24 +237,8 @@ impl TextDrops {
                     continue;
                 }
                 let parent = e.parent_row_id.filter(|p| exists("elements", *p).unwrap_or(false));
-                let bound = |i: usize| real(e.bounds.map(|b| b[i]));
-                let cols: Vec<(&str, Value)> = vec![
-                    ("id", Value::Integer(e.row_id)),
-                    ("frame_id", Value::Integer(e.frame_row_id)),
-                    ("source", Value::Text(e.source.clone())),
-                    ("role", Value::Text(e.role.clone())),
-                    ("text", text(&e.text)),
-                    ("parent_id", int(parent)),
-                    ("depth", Value::Integer(e.depth)),
-                    ("left_bound", bound(0)),
-                    ("top_bound", bound(1)),
-                    ("width_bound", bound(2)),
-                    ("height_bound", bound(3)),
-                    ("confidence", real(e.confidence)),
-                    ("sort_order", Value::Integer(e.sort_order)),
-                    ("properties", text(&e.properties)),
-                    ("on_screen", boolean(e.on_screen)),
-                ];
+                let mut cols = vec![("id".to_owned(), Value::Integer(e.row_id))];
+                cols.extend(element_columns(e, e.frame_row_id, parent));
                 insert(&tx, &tables, "elements", &cols)?;
                 out.elements += 1;
             }
@@ -295,10 +279,16 @@ impl TextDrops {
 
 /// Inserts a row with the columns `table` has (a NULL for a `NOT NULL` column left to its
 /// default); false when a uniqueness conflict ignored it.
-fn insert(tx: &Transaction<'_>, tables: &super::Tables, table: &str, cols: &[(&str, Value)]) -> Result<bool> {
-    let cols: Vec<&(&str, Value)> = cols
+fn insert<S: AsRef<str>>(
+    tx: &Transaction<'_>,
+    tables: &super::Tables,
+    table: &str,
+    cols: &[(S, Value)],
+) -> Result<bool> {
+    let cols: Vec<(&str, &Value)> = cols
         .iter()
-        .filter(|(c, v)| tables.has(table, c) && !(*v == Value::Null && tables.is_not_null(table, c)))
+        .map(|(c, v)| (c.as_ref(), v))
+        .filter(|(c, v)| tables.has(table, c) && !(**v == Value::Null && tables.is_not_null(table, c)))
         .collect();
     let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();

@@ -62,6 +62,33 @@ pub(crate) fn boolean(v: Option<bool>) -> Value {
     v.map(|b| Value::Integer(i64::from(b))).unwrap_or(Value::Null)
 }
 
+/// An element record's columns in screenpipe 0.4.50's `elements` (without `id`), in `frame_id`
+/// and under `parent_id` (local row ids): what the pull inserts and what the restore of a
+/// dropped element writes back.
+pub(crate) fn element_columns(
+    e: &sync_core::records::ElementRecord,
+    frame_id: i64,
+    parent_id: Option<i64>,
+) -> Vec<(String, Value)> {
+    let bound = |i: usize| real(e.bounds.map(|b| b[i]));
+    vec![
+        ("frame_id".into(), Value::Integer(frame_id)),
+        ("source".into(), Value::Text(e.source.clone())),
+        ("role".into(), Value::Text(e.role.clone())),
+        ("text".into(), text(&e.text)),
+        ("parent_id".into(), int(parent_id)),
+        ("depth".into(), Value::Integer(e.depth)),
+        ("left_bound".into(), bound(0)),
+        ("top_bound".into(), bound(1)),
+        ("width_bound".into(), bound(2)),
+        ("height_bound".into(), bound(3)),
+        ("confidence".into(), real(e.confidence)),
+        ("sort_order".into(), Value::Integer(e.sort_order)),
+        ("properties".into(), text(&e.properties)),
+        ("on_screen".into(), boolean(e.on_screen)),
+    ]
+}
+
 /// A JSON value of a UI event's `extra` (objects and arrays as their JSON text).
 pub(crate) fn json_value(v: &serde_json::Value) -> Value {
     match v {

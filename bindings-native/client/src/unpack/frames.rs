@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::screenpipe::Generation;
 use crate::screenpipe::imports::{ACCESSIBILITY_AS_FRAME, FRAME_AS_OCR_TEXT, FRAME_AS_VIDEO_CHUNK};
 use crate::screenpipe::unpacker_writes::ImportTx;
-use crate::screenpipe::values::{Value, boolean, int, real, text};
+use crate::screenpipe::values::{Value, boolean, element_columns, int, real, text};
 
 /// The frame rate of the video chunk a February 2026 frame without one gets (the column's
 /// default: the rate is meaningless for one image).
@@ -241,25 +241,9 @@ fn write_elements(
             .iter()
             .zip(ids)
             .map(|((e, frame), id)| {
-                let bound = |i: usize| real(e.bounds.map(|b| b[i]));
                 // A parent later in the bundle than its child (never seen): no parent, as before.
                 let parent = e.parent_row_id.and_then(|p| mapped.get(&p).copied()).filter(|p| *p < id);
-                let cols = vec![
-                    ("frame_id".into(), Value::Integer(*frame)),
-                    ("source".into(), Value::Text(e.source.clone())),
-                    ("role".into(), Value::Text(e.role.clone())),
-                    ("text".into(), text(&e.text)),
-                    ("parent_id".into(), int(parent)),
-                    ("depth".into(), Value::Integer(e.depth)),
-                    ("left_bound".into(), bound(0)),
-                    ("top_bound".into(), bound(1)),
-                    ("width_bound".into(), bound(2)),
-                    ("height_bound".into(), bound(3)),
-                    ("confidence".into(), real(e.confidence)),
-                    ("sort_order".into(), Value::Integer(e.sort_order)),
-                    ("properties".into(), text(&e.properties)),
-                    ("on_screen".into(), boolean(e.on_screen)),
-                ];
+                let cols = element_columns(e, *frame, parent);
                 (id, cols)
             })
             .collect();
