@@ -365,6 +365,11 @@ async fn restore_on_another_device() {
     for (key, row) in media {
         assert_eq!(a_dump.get(key), Some(row), "{key:?}: as on A, media bytes included");
     }
+    // Then the earlier half: every row as on A, references across the two halves included (a
+    // memory or UI event of the later half whose frame is in the earlier one gets it now).
+    let earlier = c.restore(&range(UnixMillis(0), cutoff), no_progress()).await.unwrap();
+    assert!(earlier.complete(), "{earlier:?}");
+    assert_eq!(dump(&c_cfg.db_path, c.device_id().as_str(), None), a_dump, "C has all of A after both halves");
 
     // Device B restores everything: every row and media byte as A had them before its archive.
     let b_dir = tempfile::tempdir().unwrap();

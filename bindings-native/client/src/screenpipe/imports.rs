@@ -32,7 +32,20 @@ CREATE TABLE IF NOT EXISTS screenpipe_sync_imports (
     PRIMARY KEY (origin_device, table_name, origin_row_id)
 );
 CREATE INDEX IF NOT EXISTS screenpipe_sync_imports_local ON screenpipe_sync_imports(table_name, local_row_id);
+CREATE TABLE IF NOT EXISTS screenpipe_sync_waiting_frames (
+    origin_device TEXT NOT NULL,
+    origin_frame_row_id INTEGER NOT NULL,
+    local_table TEXT NOT NULL,
+    local_row_id INTEGER NOT NULL,
+    PRIMARY KEY (origin_device, origin_frame_row_id, local_table, local_row_id)
+) WITHOUT ROWID;
 ";
+
+/// The sync client's table of imported rows (memories, UI events) whose frame (`frame_id`) was
+/// not imported yet: `(origin device, origin frame row) → (local table, local row)`. When that
+/// frame is imported, in a later bundle or a later pull of a wider range, the row's `frame_id`
+/// is set (if still NULL) and the entry removed (`ImportTx::link_waiting_frames`).
+pub const WAITING_FRAMES_TABLE: &str = "screenpipe_sync_waiting_frames";
 
 /// An `accessibility` record held by a 0.4 `frames` row.
 pub const ACCESSIBILITY_AS_FRAME: &str = "accessibility>frames";
@@ -180,4 +193,88 @@ mod tests {
         assert_eq!(imported(false, "frames", "f.id"), "0");
         assert_eq!(not_imported(false, "frames", "f.id"), "1");
     }
+}
+
+/// Notes that local row `local` of `local_table` (a table with a `frame_id` column) wants frame
+/// `origin_frame` of `origin`, not imported yet.
+pub(super) fn wait_for_frame(
+    conn: &Connection,
+    origin: &DeviceId,
+    origin_frame: i64,
+    local_table: &str,
+    local: i64,
+) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO {WAITING_FRAMES_TABLE} (origin_device, origin_frame_row_id, local_table, local_row_id)
+         VALUES (?1, ?2, ?3, ?4)"
+    ))
+    .ctx("waiting frames")?
+    .execute(params![origin.as_str(), origin_frame, local_table, local])
+    .ctx("waiting frames")?;
+    Ok(())
+}
+
+/// A row waiting for a frame that has been imported since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct ArrivedFrame {
+    /// The row's device (the frame's too).
+    origin_device: String,
+    /// The frame's row on that device.
+    origin_frame: i64,
+    /// The waiting row's table (`memories` or `ui_events`).
+    pub(super) table: &'static str,
+    /// The waiting row.
+    pub(super) row: i64,
+    /// The local frame.
+    pub(super) frame: i64,
+}
+
+/// The rows waiting for a frame imported since.
+pub(super) fn arrived_frames(conn: &Connection) -> Result<Vec<ArrivedFrame>> {
+    let any: bool = conn
+        .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {WAITING_FRAMES_TABLE})"))
+        .ctx("waiting frames")?
+        .query_row([], |r| r.get(0))
+        .ctx("waiting frames")?;
+    if !any {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, i64, String, i64, i64)> = conn
+        .prepare_cached(&format!(
+            "SELECT w.origin_device, w.origin_frame_row_id, w.local_table, w.local_row_id, i.local_row_id
+             FROM {WAITING_FRAMES_TABLE} w JOIN {IMPORTS_TABLE} i ON i.origin_device = w.origin_device
+              AND i.table_name = '{frames}' AND i.origin_row_id = w.origin_frame_row_id",
+            frames = tables::FRAMES
+        ))
+        .ctx("waiting frames")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .ctx("waiting frames")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("waiting frames")?;
+    // Only the tables that wait (the name goes into SQL).
+    Ok(rows
+        .into_iter()
+        .filter_map(|(origin_device, origin_frame, table, row, frame)| {
+            let table = [tables::MEMORIES, tables::UI_EVENTS].into_iter().find(|t| *t == table)?;
+            Some(ArrivedFrame { origin_device, origin_frame, table, row, frame })
+        })
+        .collect())
+}
+
+/// Sets the waiting row's `frame_id` (unless set meanwhile) and removes its entry; true when
+/// the row was linked.
+pub(super) fn link_arrived(conn: &Connection, a: &ArrivedFrame) -> Result<bool> {
+    let linked = conn
+        .prepare_cached(&format!("UPDATE {} SET frame_id = ?1 WHERE rowid = ?2 AND frame_id IS NULL", a.table))
+        .ctx("link waiting frames")?
+        .execute(params![a.frame, a.row])
+        .ctx("link waiting frames")?;
+    conn.prepare_cached(&format!(
+        "DELETE FROM {WAITING_FRAMES_TABLE} WHERE origin_device = ?1 AND origin_frame_row_id = ?2
+         AND local_table = ?3 AND local_row_id = ?4"
+    ))
+    .ctx("waiting frames")?
+    .execute(params![a.origin_device, a.origin_frame, a.table, a.row])
+    .ctx("waiting frames")?;
+    Ok(linked > 0)
 }

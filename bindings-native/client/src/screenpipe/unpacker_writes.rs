@@ -13,16 +13,38 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use sync_core::records::tables;
 use sync_core::{BlobId, DeviceId};
 
 use super::generation::{Generation, Schema, detect};
-use super::imports::{IMPORTS_SQL, lookup, record};
+use super::imports::{IMPORTS_SQL, arrived_frames, link_arrived, lookup, record, wait_for_frame};
 use super::tables::Tables;
 use super::values::Value;
 use crate::error::{DbContext, Result, SyncError};
 
 /// A row for [`ImportTx::insert_many`]: its id and its columns.
 pub(crate) type IdRow = (i64, Vec<(String, Value)>);
+
+/// A record's frame, as [`ImportTx::frame_or_wait`] found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FrameLink {
+    /// The record has no frame.
+    None,
+    /// The local frame.
+    Imported(i64),
+    /// The origin frame, not imported yet.
+    Waiting(i64),
+}
+
+impl FrameLink {
+    /// The local frame, if imported.
+    pub(crate) fn local(self) -> Option<i64> {
+        match self {
+            FrameLink::Imported(id) => Some(id),
+            FrameLink::None | FrameLink::Waiting(_) => None,
+        }
+    }
+}
 
 /// Rows per multi-row `INSERT` of [`ImportTx::insert_many`].
 const ROWS_PER_STATEMENT: usize = 500;
@@ -86,6 +108,57 @@ impl ImportTx<'_> {
     /// Records that local row `local` holds record `origin_row` of `label`.
     pub(crate) fn record(&self, label: &str, origin_row: i64, local: i64) -> Result<()> {
         record(&self.tx, self.origin, self.blob_id, label, origin_row, local)
+    }
+
+    /// The local frame holding frame `origin_frame` of the bundle's device; when it is not
+    /// imported yet, row `local` of `local_table` waits for it (its `frame_id` is set when it
+    /// comes, see [`Self::link_waiting_frames`]). `None` when `origin_frame` is.
+    pub(crate) fn frame_or_wait(&self, origin_frame: Option<i64>) -> Result<FrameLink> {
+        let Some(origin_frame) = origin_frame else { return Ok(FrameLink::None) };
+        Ok(match self.lookup(tables::FRAMES, origin_frame)? {
+            Some(local) => FrameLink::Imported(local),
+            None => FrameLink::Waiting(origin_frame),
+        })
+    }
+
+    /// Records that row `local` of `local_table` waits for frame `origin_frame` (see
+    /// [`Self::frame_or_wait`]).
+    /// Nothing when the local table has no `frame_id`.
+    pub(crate) fn wait_for_frame(&self, origin_frame: i64, local_table: &str, local: i64) -> Result<()> {
+        if !self.tables.has(local_table, "frame_id") {
+            return Ok(());
+        }
+        wait_for_frame(&self.tx, self.origin, origin_frame, local_table, local)
+    }
+
+    /// Sets the `frame_id` of the rows waiting for a frame imported since; returns how many.
+    /// A row screenpipe's background indexer has not indexed yet keeps waiting (February
+    /// 2026): the table's update trigger would remove FTS entries it does not have, which
+    /// FTS5 reports as corruption; a later import links it.
+    pub(crate) fn link_waiting_frames(&self) -> Result<u64> {
+        let mut linked = 0;
+        for arrived in arrived_frames(&self.tx)? {
+            if self.indexed(arrived.table, arrived.row)? && link_arrived(&self.tx, &arrived)? {
+                linked += 1;
+            }
+        }
+        Ok(linked)
+    }
+
+    /// True when row `id` of `table` is in its FTS table, as far as an update trigger needs:
+    /// always, unless screenpipe's background indexer has still to reach it.
+    fn indexed(&self, table: &str, id: i64) -> Result<bool> {
+        if self.manual_fts || self.tables.has_insert_trigger(table) {
+            return Ok(true);
+        }
+        let cursor: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT last_indexed_rowid FROM fts_index_progress WHERE table_name = ?1")
+            .ctx("fts_index_progress")?
+            .query_row([table], |r| r.get(0))
+            .optional()
+            .ctx("fts_index_progress")?;
+        Ok(cursor.is_some_and(|c| id <= c))
     }
 
     /// Inserts a row of `table` with the columns present locally (a NULL for a `NOT NULL`

@@ -4,7 +4,8 @@
 //! - A memory is inserted once; when it comes again with a newer `updated_at` than the
 //!   imported row's, the row is updated (screenpipe's `memories_au` trigger re-indexes it).
 //!   Its `sync_uuid` (screenpipe's own sync, unique when set) is kept unless a local memory
-//!   has it already; its frame is mapped when that frame was imported.
+//!   has it already; its frame is mapped when that frame was imported, or when it is (a
+//!   memory can come before its frame: another bundle, or a pull of a later range).
 //! - A meeting is inserted once. screenpipe allows one open meeting and one meeting per
 //!   calendar event: a `calendar_event_id` taken here is written NULL; an open meeting while
 //!   one is open here cannot be held (counted as not representable).
@@ -14,7 +15,7 @@ use sync_core::records::{RecordsBundle, parse_timestamp, tables};
 use super::ImportCounts;
 use crate::error::Result;
 use crate::screenpipe::Generation;
-use crate::screenpipe::unpacker_writes::ImportTx;
+use crate::screenpipe::unpacker_writes::{FrameLink, ImportTx};
 use crate::screenpipe::values::{Value, int, real, text};
 
 /// Writes the memories and meetings of `b`.
@@ -31,17 +32,14 @@ pub(super) fn write_notes(
         return Ok(());
     }
     for m in &b.memories {
-        let frame = match m.frame_row_id {
-            Some(f) => tx.lookup(tables::FRAMES, f)?,
-            None => None,
-        };
+        let frame = tx.frame_or_wait(m.frame_row_id)?;
         let mut cols = vec![
             ("content".into(), Value::Text(m.content.clone())),
             ("source".into(), Value::Text(m.source.clone())),
             ("source_context".into(), text(&m.source_context)),
             ("tags".into(), Value::Text(m.tags.clone())),
             ("importance".into(), real(m.importance)),
-            ("frame_id".into(), int(frame)),
+            ("frame_id".into(), int(frame.local())),
             ("created_at".into(), Value::Text(m.created_at.clone())),
             ("updated_at".into(), Value::Text(m.updated_at.clone())),
         ];
@@ -54,6 +52,9 @@ pub(super) fn write_notes(
             };
             if newer {
                 tx.update(tables::MEMORIES, local, cols)?;
+                if let FrameLink::Waiting(f) = frame {
+                    tx.wait_for_frame(f, tables::MEMORIES, local)?;
+                }
                 counts.updated += 1;
             } else {
                 counts.existing += 1;
@@ -68,6 +69,9 @@ pub(super) fn write_notes(
         if let Some(id) = tx.insert(tables::MEMORIES, Some((tables::MEMORIES, m.row_id)), cols, false)? {
             counts.inserted(tables::MEMORIES);
             tx.record(tables::MEMORIES, m.row_id, id)?;
+            if let FrameLink::Waiting(f) = frame {
+                tx.wait_for_frame(f, tables::MEMORIES, id)?;
+            }
         }
     }
     for m in &b.meetings {

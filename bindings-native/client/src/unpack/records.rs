@@ -1,7 +1,8 @@
 //! Which columns each record of a bundle becomes, parents first: chunks, then frames with
 //! their elements and accessibility rows ([`super::frames`]), transcriptions, UI events, then
 //! memories and meetings ([`super::notes`]), with references mapped to local row ids. A record
-//! already imported is skipped; one whose parent is missing is dropped as an orphan.
+//! already imported is skipped; one whose parent is missing is dropped as an orphan. A memory
+//! or UI event whose frame is not imported yet gets its `frame_id` when the frame comes.
 
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use sync_core::records::{RecordsBundle, tables};
 use super::{ImportCounts, media_dest};
 use crate::error::Result;
 use crate::screenpipe::Generation;
-use crate::screenpipe::unpacker_writes::ImportTx;
+use crate::screenpipe::unpacker_writes::{FrameLink, ImportTx};
 use crate::screenpipe::values::{Value, boolean, int, json_value, real, rfc3339_text, text};
 
 /// Columns the unpacker never takes from a UI event's `extra` (set locally or mapped).
@@ -131,13 +132,11 @@ pub(super) fn write_bundle(
             ("browser_url".into(), text(&u.browser_url)),
             ("text_content".into(), text(&u.text_content)),
         ];
+        let mut frame = FrameLink::None;
         for (name, v) in &u.extra {
             if name == "frame_id" {
-                let mapped = match v.as_i64() {
-                    Some(f) => tx.lookup(tables::FRAMES, f)?,
-                    None => None,
-                };
-                cols.push(("frame_id".into(), int(mapped)));
+                frame = tx.frame_or_wait(v.as_i64())?;
+                cols.push(("frame_id".into(), int(frame.local())));
             } else if !UI_RESERVED.contains(&name.as_str()) {
                 cols.push((name.clone(), json_value(v)));
             }
@@ -145,7 +144,13 @@ pub(super) fn write_bundle(
         if let Some(id) = tx.insert(tables::UI_EVENTS, Some((tables::UI_EVENTS, u.row_id)), cols, false)? {
             counts.inserted(tables::UI_EVENTS);
             tx.record(tables::UI_EVENTS, u.row_id, id)?;
+            if let FrameLink::Waiting(f) = frame {
+                tx.wait_for_frame(f, tables::UI_EVENTS, id)?;
+            }
         }
     }
-    super::notes::write_notes(tx, b, generation, counts)
+    super::notes::write_notes(tx, b, generation, counts)?;
+    // Rows of earlier bundles whose frame came in this one.
+    tx.link_waiting_frames()?;
+    Ok(())
 }
