@@ -189,6 +189,13 @@ fun main() = runBlocking {
     check(verified.mismatches.isEmpty() && verified.read == verified.checked, "verify: $verified")
     val restored = a.restore(null, null, listOf(), true)
     check(restored.complete && restored.restored == archived.files && restored.bytes == archived.bytesFreed, "restore: $restored")
+    // Its old text rows too: dropped once proven, written back by restore.
+    val textDry = a.dropText(tomorrow, true)
+    check(textDry.dryRun && textDry.rowsDropped > 0UL && textDry.kept.isEmpty(), "drop_text dry run: $textDry")
+    val textDropped = a.dropText(tomorrow, false)
+    check(!textDropped.dryRun && textDropped.rows == textDry.rows, "drop_text: $textDropped")
+    val textBack = a.restore(null, null, listOf(), true)
+    check(textBack.complete && textBack.text.rows == textDropped.rowsDropped, "restore of text: $textBack")
 
     // A viewer app: unlock from POST /init's envelope, open a text blob of the pushed 0.4.50
     // fixture (records bundle v2), then the media pack its first snapshot names, and read the

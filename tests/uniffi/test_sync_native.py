@@ -446,6 +446,28 @@ def rebase_media_paths(d, fixture="SYNC_FIXTURE"):
     subprocess.run([sys.executable, "-c", REBASE, str(d / "db.sqlite"), os.environ[fixture], str(d)], check=True)
 
 
+TEXT_ROWS = """
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=10)
+q = lambda sql: conn.execute(sql).fetchone()[0]
+print(json.dumps({
+    "elements": q("SELECT COUNT(*) FROM elements"),
+    "transcriptions": q("SELECT COUNT(*) FROM audio_transcriptions"),
+    "frames_with_text": q("SELECT COUNT(*) FROM frames WHERE full_text IS NOT NULL"),
+    "text_bytes": q("SELECT COALESCE(SUM(LENGTH(full_text)), 0) FROM frames")
+        + q("SELECT COALESCE(SUM(LENGTH(text)), 0) FROM elements")
+        + q("SELECT COALESCE(SUM(LENGTH(transcription)), 0) FROM audio_transcriptions"),
+}))
+conn.close()
+"""
+
+
+def text_rows(db):
+    """Counts and bytes of a 0.4.50 database's text rows (read in a child process)."""
+    out = subprocess.run([sys.executable, "-c", TEXT_ROWS, str(db)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
 def media_files(data_dir):
     """Every file under a data folder, by path, with its bytes."""
     out = {}
@@ -507,6 +529,30 @@ def test_archive_restore_verify_with_reports_and_progress(tmp_path):
     assert any(e.stage == sn.ProgressStage.IMPORTING for e in listener.progress)
     again = run(a.restore(None, None, [], True))
     assert again.restored == 0 and again.already_present == done.files
+    assert again.text.rows == 0 and not again.text.failed
+
+    # drop_text: a dry run changes nothing; the real run drops exactly the rows it reports, each
+    # proven in the cloud; restore writes every one back.
+    db = a_dir / "db.sqlite"
+    text_before = text_rows(db)
+    assert text_before["elements"] > 0 and text_before["transcriptions"] > 0
+    dry_text = run(a.drop_text(tomorrow, True))
+    assert dry_text.dry_run and dry_text.bundles_proven == dry_text.bundles > 0, dry_text
+    assert dry_text.rows_dropped == sum(dry_text.rows.values()) > 0 and not dry_text.kept, dry_text
+    assert text_rows(db) == text_before
+    listener.progress.clear()
+    dropped = run(a.drop_text(tomorrow, False))
+    assert not dropped.dry_run and dropped.rows == dry_text.rows and dropped.text_bytes > 0, dropped
+    assert any(e.stage == sn.ProgressStage.IMPORTING and e.done == e.total == dropped.bundles for e in listener.progress)
+    text_after = text_rows(db)
+    assert text_after["elements"] == text_before["elements"] - dropped.rows.get("elements", 0)
+    assert text_after["transcriptions"] == text_before["transcriptions"] - dropped.rows.get("audio_transcriptions", 0)
+    assert text_after["frames_with_text"] < text_before["frames_with_text"]
+    assert text_after["text_bytes"] < text_before["text_bytes"]
+    assert run(a.drop_text(tomorrow, False)).rows_dropped == 0, "a second drop finds nothing left"
+    text_back = run(a.restore(None, None, [], True))
+    assert text_back.complete and text_back.text.rows == dropped.rows_dropped and not text_back.text.failed, text_back
+    assert text_rows(db) == text_before
 
     # Another device of the account restores A's rows and files of the range.
     b = sn.SyncManager(config(device_dir(tmp_path, "b"), token, "phone B"))

@@ -275,13 +275,14 @@ pub struct ConfigFile {
     pub object_origins: Option<Vec<String>>,
     /// Which kinds of data a push sends (a table, last in the file).
     pub data_types: Option<DataTypes>,
-    /// How long media stay on this device before the background service offloads them to the
-    /// cloud (`archive`; a table, last in the file).
+    /// How long media (and, if chosen, text rows) stay on this device before the background
+    /// service offloads them to the cloud (`archive`; a table, last in the file).
     pub keep_local: Option<KeepLocal>,
 }
 
-/// Days media stay on this device before the background service offloads them once proven in
-/// the cloud (`screenpipe-sync archive` after each cycle); `None`: kept forever (the default).
+/// Days recordings stay on this device before the background service offloads them once proven
+/// in the cloud (`screenpipe-sync archive` after each cycle, `--drop-text` for text); `None`:
+/// kept forever (the default).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeepLocal {
@@ -291,6 +292,10 @@ pub struct KeepLocal {
     /// Audio recordings.
     #[serde(default)]
     pub audio: Option<u32>,
+    /// Text rows (screen text, elements, transcriptions; `archive --drop-text`): local search
+    /// then finds only the newer text, cloud search all of it.
+    #[serde(default)]
+    pub text: Option<u32>,
 }
 
 impl ConfigFile {

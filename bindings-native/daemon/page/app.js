@@ -111,7 +111,10 @@ function render(s) {
   $('pending').textContent = pending.length ? pending.join(', ') : '–';
   if (s.offloaded) {
     const o = s.offloaded;
-    const freed = o.files ? `${bytes(o.bytes)} (${o.files} file${o.files === 1 ? '' : 's'} in the cloud only)` : 'Nothing offloaded';
+    const parts = [];
+    if (o.files) parts.push(`${bytes(o.bytes)} (${o.files} file${o.files === 1 ? '' : 's'} in the cloud only)`);
+    if (o.text_records) parts.push(`the text of ${o.text_records} record${o.text_records === 1 ? '' : 's'} in the cloud only`);
+    const freed = parts.length ? parts.join(', ') : 'Nothing offloaded';
     $('offloaded').textContent = o.error ? `${freed}; last offload failed: ${o.error}` : freed;
   } else {
     $('offloaded').textContent = '–';
@@ -152,6 +155,7 @@ function fillSettings(c) {
   const keep = c.keep_on_device || {};
   set('keep-screen', (e) => (e.value = keep.screen == null ? '' : String(keep.screen)));
   set('keep-audio', (e) => (e.value = keep.audio == null ? '' : String(keep.audio)));
+  set('keep-text', (e) => (e.value = keep.text == null ? '' : String(keep.text)));
 }
 
 async function loadConfig() {
@@ -193,6 +197,7 @@ async function saveSettingsNow(generation) {
     keep_on_device: {
       screen: $('keep-screen').value === '' ? null : Number($('keep-screen').value),
       audio: $('keep-audio').value === '' ? null : Number($('keep-audio').value),
+      text: $('keep-text').value === '' ? null : Number($('keep-text').value),
     },
   };
   try {

@@ -317,7 +317,7 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
     assert_eq!(defaults["enabled"], true);
     assert_eq!(defaults["data_types"], json!({"screen": true, "audio": true, "text": true}));
     assert_eq!(defaults["bandwidth_limit_mbps"], Value::Null);
-    assert_eq!(defaults["keep_on_device"], json!({"screen": null, "audio": null}), "forever by default");
+    assert_eq!(defaults["keep_on_device"], json!({"screen": null, "audio": null, "text": null}), "forever by default");
 
     let wanted = json!({
         "enabled": true,
@@ -325,7 +325,7 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
         "data_types": {"screen": false, "audio": true, "text": true},
         "bandwidth_limit_mbps": 2.5,
         "pull": false,
-        "keep_on_device": {"screen": 30, "audio": null}
+        "keep_on_device": {"screen": 30, "audio": null, "text": 90}
     });
     let (status, body) = d.call(reqwest::Method::PUT, "/config", Some(wanted.clone())).await;
     assert_eq!(status, 200, "{body}");
@@ -340,14 +340,20 @@ async fn settings_persist_across_a_restart_and_apply_at_once() {
     assert_eq!(file.sync_interval.as_deref(), Some("1h"));
     assert_eq!(file.bandwidth_limit, Some(312_500));
     assert_eq!(file.data_types.map(|t| t.frames), Some(false));
-    assert_eq!(file.keep_local, Some(sync_client::KeepLocal { screen: Some(30), audio: None }));
-    assert_eq!(live.keep_local, sync_client::KeepLocal { screen: Some(30), audio: None });
+    let keep = sync_client::KeepLocal { screen: Some(30), audio: None, text: Some(90) };
+    assert_eq!(file.keep_local, Some(keep));
+    assert_eq!(live.keep_local, keep);
     // Only the page's choices.
     let mut odd = wanted.clone();
     odd["keep_on_device"]["audio"] = json!(45);
     let (status, body) = d.call(reqwest::Method::PUT, "/config", Some(odd)).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(ConfigFile::read(&config_path(dir.path())).unwrap().keep_local.and_then(|k| k.audio), None);
+    let mut odd = wanted.clone();
+    odd["keep_on_device"]["text"] = json!(0);
+    let (status, body) = d.call(reqwest::Method::PUT, "/config", Some(odd)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(ConfigFile::read(&config_path(dir.path())).unwrap().keep_local, Some(keep));
 
     // Cloud retention per type, within the tier's (Starter: 183 days).
     let chosen = d.get("/retention").await;

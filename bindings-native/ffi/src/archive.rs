@@ -1,10 +1,14 @@
 //! Archive, restore and verify (issue 18) for apps: [`SyncManager::archive`] frees the disk of
-//! proven media files older than a cutoff, [`SyncManager::restore`] brings a time range back,
+//! proven media files older than a cutoff, [`SyncManager::drop_text`] of proven text rows,
+//! [`SyncManager::restore`] brings a time range back (files and dropped text),
 //! [`SyncManager::verify`] checks the cloud copy; each returns its report as a record, and
 //! reports progress to the listener. Conversion only: the rules are `sync_client::archive`'s.
 
+use std::collections::HashMap;
+
 use sync_client::archive::{
-    ArchiveOptions, ArchiveReport, MediaKind, RestoreOptions, RestoreReport, Skipped, VerifyOptions, VerifyReport,
+    ArchiveOptions, ArchiveReport, KeptText, MediaKind, RestoreOptions, RestoreReport, Skipped, TextDropReport,
+    TextRestoreReport, VerifyOptions, VerifyReport,
 };
 use sync_core::UnixMillis;
 
@@ -84,6 +88,113 @@ impl From<ArchiveReport> for ArchiveResult {
     }
 }
 
+/// A text row (or a whole bundle's rows) kept by `drop_text`, and why.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct KeptTextRow {
+    /// The table (`*` for every row of a bundle).
+    pub table: String,
+    /// The row (none for a whole bundle).
+    pub row_id: Option<i64>,
+    /// The bundle it was compared with, hex.
+    pub blob_id: String,
+    /// A stable reason (`not_in_cloud`, `no_proof_recorded`, `cloud_copy_differs`,
+    /// `read_back_failed`, `row_changed`).
+    pub reason: String,
+    /// Details.
+    pub detail: String,
+}
+
+impl From<KeptText> for KeptTextRow {
+    fn from(k: KeptText) -> KeptTextRow {
+        KeptTextRow {
+            table: k.table,
+            row_id: k.row_id,
+            blob_id: k.blob_id,
+            reason: k.reason.to_owned(),
+            detail: k.detail,
+        }
+    }
+}
+
+/// What `drop_text` did (or, for a dry run, would do).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct TextDropResult {
+    /// True for a dry run (nothing changed).
+    pub dry_run: bool,
+    /// This device's text bundles ending before the cutoff.
+    pub bundles: u64,
+    /// Of those, the bundles proven (listed complete with the sealed checksum, decrypted).
+    pub bundles_proven: u64,
+    /// Rows dropped (or droppable), all tables.
+    pub rows_dropped: u64,
+    /// Rows dropped by table (`frames`: frames whose screen text was cleared; `elements`,
+    /// `audio_transcriptions`).
+    pub rows: HashMap<String, u64>,
+    /// Rows proven but kept because this generation cannot give them back exactly, by table.
+    pub not_droppable: HashMap<String, u64>,
+    /// Rows proven but kept because their record cannot give every column back, `table#id`.
+    pub not_restorable: Vec<String>,
+    /// Rows of proven bundles no longer in the local database.
+    pub already_absent: u64,
+    /// Approximate bytes of text freed.
+    pub text_bytes: u64,
+    /// Rows and bundles kept, with the reason.
+    pub kept: Vec<KeptTextRow>,
+    /// Wall time, seconds.
+    pub wall_seconds: f64,
+}
+
+impl From<TextDropReport> for TextDropResult {
+    fn from(r: TextDropReport) -> TextDropResult {
+        TextDropResult {
+            dry_run: r.dry_run,
+            bundles: r.bundles,
+            bundles_proven: r.bundles_proven,
+            rows_dropped: r.total_rows(),
+            rows: r.rows.into_iter().collect(),
+            not_droppable: r.not_droppable.into_iter().collect(),
+            not_restorable: r.not_restorable,
+            already_absent: r.already_absent,
+            text_bytes: r.text_bytes,
+            kept: r.kept.into_iter().map(KeptTextRow::from).collect(),
+            wall_seconds: r.wall_seconds,
+        }
+    }
+}
+
+/// The text rows `restore` wrote back (those `drop_text` dropped).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TextRestoreResult {
+    /// Bundles read back.
+    pub bundles: u64,
+    /// Rows written back, all tables.
+    pub rows: u64,
+    /// Frames whose screen text was written back.
+    pub frames: u64,
+    /// Elements written back.
+    pub elements: u64,
+    /// Transcriptions written back.
+    pub transcriptions: u64,
+    /// Rows not written (already there, or their parent row is gone).
+    pub skipped: u64,
+    /// Bundles that could not be read back (`blob id: reason`): their rows stay dropped.
+    pub failed: Vec<String>,
+}
+
+impl From<TextRestoreReport> for TextRestoreResult {
+    fn from(r: TextRestoreReport) -> TextRestoreResult {
+        TextRestoreResult {
+            bundles: r.bundles,
+            rows: r.rows(),
+            frames: r.frames,
+            elements: r.elements,
+            transcriptions: r.transcriptions,
+            skipped: r.skipped,
+            failed: r.failed,
+        }
+    }
+}
+
 /// What `restore` did.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct RestoreResult {
@@ -98,6 +209,8 @@ pub struct RestoreResult {
     /// The other devices' rows and files of the range (the pull of the range), unless only this
     /// device's files were asked for.
     pub other_devices: Option<PullResult>,
+    /// This device's dropped text rows of the range, written back.
+    pub text: TextRestoreResult,
     /// True when everything asked for came back.
     pub complete: bool,
 }
@@ -111,6 +224,7 @@ impl From<RestoreReport> for RestoreResult {
             already_present: r.already_present,
             skipped: r.skipped.into_iter().map(SkippedFile::from).collect(),
             other_devices: r.other_devices.map(PullResult::from),
+            text: r.text.into(),
             complete,
         }
     }
@@ -190,6 +304,15 @@ impl SyncManager {
             ArchiveOptions { before: UnixMillis(before_ms), kinds: kinds_of(&types)?, dry_run, read_back: verify_read };
         let session = self.unlocked_session()?;
         Ok(session.archive(&options, self.progress()).await?.into())
+    }
+
+    /// Frees the disk of text: drops this device's text rows older than `before_ms` once the
+    /// bundles holding them are proven in the cloud (listed complete with the checksum sealed,
+    /// downloaded, decrypted, each row equal to its record); `dry_run` only reports. `restore`
+    /// writes them back. Progress goes to the listener.
+    pub async fn drop_text(&self, before_ms: i64, dry_run: bool) -> FfiResult<TextDropResult> {
+        let session = self.unlocked_session()?;
+        Ok(session.drop_text(UnixMillis(before_ms), dry_run, self.progress()).await?.into())
     }
 
     /// Puts this device's offloaded media files of `types` in `[since_ms, until_ms]` (defaults:

@@ -13,7 +13,7 @@ use super::options::ServiceOptions;
 use super::progress::ServiceProgress;
 use super::retry::{backoff_delay, is_transient};
 use super::status::{ServiceListener, ServiceState, ServiceStatus};
-use crate::archive::{ArchiveOptions, ArchiveReport, MediaKind};
+use crate::archive::{ArchiveOptions, ArchiveReport, MediaKind, TextDropReport};
 use crate::config::KeepLocal;
 use crate::error::Result;
 use crate::progress::Progress;
@@ -73,13 +73,14 @@ impl Shared {
             Ok((push, pull, server, archive)) => {
                 let (push, pull, server, archive) = (push.clone(), pull.clone(), server.clone(), archive.clone());
                 self.update(move |s| {
-                    match archive {
-                        Some(Ok(report)) => {
-                            s.last_archive = Some(report);
-                            s.archive_error = None;
+                    if archive.ran {
+                        if archive.media.is_some() {
+                            s.last_archive = archive.media;
                         }
-                        Some(Err(e)) => s.archive_error = Some(e),
-                        None => {}
+                        if archive.text.is_some() {
+                            s.last_text_drop = archive.text;
+                        }
+                        s.archive_error = archive.error;
                     }
                     s.state = ServiceState::Idle;
                     s.last_sync = Some(crate::os::now_ms());
@@ -115,36 +116,50 @@ impl Shared {
         let progress: Arc<dyn Progress> = Arc::new(ServiceProgress::new(self.clone()));
         let push = session.push(progress.clone()).await?;
         let pulled = if pull { Some(session.pull(None, None, progress.clone()).await?) } else { None };
-        let archived = offload_old_media(&session, keep, &progress).await;
+        let archived = offload_old(&session, keep, &progress).await;
         let server = session.client().status().await?;
         Ok((push, pulled, server, archived))
     }
 }
 
-/// What a cycle did: push, pull, the account's status, the offload (when "keep on this device"
-/// is set: its report or its failure).
-type CycleOutcome = (
-    PushReport,
-    Option<PullReport>,
-    sync_core::wire::StatusResponse,
-    Option<std::result::Result<ArchiveReport, String>>,
-);
+/// What a cycle did: push, pull, the account's status, the offload.
+type CycleOutcome = (PushReport, Option<PullReport>, sync_core::wire::StatusResponse, Offload);
 
-/// Offloads the media older than "keep on this device", type by type (nothing when both are
-/// kept forever). A failure is reported, never fatal to the cycle: nothing unproven is deleted.
-async fn offload_old_media(
-    session: &SyncSession,
-    keep: KeepLocal,
-    progress: &Arc<dyn Progress>,
-) -> Option<std::result::Result<ArchiveReport, String>> {
-    let mut total: Option<ArchiveReport> = None;
+/// What "keep on this device" did in a cycle: the media offload's and the text drop's reports
+/// (when they ran) and the first failure.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Offload {
+    /// True when an offload was asked for (some type is not kept forever).
+    ran: bool,
+    /// The media offloaded, summed over the types.
+    media: Option<ArchiveReport>,
+    /// The text rows dropped.
+    text: Option<TextDropReport>,
+    /// The first failure (`message (code)`), retried at the next cycle.
+    error: Option<String>,
+}
+
+/// Days ago, as a cutoff.
+fn days_ago(days: u32) -> UnixMillis {
+    UnixMillis(crate::os::now_ms().0.saturating_sub(i64::from(days).saturating_mul(86_400_000)))
+}
+
+/// Offloads the media older than "keep on this device", type by type, then drops the text rows
+/// older than its text choice (nothing when everything is kept forever). A failure is
+/// reported, never fatal to the cycle: nothing unproven is deleted.
+async fn offload_old(session: &SyncSession, keep: KeepLocal, progress: &Arc<dyn Progress>) -> Offload {
+    let mut out = Offload::default();
+    let failed = |e: crate::error::SyncError, what: &str| {
+        tracing::warn!(error = %e, "offloading old {what} failed; retried at the next cycle");
+        format!("{} ({})", e, e.code())
+    };
     for (kind, days) in [(MediaKind::Screen, keep.screen), (MediaKind::Audio, keep.audio)] {
         let Some(days) = days else { continue };
-        let before = UnixMillis(crate::os::now_ms().0.saturating_sub(i64::from(days).saturating_mul(86_400_000)));
-        let options = ArchiveOptions { before, kinds: vec![kind], dry_run: false, read_back: false };
+        out.ran = true;
+        let options = ArchiveOptions { before: days_ago(days), kinds: vec![kind], dry_run: false, read_back: false };
         match session.archive(&options, progress.clone()).await {
             Ok(report) => {
-                let sum = total.get_or_insert_with(ArchiveReport::default);
+                let sum = out.media.get_or_insert_with(ArchiveReport::default);
                 sum.files += report.files;
                 sum.bytes_freed += report.bytes_freed;
                 sum.resumed += report.resumed;
@@ -158,12 +173,19 @@ async fn offload_old_media(
                 sum.wall_seconds += report.wall_seconds;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "offloading old media failed; retried at the next cycle");
-                return Some(Err(format!("{} ({})", e, e.code())));
+                out.error = Some(failed(e, "media"));
+                return out;
             }
         }
     }
-    total.map(Ok)
+    if let Some(days) = keep.text {
+        out.ran = true;
+        match session.drop_text(days_ago(days), false, progress.clone()).await {
+            Ok(report) => out.text = Some(report),
+            Err(e) => out.error = Some(failed(e, "text")),
+        }
+    }
+    out
 }
 
 /// The loop: waits for the interval, a trigger, a retry delay or the stop signal, then runs a

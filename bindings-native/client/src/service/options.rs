@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(options.bandwidth_limit_mbps, Some(2.0));
         assert_eq!(options.bandwidth_bytes_per_sec(), Some(250_000));
         assert_eq!(options.data_types, DataTypes { frames: true, audio: false, text: true });
-        assert_eq!(options.keep_local, KeepLocal { screen: Some(30), audio: None });
+        assert_eq!(options.keep_local, KeepLocal { screen: Some(30), audio: None, text: None });
         let bad = ConfigFile { sync_interval: Some("2h".into()), ..ConfigFile::default() };
         assert_eq!(ServiceOptions::default().with_settings(&config, &bad).unwrap_err().code(), "config");
         for name in ["5m", "15m", "1h", "manual"] {

@@ -58,6 +58,8 @@ pub struct ServiceStatus {
     pub last_pull: Option<PullReport>,
     /// What the last offload of media older than "keep on this device" did (when set).
     pub last_archive: Option<crate::archive::ArchiveReport>,
+    /// What the last drop of text rows older than "keep on this device" did (when set).
+    pub last_text_drop: Option<crate::archive::TextDropReport>,
     /// The last offload's failure, if it failed (the sync cycle itself still succeeded).
     pub archive_error: Option<String>,
 }
@@ -77,6 +79,7 @@ impl Default for ServiceStatus {
             last_push: None,
             last_pull: None,
             last_archive: None,
+            last_text_drop: None,
             archive_error: None,
         }
     }

@@ -102,10 +102,18 @@ impl StateDb {
         tx.commit().ctx("state text drops")
     }
 
-    /// How many text rows are dropped (listed here).
+    /// How many records have their text dropped (listed here): a frame once (its screen text,
+    /// its elements, or both), a transcription once.
     pub fn text_drops_count(&self) -> Result<u64> {
-        let n: i64 =
-            self.conn.query_row("SELECT COUNT(*) FROM text_drops", [], |r| r.get(0)).ctx("state text drops")?;
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT row_id,
+                   CASE source_table WHEN 'frame_elements' THEN 'frames' ELSE source_table END FROM text_drops)",
+                [],
+                |r| r.get(0),
+            )
+            .ctx("state text drops")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }

@@ -1,5 +1,6 @@
 //! The options the page changes: sync on or off, frequency, data types, bandwidth limit,
-//! pulling, how long media stay on this device ("Keep on this device"). [`Daemon::set_settings`] writes them to the config file (so they persist, with the
+//! pulling, how long recordings stay on this device ("Keep on this device").
+//! [`Daemon::set_settings`] writes them to the config file (so they persist, with the
 //! file's place in the precedence of flags, environment and file), reads the settings again,
 //! and applies them to the running service without a restart.
 
@@ -37,22 +38,10 @@ pub struct Settings {
     pub bandwidth_limit_mbps: Option<f64>,
     /// Also pull other devices' data at every cycle.
     pub pull: bool,
-    /// Days media stay on this device before they are offloaded to the cloud (once proven
-    /// there): 7, 30, 90, or `null` (forever, the default).
+    /// Days each type (`screen`, `audio`, `text`) stays on this device before it is offloaded
+    /// to the cloud (once proven there): 7, 30, 90, or `null` (forever, the default).
     #[serde(default)]
-    pub keep_on_device: KeepOnDevice,
-}
-
-/// "Keep on this device" per media type, with the page's names: days, or `null` for forever.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeepOnDevice {
-    /// Screen recordings.
-    #[serde(default)]
-    pub screen: Option<u32>,
-    /// Audio recordings.
-    #[serde(default)]
-    pub audio: Option<u32>,
+    pub keep_on_device: KeepLocal,
 }
 
 /// The choices the page offers.
@@ -91,7 +80,7 @@ impl Daemon {
             },
             bandwidth_limit_mbps: options.bandwidth_limit_mbps,
             pull: options.pull,
-            keep_on_device: KeepOnDevice { screen: options.keep_local.screen, audio: options.keep_local.audio },
+            keep_on_device: options.keep_local,
         })
     }
 
@@ -121,7 +110,8 @@ impl Daemon {
                 )));
             }
         };
-        for days in [settings.keep_on_device.screen, settings.keep_on_device.audio].into_iter().flatten() {
+        let keep = settings.keep_on_device;
+        for days in [keep.screen, keep.audio, keep.text].into_iter().flatten() {
             if !KEEP_CHOICES.contains(&days) {
                 return Err(DaemonError::BadRequest(format!(
                     "keep on this device: {days} days is not 7, 30, 90 or forever (null)"
@@ -139,9 +129,7 @@ impl Daemon {
             audio: settings.data_types.audio,
             text: settings.data_types.text,
         });
-        let keep = settings.keep_on_device;
-        file.keep_local =
-            (keep != KeepOnDevice::default()).then_some(KeepLocal { screen: keep.screen, audio: keep.audio });
+        file.keep_local = (keep != KeepLocal::default()).then_some(keep);
         let config = self.write_file(&file)?;
         if let Some(service) = self.service() {
             service.set_options(self.service_options(&config, &file)?);

@@ -49,13 +49,16 @@ pub struct StorageView {
     pub tier: Option<String>,
 }
 
-/// Media offloaded from this device.
+/// Media and text offloaded from this device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OffloadedView {
     /// Files.
     pub files: u64,
     /// Bytes freed on this disk.
     pub bytes: u64,
+    /// Records whose text was dropped (in the cloud only) and not restored: a frame (its
+    /// screen text, its elements) once, a transcription once.
+    pub text_records: u64,
     /// The last offload's failure, if it failed.
     pub error: Option<String>,
 }
@@ -99,7 +102,7 @@ pub struct StatusView {
     /// Cycles completed since the account was opened.
     pub completed_cycles: u64,
     /// Media files offloaded from this device ("Keep on this device", `archive`) and not
-    /// restored: count and bytes freed.
+    /// restored: count and bytes freed; records whose text was dropped.
     pub offloaded: Option<OffloadedView>,
     /// This device's id, once it has one.
     pub device_id: Option<String>,
@@ -195,13 +198,15 @@ impl Daemon {
             (Phase::Unlocked, None) => (locked_health("locked", "Locked".into(), None), None),
         };
         let summary = service.as_ref().and_then(|s| s.session().with_state(|st| st.summary()).ok());
-        let offloaded = service.as_ref().and_then(|s| s.session().with_state(|st| st.offloaded_totals()).ok()).map(
-            |(files, bytes)| OffloadedView {
+        let offloaded = service
+            .as_ref()
+            .and_then(|s| s.session().with_state(|st| Ok((st.offloaded_totals()?, st.text_drops_count()?))).ok())
+            .map(|((files, bytes), text_records)| OffloadedView {
                 files,
                 bytes,
+                text_records,
                 error: status.as_ref().and_then(|s| s.archive_error.clone()),
-            },
-        );
+            });
         let progress = status.as_ref().and_then(|s| match s.state {
             ServiceState::Syncing { stage: Some(stage), done, total } => {
                 Some(ProgressView { stage: stage.as_str(), done, total })
