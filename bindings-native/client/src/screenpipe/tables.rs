@@ -81,6 +81,12 @@ impl Tables {
         self.not_null.contains(&(table.to_owned(), column.to_owned()))
     }
 
+    /// True when an insert into `table` writes `value` to `column`: the column exists here,
+    /// and a NULL for a `NOT NULL` column is left to the column's default instead.
+    pub fn writes(&self, table: &str, column: &str, value: &super::values::Value) -> bool {
+        self.has(table, column) && !(*value == super::values::Value::Null && self.is_not_null(table, column))
+    }
+
     /// Every column of a table.
     pub fn columns(&self, table: &str) -> impl Iterator<Item = &str> {
         self.columns.get(table).into_iter().flatten().map(String::as_str)
@@ -99,6 +105,18 @@ impl Tables {
     /// Columns of the table's FTS5 table, if it has one.
     pub fn fts_columns(&self, table: &str) -> Option<&BTreeSet<String>> {
         self.fts_columns.get(table)
+    }
+
+    /// The February 2026 background indexer's progress for `table`: rows up to this id are in
+    /// its FTS table (0 when it has not started, or on another generation).
+    pub fn indexed_up_to(conn: &Connection, table: &str) -> Result<i64> {
+        Ok(conn
+            .prepare_cached("SELECT last_indexed_rowid FROM fts_index_progress WHERE table_name = ?1")
+            .ctx("fts_index_progress")?
+            .query_row([table], |r| r.get(0))
+            .optional()
+            .ctx("fts_index_progress")?
+            .unwrap_or(0))
     }
 
     /// True when screenpipe's background FTS indexer (a 2026 interlude without insert

@@ -268,7 +268,9 @@ impl TextDrops {
                 continue;
             }
             out.transcriptions += 1;
-            if generation == Generation::Feb2026 && indexed_up_to(&tx, "audio_transcriptions")? >= t.row_id {
+            if generation == Generation::Feb2026
+                && super::Tables::indexed_up_to(&tx, "audio_transcriptions")? >= t.row_id
+            {
                 index_transcription(&tx, t.row_id)?;
             }
         }
@@ -285,11 +287,8 @@ fn insert<S: AsRef<str>>(
     table: &str,
     cols: &[(S, Value)],
 ) -> Result<bool> {
-    let cols: Vec<(&str, &Value)> = cols
-        .iter()
-        .map(|(c, v)| (c.as_ref(), v))
-        .filter(|(c, v)| tables.has(table, c) && !(**v == Value::Null && tables.is_not_null(table, c)))
-        .collect();
+    let cols: Vec<(&str, &Value)> =
+        cols.iter().map(|(c, v)| (c.as_ref(), v)).filter(|(c, v)| tables.writes(table, c, v)).collect();
     let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     let sql = format!("INSERT OR IGNORE INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "));
@@ -299,15 +298,6 @@ fn insert<S: AsRef<str>>(
         .execute(rusqlite::params_from_iter(cols.iter().map(|(_, v)| v)))
         .map_err(|e| SyncError::db(format!("restore into {table}"), e))?;
     Ok(n == 1)
-}
-
-/// The February 2026 background indexer's progress for `table` (rows up to it are indexed).
-fn indexed_up_to(tx: &Transaction<'_>, table: &str) -> Result<i64> {
-    Ok(tx
-        .query_row("SELECT last_indexed_rowid FROM fts_index_progress WHERE table_name = ?1", [table], |r| r.get(0))
-        .optional()
-        .ctx("fts_index_progress")?
-        .unwrap_or(0))
 }
 
 /// Indexes one transcription with the February 2026 indexer's own statement.
@@ -326,7 +316,7 @@ fn index_transcription(tx: &Transaction<'_>, id: i64) -> Result<()> {
 /// Indexes again the transcriptions of `chunk` the indexer had indexed (February 2026: the
 /// delete trigger emptied the chunk's FTS rows).
 fn reindex_chunk(tx: &Transaction<'_>, chunk: i64) -> Result<()> {
-    let up_to = indexed_up_to(tx, "audio_transcriptions")?;
+    let up_to = super::Tables::indexed_up_to(tx, "audio_transcriptions")?;
     let ids: Vec<i64> = {
         let mut stmt = tx
             .prepare_cached("SELECT id FROM audio_transcriptions WHERE audio_chunk_id = ?1 AND id <= ?2 ORDER BY id")

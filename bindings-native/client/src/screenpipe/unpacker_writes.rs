@@ -151,14 +151,7 @@ impl ImportTx<'_> {
         if self.manual_fts || self.tables.has_insert_trigger(table) {
             return Ok(true);
         }
-        let cursor: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT last_indexed_rowid FROM fts_index_progress WHERE table_name = ?1")
-            .ctx("fts_index_progress")?
-            .query_row([table], |r| r.get(0))
-            .optional()
-            .ctx("fts_index_progress")?;
-        Ok(cursor.is_some_and(|c| id <= c))
+        Ok(id <= Tables::indexed_up_to(&self.tx, table)?)
     }
 
     /// Inserts a row of `table` with the columns present locally (a NULL for a `NOT NULL`
@@ -180,10 +173,7 @@ impl ImportTx<'_> {
                 cols.push(("sync_id".into(), Value::Text(format!("{}:{origin_table}:{origin_row}", self.origin))));
             }
         }
-        let cols: Vec<(String, Value)> = cols
-            .into_iter()
-            .filter(|(c, v)| self.tables.has(table, c) && !(*v == Value::Null && self.tables.is_not_null(table, c)))
-            .collect();
+        let cols: Vec<(String, Value)> = cols.into_iter().filter(|(c, v)| self.tables.writes(table, c, v)).collect();
         let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
         let verb = if or_ignore { "INSERT OR IGNORE" } else { "INSERT" };
@@ -234,10 +224,8 @@ impl ImportTx<'_> {
     pub(crate) fn insert_many(&self, table: &str, rows: Vec<IdRow>) -> Result<()> {
         let mut groups: Vec<(Vec<String>, Vec<IdRow>)> = Vec::new();
         for (id, cols) in rows {
-            let cols: Vec<(String, Value)> = cols
-                .into_iter()
-                .filter(|(c, v)| self.tables.has(table, c) && !(*v == Value::Null && self.tables.is_not_null(table, c)))
-                .collect();
+            let cols: Vec<(String, Value)> =
+                cols.into_iter().filter(|(c, v)| self.tables.writes(table, c, v)).collect();
             let names: Vec<String> = cols.iter().map(|(c, _)| c.clone()).collect();
             match groups.last_mut() {
                 Some((n, g)) if *n == names => g.push((id, cols)),
