@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use rusqlite::Connection;
+use tempfile::TempDir;
 
 fn cli(dir: &Path, server: &str, token: &str, args: &[&str]) -> Command {
     let mut cmd = support::device_command(dir, server, token, args);
@@ -109,10 +110,15 @@ fn marked_rows(dir: &Path) -> i64 {
     q("video_chunks") + q("audio_chunks")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_during_archive_and_restore() {
+/// A server, an account, and an hour of 0.4.50 recordings (video, snapshot and audio sizes in
+/// KiB) pushed through the CLI.
+async fn pushed_fixture(
+    email: &str,
+    seed: u64,
+    (video, snapshot, audio): (u32, u32, u32),
+) -> (TestServer, String, TempDir) {
     let server = TestServer::start().await;
-    let token = server.add_user("killarchive@example.com", "pro").await;
+    let token = server.add_user(email, "pro").await;
     let dir = tempfile::tempdir().unwrap();
     let options = sync_fixture::FixtureOptions {
         generation: sync_fixture::Generation::V0_4_50,
@@ -121,16 +127,22 @@ async fn kill_during_archive_and_restore() {
         monitors: 1,
         frame_interval_secs: 20,
         chunk_secs: 120,
-        video_kib: 8,
-        snapshot_kib: 4,
-        audio_kib: 4,
-        seed: 18,
+        video_kib: video,
+        snapshot_kib: snapshot,
+        audio_kib: audio,
+        seed,
         ..Default::default()
     };
     sync_fixture::write_fixture(dir.path(), &options, false).unwrap();
+    ok(&cli(dir.path(), &server.url, &token, &["init", "--json"]).output().unwrap());
+    ok(&cli(dir.path(), &server.url, &token, &["push", "--json"]).output().unwrap());
+    (server, token, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_during_archive_and_restore() {
+    let (server, token, dir) = pushed_fixture("killarchive@example.com", 18, (8, 4, 4)).await;
     let d = dir.path();
-    ok(&cli(d, &server.url, &token, &["init", "--json"]).output().unwrap());
-    ok(&cli(d, &server.url, &token, &["push", "--json"]).output().unwrap());
     let original = media_files(d);
     let total = original.len();
     assert!(total > 40, "{total} media files");
@@ -296,26 +308,8 @@ fn check_text_invariant(dir: &Path, original: &TextRows, label: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_during_drop_text_and_its_restore() {
-    let server = TestServer::start().await;
-    let token = server.add_user("killdroptext@example.com", "pro").await;
-    let dir = tempfile::tempdir().unwrap();
-    let options = sync_fixture::FixtureOptions {
-        generation: sync_fixture::Generation::V0_4_50,
-        days: 1,
-        hours_per_day: 1,
-        monitors: 1,
-        frame_interval_secs: 20,
-        chunk_secs: 120,
-        video_kib: 4,
-        snapshot_kib: 2,
-        audio_kib: 2,
-        seed: 19,
-        ..Default::default()
-    };
-    sync_fixture::write_fixture(dir.path(), &options, false).unwrap();
+    let (server, token, dir) = pushed_fixture("killdroptext@example.com", 19, (4, 2, 2)).await;
     let d = dir.path();
-    ok(&cli(d, &server.url, &token, &["init", "--json"]).output().unwrap());
-    ok(&cli(d, &server.url, &token, &["push", "--json"]).output().unwrap());
     let original = text_rows(d);
     assert!(original.iter().all(|t| !t.is_empty()), "the fixture has frames, elements and transcriptions");
 
