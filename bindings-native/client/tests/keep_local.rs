@@ -32,6 +32,18 @@ fn ten_days_old(dir: &std::path::Path, generation: Generation) -> sync_fixture::
     sync_fixture::write_fixture(dir, &options, false).unwrap()
 }
 
+/// A manual service keeping `keep`, after one cycle without an offload failure, and its status.
+async fn one_cycle(session: &SyncSession, keep: KeepLocal) -> (SyncService, sync_client::service::ServiceStatus) {
+    let service = SyncService::new(
+        session.clone(),
+        ServiceOptions { interval: SyncInterval::Manual, keep_local: keep, ..ServiceOptions::default() },
+    );
+    tokio::time::timeout(Duration::from_secs(120), service.sync_now()).await.unwrap().unwrap();
+    let status = service.status();
+    assert_eq!(status.archive_error, None);
+    (service, status)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_offloads_media_older_than_keep_local() {
     let server = TestServer::start().await;
@@ -40,14 +52,7 @@ async fn the_service_offloads_media_older_than_keep_local() {
     let summary = ten_days_old(dir.path(), Generation::Feb2026);
     let cfg = device_config(dir.path(), &server.url, &token, "keeper");
     let (session, _) = SyncSession::init(&cfg, PASSWORD).await.unwrap();
-    let keep = KeepLocal { screen: Some(7), audio: None, text: None };
-    let service = SyncService::new(
-        session.clone(),
-        ServiceOptions { interval: SyncInterval::Manual, keep_local: keep, ..ServiceOptions::default() },
-    );
-    tokio::time::timeout(Duration::from_secs(120), service.sync_now()).await.unwrap().unwrap();
-    let status = service.status();
-    assert_eq!(status.archive_error, None);
+    let (service, status) = one_cycle(&session, KeepLocal { screen: Some(7), audio: None, text: None }).await;
     let report = status.last_archive.clone().expect("an offload ran");
     assert_eq!(report.files, summary.video_chunks, "{report:?}");
     assert!(report.skipped.is_empty(), "{report:?}");
@@ -86,14 +91,7 @@ async fn the_service_drops_text_older_than_keep_local() {
     let transcriptions = count("SELECT COUNT(*) FROM audio_transcriptions");
     assert!(elements > 0 && transcriptions > 0);
     let (session, _) = SyncSession::init(&cfg, PASSWORD).await.unwrap();
-    let keep = KeepLocal { screen: None, audio: None, text: Some(7) };
-    let service = SyncService::new(
-        session.clone(),
-        ServiceOptions { interval: SyncInterval::Manual, keep_local: keep, ..ServiceOptions::default() },
-    );
-    tokio::time::timeout(Duration::from_secs(120), service.sync_now()).await.unwrap().unwrap();
-    let status = service.status();
-    assert_eq!(status.archive_error, None);
+    let (service, status) = one_cycle(&session, KeepLocal { screen: None, audio: None, text: Some(7) }).await;
     assert!(status.last_archive.is_none(), "media are kept forever");
     let report = status.last_text_drop.clone().expect("a text drop ran");
     assert!(report.bundles_proven > 0 && report.kept.is_empty(), "{report:?}");
