@@ -165,13 +165,8 @@ impl ImportTx<'_> {
         mut cols: Vec<(String, Value)>,
         or_ignore: bool,
     ) -> Result<Option<i64>> {
-        if let Some((origin_table, origin_row)) = identity {
-            if self.tables.has(table, "machine_id") {
-                cols.push(("machine_id".into(), Value::Text(self.origin.as_str().to_owned())));
-            }
-            if self.tables.has(table, "sync_id") {
-                cols.push(("sync_id".into(), Value::Text(format!("{}:{origin_table}:{origin_row}", self.origin))));
-            }
+        if let Some(identity) = identity {
+            self.add_identity(table, identity, &mut cols);
         }
         let cols: Vec<(String, Value)> = cols.into_iter().filter(|(c, v)| self.tables.writes(table, c, v)).collect();
         let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
@@ -196,6 +191,22 @@ impl ImportTx<'_> {
             self.index_fts(table, id, &cols)?;
         }
         Ok(Some(id))
+    }
+
+    /// Adds `machine_id` (the bundle's device) and `sync_id` (`device:origin table:origin row`)
+    /// to `cols` where `table` has those columns.
+    pub(crate) fn add_identity(
+        &self,
+        table: &str,
+        (origin_table, origin_row): (&str, i64),
+        cols: &mut Vec<(String, Value)>,
+    ) {
+        if self.tables.has(table, "machine_id") {
+            cols.push(("machine_id".into(), Value::Text(self.origin.as_str().to_owned())));
+        }
+        if self.tables.has(table, "sync_id") {
+            cols.push(("sync_id".into(), Value::Text(format!("{}:{origin_table}:{origin_row}", self.origin))));
+        }
     }
 
     /// The ids the next `n` rows of `table` get: above every id it holds and (for an

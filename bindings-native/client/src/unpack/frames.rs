@@ -17,7 +17,7 @@
 //!   `text_source`) have no place there either and are dropped. `accessibility` records go to
 //!   the `accessibility` table.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use sync_core::records::{FrameRecord, RecordsBundle, tables};
@@ -44,8 +44,11 @@ pub(super) fn write_frames(
 ) -> Result<()> {
     // Frames inserted now: origin row id → local row id (their elements follow).
     let mut inserted: HashMap<i64, i64> = HashMap::new();
+    // 0.4 frames to insert, with their columns: they go in a few statements at the end.
+    let mut v0_4: Vec<(i64, Vec<(String, Value)>)> = Vec::new();
+    let mut queued: HashSet<i64> = HashSet::new();
     for f in &b.frames {
-        if tx.lookup(tables::FRAMES, f.row_id)?.is_some() {
+        if tx.lookup(tables::FRAMES, f.row_id)?.is_some() || queued.contains(&f.row_id) {
             counts.existing += 1;
             continue;
         }
@@ -67,15 +70,38 @@ pub(super) fn write_frames(
             (None, None, Some(c)) => tx.text_of(tables::VIDEO_CHUNKS, "file_path", c)?,
             (None, None, None) => None,
         };
-        let local = match generation {
-            Generation::V0_4 => insert_frame_v0_4(tx, f, chunk, snapshot, name)?,
-            Generation::Feb2026 => insert_frame_feb(tx, f, chunk, snapshot, name, counts)?,
-        };
-        if let Some(local) = local {
-            counts.inserted(tables::FRAMES);
-            tx.record(tables::FRAMES, f.row_id, local)?;
-            inserted.insert(f.row_id, local);
+        match generation {
+            Generation::V0_4 => {
+                let mut cols = frame_columns_v0_4(f, chunk, snapshot, name);
+                tx.add_identity(tables::FRAMES, (tables::FRAMES, f.row_id), &mut cols);
+                v0_4.push((f.row_id, cols));
+                queued.insert(f.row_id);
+            }
+            Generation::Feb2026 => {
+                if let Some(local) = insert_frame_feb(tx, f, chunk, snapshot, name, counts)? {
+                    counts.inserted(tables::FRAMES);
+                    tx.record(tables::FRAMES, f.row_id, local)?;
+                    inserted.insert(f.row_id, local);
+                }
+            }
         }
+    }
+    if !v0_4.is_empty() {
+        // Ids chosen up front, the rows in a few statements (see `ImportTx::insert_many`: one
+        // statement per frame made FTS5 write a segment per frame).
+        let ids = tx.next_ids(tables::FRAMES, v0_4.len())?;
+        let mut mapping = Vec::with_capacity(v0_4.len());
+        let mut rows = Vec::with_capacity(v0_4.len());
+        for ((origin_row, cols), id) in v0_4.into_iter().zip(ids) {
+            mapping.push((origin_row, id));
+            rows.push((id, cols));
+        }
+        tx.insert_many(tables::FRAMES, rows)?;
+        for (origin_row, id) in mapping {
+            tx.record(tables::FRAMES, origin_row, id)?;
+            inserted.insert(origin_row, id);
+        }
+        counts.inserted_many(tables::FRAMES, inserted.len() as u64);
     }
     write_elements(tx, b, generation, &inserted, counts)?;
     for a in &b.accessibility {
@@ -135,13 +161,12 @@ fn common_columns(f: &FrameRecord, generation: Generation, offset: i64, name: Op
 }
 
 /// A 0.4 frame: everything on the `frames` row.
-fn insert_frame_v0_4(
-    tx: &ImportTx<'_>,
+fn frame_columns_v0_4(
     f: &FrameRecord,
     chunk: Option<i64>,
     snapshot: Option<String>,
     name: Option<String>,
-) -> Result<Option<i64>> {
+) -> Vec<(String, Value)> {
     let mut cols = common_columns(f, Generation::V0_4, f.offset_index, name);
     cols.extend([
         ("video_chunk_id".into(), int(chunk)),
@@ -154,7 +179,7 @@ fn insert_frame_v0_4(
         ("capture_trigger".into(), text(&f.capture_trigger)),
         ("document_path".into(), text(&f.document_path)),
     ]);
-    tx.insert(tables::FRAMES, Some((tables::FRAMES, f.row_id)), cols, false)
+    cols
 }
 
 /// A February 2026 frame: a video chunk (its own, or one made for it), the frame, its text in
