@@ -148,22 +148,26 @@ describe('the daemon settings page', () => {
     await page.getByLabel('Sync frequency').selectOption({ label: '1 hour' });
     await page.locator('#options-status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByRole('checkbox', { name: 'Audio' }).uncheck();
-    // Keep on this device: forever by default; screen 90 days.
+    // Keep on this device: forever by default; screen 90 days, text 30 days.
     const keepScreen = page.getByRole('combobox', { name: 'Screen', exact: true });
     assert.equal(await keepScreen.inputValue(), '');
     await keepScreen.selectOption({ label: '90 days' });
+    const keepText = page.getByRole('combobox', { name: 'Text', exact: true });
+    assert.equal(await keepText.inputValue(), '');
+    await keepText.selectOption({ label: '30 days' });
     await page.getByLabel('Bandwidth limit (Mbit/s)').fill('8');
     await page.getByLabel('Bandwidth limit (Mbit/s)').press('Tab');
     await waitFor('the bandwidth saved', async () => {
       const r = await fetch(`${stack.daemonUrl}/api/config`);
       const c = await r.json();
-      return c.bandwidth_limit_mbps === 8 && c.data_types.audio === false && c.interval === '1h' && c.keep_on_device.screen === 90;
+      return c.bandwidth_limit_mbps === 8 && c.data_types.audio === false && c.interval === '1h' && c.keep_on_device.screen === 90 && c.keep_on_device.text === 30;
     });
     assert.match(await page.locator('#offloaded').textContent(), /Nothing offloaded|–/);
     const file = readFileSync(path.join(stack.stateDir, 'config.toml'), 'utf8');
     assert.match(file, /sync_interval = "1h"/);
     assert.match(file, /bandwidth_limit = 1000000/);
     assert.match(file, /audio = false/);
+    assert.match(file, /text = 30/);
     assert.ok(!file.includes(PASSWORD));
     await screenshot('options-changed');
 
@@ -183,6 +187,7 @@ describe('the daemon settings page', () => {
     assert.equal(await page.getByLabel('Bandwidth limit (Mbit/s)').inputValue(), '8');
     assert.equal(await page.getByRole('combobox', { name: 'Screen', exact: true }).inputValue(), '90');
     assert.equal(await page.getByRole('combobox', { name: 'Audio', exact: true }).inputValue(), '');
+    assert.equal(await page.getByRole('combobox', { name: 'Text', exact: true }).inputValue(), '30');
     await screenshot('options-after-restart');
     // Cloud retention: the plan's limit shown; 90 days for screen saved on the server.
     await page.locator('#cloud-retention-note').filter({ hasText: /Your plan/ }).waitFor();
@@ -193,9 +198,10 @@ describe('the daemon settings page', () => {
     });
     // Back to forever (the tests below count the fixture's files).
     await page.getByRole('combobox', { name: 'Screen', exact: true }).selectOption({ label: 'Forever' });
+    await page.getByRole('combobox', { name: 'Text', exact: true }).selectOption({ label: 'Forever' });
     await waitFor('keep forever saved', async () => {
       const c = await (await fetch(`${stack.daemonUrl}/api/config`)).json();
-      return c.keep_on_device.screen === null;
+      return c.keep_on_device.screen === null && c.keep_on_device.text === null;
     });
   });
 

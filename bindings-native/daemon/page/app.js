@@ -416,7 +416,7 @@ function wire() {
   $('password-form').addEventListener('submit', changePassword);
   $('phrase-written').addEventListener('change', () => ($('phrase-done').disabled = !$('phrase-written').checked));
   $('phrase-done').addEventListener('click', phraseDone);
-  for (const id of ['enabled', 'frequency', 'type-screen', 'type-audio', 'type-text', 'keep-screen', 'keep-audio', 'bandwidth']) {
+  for (const id of ['enabled', 'frequency', 'type-screen', 'type-audio', 'type-text', 'keep-screen', 'keep-audio', 'keep-text', 'bandwidth']) {
     $(id).addEventListener('change', saveSettings);
   }
   for (const id of Object.keys(CLOUD)) $(id).addEventListener('change', saveRetention);
